@@ -1,0 +1,607 @@
+/*
+ * omnitls — code shared by the OpenSSL and BoringSSL backends.
+ *
+ * Compiled once into each of the two variants. Where the forks differ, the
+ * code asks a CMake compile probe (OTLS_HAVE_*), never a version number.
+ */
+#include "ossl_common.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#define MAX_CHAIN 16
+
+struct ossl_ctx {
+  SSL_CTX *ctx;
+  bool request_cert; /* server side: ask for a client certificate */
+};
+
+struct ossl_conn {
+  SSL *ssl;
+  struct otls_conn *conn;
+  unsigned facts;   /* OTLS__VF_* gathered by the verify callback */
+  int alert;        /* fatal alert that ended the connection, -1 none */
+  bool alert_sent;
+  bool is_server;
+  /* DER of the peer chain, encoded on demand and kept until free. */
+  unsigned char *der[MAX_CHAIN];
+  int der_len[MAX_CHAIN];
+  size_t n_der;
+};
+
+static BIO_METHOD *bio_method;
+
+/* --- the one native-error mapping ---------------------------------------- */
+
+/*
+ * Translate the state after a failed SSL_* call into an OTLS_E_* code and
+ * put OpenSSL's message on the connection.
+ */
+static int map_error(struct ossl_conn *b, int ret, bool in_handshake) {
+  int err = SSL_get_error(b->ssl, ret);
+  unsigned long e = ERR_peek_last_error();
+  char msg[200] = "";
+  if (e)
+    ERR_error_string_n(e, msg, sizeof(msg));
+  ERR_clear_error();
+  if ((err == SSL_ERROR_SYSCALL || err == SSL_ERROR_SSL) && otls__tx_eof(b->conn)) {
+    otls__conn_set_error(b->conn, "transport EOF without close_notify%s%s", msg[0] ? ": " : "",
+                         msg);
+    return OTLS_E_TRUNCATED;
+  }
+  otls__conn_set_error(b->conn, "%s", msg[0] ? msg : "TLS failure");
+  if (err != SSL_ERROR_SSL || e == 0)
+    return in_handshake ? OTLS_E_HANDSHAKE : OTLS_E_PROTOCOL;
+  int reason = ERR_GET_REASON(e);
+  switch (reason) {
+  case SSL_R_NO_SHARED_CIPHER:
+    return OTLS_E_NO_SHARED_CIPHER;
+  case SSL_R_UNSUPPORTED_PROTOCOL:
+  case SSL_R_WRONG_VERSION_NUMBER:
+#ifdef SSL_R_NO_PROTOCOLS_AVAILABLE
+  case SSL_R_NO_PROTOCOLS_AVAILABLE:
+#endif
+    return OTLS_E_VERSION_MISMATCH;
+  case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+    return OTLS_E_PEER_CERT_REQUIRED;
+  }
+  if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256)
+    return OTLS_E_PEER_ALERT;
+  return in_handshake ? OTLS_E_HANDSHAKE : OTLS_E_PROTOCOL;
+}
+
+/* --- the one verification-result mapping ------------------------------------ */
+
+static unsigned map_verify(int code) {
+  switch (code) {
+  case X509_V_OK:
+    return 0;
+  case X509_V_ERR_CERT_HAS_EXPIRED:
+  case X509_V_ERR_CRL_HAS_EXPIRED:
+    return OTLS__VF_EXPIRED;
+  case X509_V_ERR_CERT_NOT_YET_VALID:
+  case X509_V_ERR_CRL_NOT_YET_VALID:
+    return OTLS__VF_NOT_YET_VALID;
+  case X509_V_ERR_CERT_REVOKED:
+    return OTLS__VF_REVOKED;
+  case X509_V_ERR_UNABLE_TO_GET_CRL:
+  case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+    return OTLS__VF_NO_CRL;
+  case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+  case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+  case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+  case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+  case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+    return OTLS__VF_SIGNATURE;
+  case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+  case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+  case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+  case X509_V_ERR_CERT_UNTRUSTED:
+    return OTLS__VF_ISSUER;
+  case X509_V_ERR_INVALID_CA:
+  case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+    return OTLS__VF_INVALID_CA;
+  case X509_V_ERR_INVALID_PURPOSE:
+    return OTLS__VF_PURPOSE;
+  }
+  return OTLS__VF_OTHER;
+}
+
+/* Accept every certificate but remember what was wrong (record-don't-fail). */
+static int verify_cb(int ok, X509_STORE_CTX *store) {
+  SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+  struct ossl_conn *b = ssl ? SSL_get_app_data(ssl) : NULL;
+  if (!ok && b)
+    b->facts |= map_verify(X509_STORE_CTX_get_error(store));
+  return 1;
+}
+
+static void info_cb(const SSL *ssl, int where, int ret) {
+  if (!(where & SSL_CB_ALERT))
+    return;
+  struct ossl_conn *b = SSL_get_app_data(ssl);
+  /* ret = level << 8 | description; keep the first fatal alert. */
+  if (b && b->alert < 0 && (ret >> 8) == 2) {
+    b->alert = ret & 0xff;
+    b->alert_sent = (where & SSL_CB_WRITE) != 0;
+  }
+}
+
+/* --- memory transport BIO ------------------------------------------------- */
+
+static int bio_write(BIO *bio, const char *buf, int len) {
+  struct otls_conn *c = BIO_get_data(bio);
+  BIO_clear_retry_flags(bio);
+  if (len <= 0)
+    return 0;
+  return otls__tx_send(c, buf, (size_t)len) < 0 ? -1 : len;
+}
+
+static int bio_read(BIO *bio, char *buf, int len) {
+  struct otls_conn *c = BIO_get_data(bio);
+  BIO_clear_retry_flags(bio);
+  if (len <= 0)
+    return 0;
+  long n = otls__tx_recv(c, buf, (size_t)len);
+  if (n > 0)
+    return (int)n;
+  if (n == 0) {
+    BIO_set_retry_read(bio);
+    return -1;
+  }
+  return 0; /* EOF */
+}
+
+static long bio_ctrl(BIO *bio, int cmd, long num, void *ptr) {
+  (void)bio;
+  (void)num;
+  (void)ptr;
+  switch (cmd) {
+  case BIO_CTRL_FLUSH:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+static int bio_create(BIO *bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+static void make_bio_method(void) {
+  BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "omnitls");
+  if (m == NULL)
+    return;
+  BIO_meth_set_write(m, bio_write);
+  BIO_meth_set_read(m, bio_read);
+  BIO_meth_set_ctrl(m, bio_ctrl);
+  BIO_meth_set_create(m, bio_create);
+  bio_method = m;
+}
+
+int otls__ossl_global_init(void) {
+#if defined(OTLS_HAVE_OPENSSL_INIT_NO_LOAD_CONFIG)
+  /* Never inherit /etc/ssl/openssl.cnf silently (DESIGN: explicit defaults). */
+  if (!OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL))
+    return OTLS_E_INTERNAL;
+#endif
+  make_bio_method();
+  return bio_method ? 0 : OTLS_E_NOMEM;
+}
+
+/* --- context ---------------------------------------------------------------- */
+
+static int pass_cb(char *buf, int size, int rwflag, void *u) {
+  (void)rwflag;
+  const char *pass = u;
+  if (pass == NULL)
+    return 0; /* never prompt on a terminal */
+  size_t n = strlen(pass);
+  if (n > (size_t)size)
+    return 0;
+  memcpy(buf, pass, n);
+  return (int)n;
+}
+
+static const char *group_name(uint16_t id) {
+  switch (id) {
+  case 29: return "X25519";
+  case 30: return "X448";
+  case 23: return "P-256";
+  case 24: return "P-384";
+  case 25: return "P-521";
+  }
+  return NULL;
+}
+
+static void detail_ossl(char *detail, size_t detail_len, const char *what) {
+  char msg[200] = "";
+  unsigned long e = ERR_peek_last_error();
+  if (e)
+    ERR_error_string_n(e, msg, sizeof(msg));
+  ERR_clear_error();
+  otls__detail(detail, detail_len, "%s%s%s", what, msg[0] ? ": " : "", msg);
+}
+
+static int load_credentials(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
+                            size_t detail_len) {
+  for (size_t i = 0; i < cfg->n_chain; i++) {
+    const unsigned char *p = cfg->chain[i].data;
+    X509 *x = d2i_X509(NULL, &p, (long)cfg->chain[i].len);
+    if (x == NULL) {
+      detail_ossl(detail, detail_len, "certificate");
+      return OTLS_E_DER_BAD;
+    }
+    int ok = i == 0 ? SSL_CTX_use_certificate(ctx, x) : SSL_CTX_add1_chain_cert(ctx, x);
+    X509_free(x);
+    if (!ok) {
+      detail_ossl(detail, detail_len, "certificate");
+      return OTLS_E_BAD_KEY;
+    }
+  }
+  if (cfg->key_pem == NULL)
+    return 0;
+  BIO *mem = BIO_new_mem_buf(cfg->key_pem, (int)cfg->key_pem_len);
+  if (mem == NULL)
+    return OTLS_E_NOMEM;
+  EVP_PKEY *key = PEM_read_bio_PrivateKey(mem, NULL, pass_cb, (void *)cfg->key_passphrase);
+  BIO_free(mem);
+  if (key == NULL) {
+    bool encrypted = strstr(cfg->key_pem, "ENCRYPTED") != NULL;
+    detail_ossl(detail, detail_len, encrypted ? "key: cannot decrypt" : "key");
+    return encrypted ? OTLS_E_BAD_DECRYPT : OTLS_E_BAD_KEY;
+  }
+  int ok = SSL_CTX_use_PrivateKey(ctx, key);
+  EVP_PKEY_free(key);
+  if (!ok || !SSL_CTX_check_private_key(ctx)) {
+    detail_ossl(detail, detail_len, "key");
+    return OTLS_E_KEY_MISMATCH;
+  }
+  return 0;
+}
+
+static int load_trust(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
+                      size_t detail_len) {
+  X509_STORE *store = X509_STORE_new();
+  if (store == NULL)
+    return OTLS_E_NOMEM;
+  SSL_CTX_set_cert_store(ctx, store); /* ctx owns it now */
+  if (cfg->use_system_ca) {
+    /* An unreadable system bundle means an empty store, as with Node. */
+    if (!X509_STORE_load_locations(store, cfg->ca_file, NULL))
+      ERR_clear_error();
+  }
+  for (size_t i = 0; i < cfg->n_ca; i++) {
+    const unsigned char *p = cfg->ca[i].data;
+    X509 *x = d2i_X509(NULL, &p, (long)cfg->ca[i].len);
+    if (x == NULL) {
+      detail_ossl(detail, detail_len, "ca");
+      return OTLS_E_DER_BAD;
+    }
+    int ok = X509_STORE_add_cert(store, x);
+    X509_free(x);
+    if (!ok)
+      ERR_clear_error(); /* duplicates are harmless */
+  }
+  for (size_t i = 0; i < cfg->n_crl; i++) {
+    const unsigned char *p = cfg->crl[i].data;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)cfg->crl[i].len);
+    if (crl == NULL) {
+      detail_ossl(detail, detail_len, "crl");
+      return OTLS_E_DER_BAD;
+    }
+    int ok = X509_STORE_add_crl(store, crl);
+    X509_CRL_free(crl);
+    if (!ok)
+      ERR_clear_error();
+  }
+  if (cfg->n_crl)
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+  return 0;
+}
+
+static int set_suites(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
+                      size_t detail_len) {
+  char tls12[1024] = "", tls13[512] = "";
+  size_t u12 = 0, u13 = 0;
+  for (size_t i = 0; i < cfg->n_suites; i++) {
+    const struct otls__suite *s = otls__suite_by_id(cfg->suites[i]);
+    if (s == NULL)
+      continue;
+    bool is13 = s->min_version == OTLS__TLS1_3;
+    char *buf = is13 ? tls13 : tls12;
+    size_t *used = is13 ? &u13 : &u12;
+    size_t cap = is13 ? sizeof(tls13) : sizeof(tls12);
+    int n = snprintf(buf + *used, cap - *used, "%s%s", *used ? ":" : "", s->name);
+    if (n < 0 || (size_t)n >= cap - *used)
+      return OTLS_E_INVAL;
+    *used += (size_t)n;
+  }
+  /* An empty TLS <= 1.2 list must still be valid: "" disables them all. */
+  if (!SSL_CTX_set_cipher_list(ctx, u12 ? tls12 : "") && u12) {
+    detail_ossl(detail, detail_len, "cipher list");
+    return OTLS_E_INVAL;
+  }
+  ERR_clear_error();
+#if defined(OTLS_HAVE_SSL_CTX_SET_CIPHERSUITES)
+  if (!SSL_CTX_set_ciphersuites(ctx, tls13)) {
+    detail_ossl(detail, detail_len, "TLS 1.3 suites");
+    return OTLS_E_INVAL;
+  }
+#endif
+  return 0;
+}
+
+static int set_groups(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
+                      size_t detail_len) {
+  char list[256] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < cfg->n_groups; i++) {
+    const char *name = group_name(cfg->groups[i]);
+    if (name == NULL)
+      continue;
+    int n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ":" : "", name);
+    if (n < 0 || (size_t)n >= sizeof(list) - used)
+      return OTLS_E_INVAL;
+    used += (size_t)n;
+  }
+  if (used && !SSL_CTX_set1_curves_list(ctx, list)) {
+    detail_ossl(detail, detail_len, "groups");
+    return OTLS_E_INVAL;
+  }
+  return 0;
+}
+
+int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
+                       size_t detail_len) {
+  struct ossl_ctx *bctx = calloc(1, sizeof(*bctx));
+  if (bctx == NULL)
+    return OTLS_E_NOMEM;
+  int rv = OTLS_E_NOMEM;
+  ERR_clear_error();
+  bctx->ctx = SSL_CTX_new(TLS_method());
+  if (bctx->ctx == NULL)
+    goto out_free;
+  SSL_CTX *ctx = bctx->ctx;
+  if (!SSL_CTX_set_min_proto_version(ctx, cfg->min_version) ||
+      !SSL_CTX_set_max_proto_version(ctx, cfg->max_version)) {
+    detail_ossl(detail, detail_len, "protocol versions");
+    rv = OTLS_E_BAD_VERSION;
+    goto out_free;
+  }
+#if defined(OTLS_HAVE_SSL_CTX_SET_SECURITY_LEVEL)
+  /*
+   * Node's level: 1 (Debian's system default is 2). Level 0 is needed for
+   * TLS 1.0/1.1, whose handshakes sign with SHA-1: only when asked for.
+   */
+  SSL_CTX_set_security_level(ctx, cfg->min_version < OTLS__TLS1_2 ? 0 : 1);
+#endif
+  /* No resumption, renegotiation or compression until core manages them. */
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_clear_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(ctx, 0);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_info_callback(ctx, info_cb);
+  if ((rv = set_suites(ctx, cfg, detail, detail_len)) < 0 ||
+      (rv = set_groups(ctx, cfg, detail, detail_len)) < 0 ||
+      (rv = load_credentials(ctx, cfg, detail, detail_len)) < 0 ||
+      (rv = load_trust(ctx, cfg, detail, detail_len)) < 0)
+    goto out_free;
+  /* Client: always verify, never fail (core decides). Server: on request. */
+  int mode = SSL_VERIFY_PEER;
+  if (cfg->require_cert)
+    mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+  SSL_CTX_set_verify(ctx, mode, verify_cb);
+  bctx->request_cert = cfg->request_cert;
+  *out = bctx;
+  return 0;
+out_free:
+  ERR_clear_error();
+  SSL_CTX_free(bctx->ctx);
+  free(bctx);
+  return rv;
+}
+
+void otls__ossl_ctx_free(void *p) {
+  struct ossl_ctx *bctx = p;
+  if (bctx == NULL)
+    return;
+  SSL_CTX_free(bctx->ctx);
+  free(bctx);
+}
+
+/* --- connection ----------------------------------------------------------- */
+
+int otls__ossl_conn_new(void **out, void *pctx, struct otls_conn *conn, bool is_server,
+                        const char *servername) {
+  struct ossl_ctx *bctx = pctx;
+  struct ossl_conn *b = calloc(1, sizeof(*b));
+  if (b == NULL)
+    return OTLS_E_NOMEM;
+  b->conn = conn;
+  b->alert = -1;
+  b->is_server = is_server;
+  b->ssl = SSL_new(bctx->ctx);
+  BIO *rbio = b->ssl ? BIO_new(bio_method) : NULL;
+  if (rbio == NULL) {
+    SSL_free(b->ssl);
+    free(b);
+    return OTLS_E_NOMEM;
+  }
+  BIO_set_data(rbio, conn);
+  BIO_up_ref(rbio);
+  SSL_set_bio(b->ssl, rbio, rbio);
+  SSL_set_app_data(b->ssl, b);
+  if (is_server) {
+    /* Without requestCert a server never asks for a client certificate. */
+    if (!bctx->request_cert)
+      SSL_set_verify(b->ssl, SSL_VERIFY_NONE, NULL);
+    SSL_set_accept_state(b->ssl);
+  } else {
+    SSL_set_verify(b->ssl, SSL_VERIFY_PEER, verify_cb);
+    if (servername && !SSL_set_tlsext_host_name(b->ssl, servername)) {
+      ERR_clear_error();
+      SSL_free(b->ssl);
+      free(b);
+      return OTLS_E_INVAL;
+    }
+    SSL_set_connect_state(b->ssl);
+  }
+  *out = b;
+  return 0;
+}
+
+static void clear_der(struct ossl_conn *b) {
+  for (size_t i = 0; i < b->n_der; i++)
+    OPENSSL_free(b->der[i]);
+  b->n_der = 0;
+}
+
+void otls__ossl_conn_free(void *p) {
+  struct ossl_conn *b = p;
+  if (b == NULL)
+    return;
+  clear_der(b);
+  SSL_free(b->ssl);
+  free(b);
+}
+
+int otls__ossl_handshake(void *p) {
+  struct ossl_conn *b = p;
+  ERR_clear_error();
+  int ret = SSL_do_handshake(b->ssl);
+  if (ret == 1)
+    return OTLS__IO_OK;
+  int err = SSL_get_error(b->ssl, ret);
+  if (err == SSL_ERROR_WANT_READ && !otls__tx_eof(b->conn))
+    return OTLS__IO_WANT_READ;
+  return map_error(b, ret, true);
+}
+
+int otls__ossl_read(void *p, void *buf, size_t len, size_t *n) {
+  struct ossl_conn *b = p;
+  ERR_clear_error();
+  int ret = SSL_read(b->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+  if (ret > 0) {
+    *n = (size_t)ret;
+    return OTLS__IO_OK;
+  }
+  int err = SSL_get_error(b->ssl, ret);
+  if (err == SSL_ERROR_ZERO_RETURN)
+    return OTLS__IO_CLOSED;
+  if (err == SSL_ERROR_WANT_READ && !otls__tx_eof(b->conn))
+    return OTLS__IO_WANT_READ;
+  return map_error(b, ret, false);
+}
+
+int otls__ossl_write(void *p, const void *buf, size_t len) {
+  struct ossl_conn *b = p;
+  const unsigned char *q = buf;
+  while (len > 0) {
+    ERR_clear_error();
+    int chunk = len > (1u << 30) ? (1 << 30) : (int)len;
+    int ret = SSL_write(b->ssl, q, chunk);
+    if (ret <= 0)
+      return map_error(b, ret, false);
+    q += ret;
+    len -= (size_t)ret;
+  }
+  return OTLS__IO_OK;
+}
+
+int otls__ossl_shutdown(void *p) {
+  struct ossl_conn *b = p;
+  ERR_clear_error();
+  int ret = SSL_shutdown(b->ssl);
+  if (ret >= 0)
+    return 0;
+  int err = SSL_get_error(b->ssl, ret);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+    ERR_clear_error();
+    return 0;
+  }
+  return map_error(b, ret, false);
+}
+
+uint16_t otls__ossl_protocol(void *p) {
+  struct ossl_conn *b = p;
+  return (uint16_t)SSL_version(b->ssl);
+}
+
+uint16_t otls__ossl_cipher_id(void *p) {
+  struct ossl_conn *b = p;
+  const SSL_CIPHER *c = SSL_get_current_cipher(b->ssl);
+  return c ? SSL_CIPHER_get_protocol_id(c) : 0;
+}
+
+static int push_der(struct ossl_conn *b, X509 *x) {
+  if (b->n_der == MAX_CHAIN)
+    return 0;
+  unsigned char *der = NULL;
+  int len = i2d_X509(x, &der);
+  if (len <= 0)
+    return -1;
+  b->der[b->n_der] = der;
+  b->der_len[b->n_der] = len;
+  b->n_der++;
+  return 0;
+}
+
+size_t otls__ossl_peer_chain(void *p, struct otls__blob *out, size_t max) {
+  struct ossl_conn *b = p;
+  clear_der(b);
+  STACK_OF(X509) *chain = SSL_get_peer_cert_chain(b->ssl);
+  /* The server-side chain excludes the leaf on both forks. */
+  if (b->is_server) {
+    X509 *leaf = SSL_get_peer_certificate(b->ssl);
+    if (leaf == NULL)
+      return 0;
+    int rv = push_der(b, leaf);
+    X509_free(leaf);
+    if (rv < 0)
+      return 0;
+  }
+  for (size_t i = 0; chain && i < (size_t)sk_X509_num(chain); i++)
+    if (push_der(b, sk_X509_value(chain, (int)i)) < 0)
+      break;
+  size_t n = b->n_der < max ? b->n_der : max;
+  for (size_t i = 0; i < n; i++) {
+    out[i].data = b->der[i];
+    out[i].len = (size_t)b->der_len[i];
+  }
+  return n;
+}
+
+unsigned otls__ossl_verify_facts(void *p) {
+  struct ossl_conn *b = p;
+  unsigned facts = b->facts;
+  /* The callback may not have seen everything (e.g. a failure outside it). */
+  long res = SSL_get_verify_result(b->ssl);
+  if (res != X509_V_OK)
+    facts |= map_verify((int)res);
+  return facts;
+}
+
+const char *otls__ossl_servername(void *p) {
+  struct ossl_conn *b = p;
+  return SSL_get_servername(b->ssl, TLSEXT_NAMETYPE_host_name);
+}
+
+int otls__ossl_alert(void *p, bool *sent) {
+  struct ossl_conn *b = p;
+  *sent = b->alert_sent;
+  return b->alert;
+}

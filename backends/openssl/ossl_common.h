@@ -1,0 +1,45 @@
+/*
+ * omnitls — functions shared by the OpenSSL and BoringSSL backends
+ * (private; see ossl_common.c).
+ */
+#ifndef OTLS_OSSL_COMMON_H
+#define OTLS_OSSL_COMMON_H
+
+#include "../../core/backend.h"
+
+int otls__ossl_global_init(void);
+int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
+                       size_t detail_len);
+void otls__ossl_ctx_free(void *bctx);
+int otls__ossl_conn_new(void **out, void *bctx, struct otls_conn *conn, bool is_server,
+                        const char *servername);
+void otls__ossl_conn_free(void *bc);
+int otls__ossl_handshake(void *bc);
+int otls__ossl_read(void *bc, void *buf, size_t len, size_t *n);
+int otls__ossl_write(void *bc, const void *buf, size_t len);
+int otls__ossl_shutdown(void *bc);
+uint16_t otls__ossl_protocol(void *bc);
+uint16_t otls__ossl_cipher_id(void *bc);
+size_t otls__ossl_peer_chain(void *bc, struct otls__blob *out, size_t max);
+unsigned otls__ossl_verify_facts(void *bc);
+const char *otls__ossl_servername(void *bc);
+int otls__ossl_alert(void *bc, bool *sent);
+
+/* The slots both variants fill the same way. */
+#define OTLS__OSSL_COMMON_SLOTS                 \
+  .ctx_new = otls__ossl_ctx_new,                \
+  .ctx_free = otls__ossl_ctx_free,              \
+  .conn_new = otls__ossl_conn_new,              \
+  .conn_free = otls__ossl_conn_free,            \
+  .handshake = otls__ossl_handshake,            \
+  .read = otls__ossl_read,                      \
+  .write = otls__ossl_write,                    \
+  .shutdown = otls__ossl_shutdown,              \
+  .protocol = otls__ossl_protocol,              \
+  .cipher_id = otls__ossl_cipher_id,            \
+  .peer_chain = otls__ossl_peer_chain,          \
+  .verify_facts = otls__ossl_verify_facts,      \
+  .servername = otls__ossl_servername,          \
+  .alert = otls__ossl_alert
+
+#endif

@@ -1,0 +1,229 @@
+/*
+ * omnitls — the backend contract (private).
+ *
+ * A backend performs the protocol and reports facts; every decision a user
+ * could observe is made in core/ (DESIGN.md §1). Each backend directory
+ * exports exactly one `const struct otls_backend` (named otls__backend) and
+ * nothing else. A NULL slot means "not provided".
+ *
+ * Transport: a backend never owns I/O. Its transport callbacks (BIO,
+ * wolfSSL IO callbacks, GnuTLS push/pull) call otls__tx_recv() and
+ * otls__tx_send() on the core connection it was created for.
+ *
+ * Errors: backend functions return 0 or a negative OTLS_E_* code, and put
+ * the backend's own message in the connection / detail via
+ * otls__conn_set_error() or otls__detail(). Each backend has exactly one
+ * function translating its native errors, and one translating its native
+ * verification results into OTLS__VF_* facts.
+ */
+#ifndef OTLS_CORE_BACKEND_H
+#define OTLS_CORE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "omnitls/errors.h"
+#include "omnitls/version.h"
+
+struct otls_conn;
+
+/* A DER (or other binary) blob borrowed from its owner. */
+struct otls__blob {
+  const uint8_t *data;
+  size_t len;
+};
+
+/* Protocol version numbers as on the wire. */
+#define OTLS__TLS1_0 0x0301
+#define OTLS__TLS1_1 0x0302
+#define OTLS__TLS1_2 0x0303
+#define OTLS__TLS1_3 0x0304
+
+/*
+ * The normalised context configuration handed to a backend. Every field is
+ * explicit; the backend must not fall back to its own defaults or to system
+ * configuration for anything listed here. All memory is owned by core and
+ * is valid only during ctx_new(): the backend copies what it keeps.
+ */
+struct otls__ctx_config {
+  uint16_t min_version; /* OTLS__TLS1_x */
+  uint16_t max_version;
+
+  /* Own chain, leaf first, as DER. n_chain == 0: no certificate. */
+  const struct otls__blob *chain;
+  size_t n_chain;
+  /*
+   * Private key: one PEM block exactly as the user gave it (possibly
+   * encrypted, PKCS#8 or traditional), NUL-terminated, plus its passphrase
+   * (NULL = none). The backend decrypts it, and must report a wrong or
+   * missing passphrase as OTLS_E_BAD_DECRYPT and a key that does not match
+   * chain[0] as OTLS_E_KEY_MISMATCH.
+   */
+  const char *key_pem;
+  size_t key_pem_len;
+  const char *key_passphrase;
+
+  /* Trust anchors as DER. When use_system_ca, load ca_file instead. */
+  const struct otls__blob *ca;
+  size_t n_ca;
+  bool use_system_ca;
+  const char *ca_file; /* the system bundle path, always set */
+
+  /* CRLs as DER; when n_crl > 0, check leaf and intermediates. */
+  const struct otls__blob *crl;
+  size_t n_crl;
+
+  /* Server: request a client certificate / require one. */
+  bool request_cert;
+  bool require_cert;
+
+  /*
+   * Cipher suites, in preference order, as two-byte ids; TLS 1.3 and
+   * TLS <= 1.2 suites mixed, core has validated them against the backend's
+   * table. The backend enables exactly these.
+   */
+  const uint16_t *suites;
+  size_t n_suites;
+
+  /* Key-exchange groups, in preference order, as TLS NamedGroup ids. */
+  const uint16_t *groups;
+  size_t n_groups;
+
+  /* Number of TLS 1.3 session tickets a server sends per full handshake. */
+  unsigned num_tickets;
+};
+
+/*
+ * Verification facts reported by a backend after the handshake. The backend
+ * verifies the peer chain against the context's trust store (and CRLs) but
+ * never fails the handshake over it; core turns these facts into one
+ * canonical error (core/verify.c) so all backends agree.
+ */
+#define OTLS__VF_ISSUER 0x0001u        /* chain does not reach a trust anchor */
+#define OTLS__VF_EXPIRED 0x0002u       /* some certificate has expired */
+#define OTLS__VF_NOT_YET_VALID 0x0004u /* some certificate is not valid yet */
+#define OTLS__VF_REVOKED 0x0008u       /* revoked by a loaded CRL */
+#define OTLS__VF_NO_CRL 0x0010u        /* CRL checking on, but no CRL for an issuer */
+#define OTLS__VF_SIGNATURE 0x0020u     /* a signature does not verify */
+#define OTLS__VF_INVALID_CA 0x0040u    /* an issuer is not a valid CA */
+#define OTLS__VF_PURPOSE 0x0080u       /* key usage / EKU does not allow this use */
+#define OTLS__VF_OTHER 0x8000u         /* anything else (detail has the text) */
+
+/* Results of a backend I/O step. */
+enum otls__io {
+  OTLS__IO_OK = 0, /* done / made progress */
+  OTLS__IO_WANT_READ = 1,
+  OTLS__IO_CLOSED = 2, /* close_notify received (read only) */
+};
+
+struct otls_backend {
+  const char *name; /* "openssl", ... */
+  /* capability bitmask: 1ull << OTLS_CAP_x */
+  uint64_t caps;
+
+  /* The engine's version text at run time. */
+  const char *(*version)(void);
+
+  /* One-time global initialisation; called once, thread-safely, by core. */
+  int (*global_init)(void);
+
+  /*
+   * Context. `detail` (size detail_len) receives the backend's message on
+   * failure. Returns 0 or OTLS_E_*.
+   */
+  int (*ctx_new)(void **out, const struct otls__ctx_config *cfg, char *detail,
+                 size_t detail_len);
+  void (*ctx_free)(void *bctx);
+
+  /*
+   * Connection. `conn` is the core connection the transport belongs to.
+   * servername: client SNI to send (NULL = none). Returns 0 or OTLS_E_*.
+   */
+  int (*conn_new)(void **out, void *bctx, struct otls_conn *conn, bool is_server,
+                  const char *servername);
+  void (*conn_free)(void *bc);
+
+  /*
+   * Drive the handshake. Returns OTLS__IO_OK when complete,
+   * OTLS__IO_WANT_READ, or a negative OTLS_E_* (message set on the conn).
+   * The backend must not fail the handshake because of peer-certificate
+   * verification (record-don't-fail), except for a missing certificate
+   * when require_cert is set.
+   */
+  int (*handshake)(void *bc);
+
+  /*
+   * Read plaintext: *n bytes (> 0) with OTLS__IO_OK, OTLS__IO_WANT_READ,
+   * OTLS__IO_CLOSED on close_notify, or negative OTLS_E_* (transport EOF
+   * without close_notify is OTLS_E_TRUNCATED).
+   */
+  int (*read)(void *bc, void *buf, size_t len, size_t *n);
+
+  /*
+   * Write all `len` bytes (loop over partial writes; output never blocks).
+   * Returns OTLS__IO_OK or negative OTLS_E_*.
+   */
+  int (*write)(void *bc, const void *buf, size_t len);
+
+  /* Queue close_notify. Returns 0 or OTLS_E_*. */
+  int (*shutdown)(void *bc);
+
+  /* --- facts after the handshake --- */
+  uint16_t (*protocol)(void *bc);  /* wire version, 0 if unknown */
+  uint16_t (*cipher_id)(void *bc); /* two-byte suite id, 0 if unknown */
+
+  /*
+   * The chain the peer sent, leaf first, as DER. `out` has room for `max`
+   * entries; returns the count (may be 0) — the data stays valid until the
+   * next call on bc or its free.
+   */
+  size_t (*peer_chain)(void *bc, struct otls__blob *out, size_t max);
+
+  /* OTLS__VF_* facts for the peer chain (0 = verified). */
+  unsigned (*verify_facts)(void *bc);
+
+  /* SNI name the client sent (server side), NULL when none. */
+  const char *(*servername)(void *bc);
+
+  /* The alert that ended the connection, -1 if none; *sent = we sent it. */
+  int (*alert)(void *bc, bool *sent);
+};
+
+/* The backend compiled into this variant. */
+extern const struct otls_backend otls__backend;
+
+/* --- core services for backends ---------------------------------------- */
+
+/* The one suite table (core/suites.c). */
+struct otls__suite {
+  uint16_t id;
+  uint16_t min_version; /* OTLS__TLS1_x, or 0x0300 */
+  const char *name;     /* OpenSSL name */
+  const char *iana;     /* IANA name */
+};
+/* Look a suite up by its two-byte id; NULL when omnitls does not know it. */
+const struct otls__suite *otls__suite_by_id(uint16_t id);
+
+/*
+ * Transport pull: copy up to `len` received bytes. Returns the count (> 0),
+ * 0 when nothing is buffered (would block), or -1 at transport EOF with
+ * nothing buffered.
+ */
+long otls__tx_recv(struct otls_conn *c, void *buf, size_t len);
+
+/* Transport push: append `len` bytes of output. Returns len or -1 (ENOMEM). */
+long otls__tx_send(struct otls_conn *c, const void *buf, size_t len);
+
+/* true once otls_conn_feed_eof() was called (and input is drained). */
+bool otls__tx_eof(const struct otls_conn *c);
+
+/* Record a message about the last failure on the connection. */
+void otls__conn_set_error(struct otls_conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Format into a caller's detail buffer (NULL/0 allowed). */
+void otls__detail(char *detail, size_t detail_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif /* OTLS_CORE_BACKEND_H */

@@ -1,0 +1,313 @@
+/*
+ * omnitls — the secure context: user options are parsed and checked here,
+ * once, and the backend gets a normalised configuration (backend.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "pem.h"
+#include "x509.h"
+
+void otls_context_options_init(otls_context_options *opts) {
+  if (opts == NULL)
+    return;
+  memset(opts, 0, sizeof(*opts));
+  opts->version = OTLS_CONTEXT_OPTIONS_VERSION;
+  opts->reject_unauthorized = true;
+}
+
+/* The bytes of a source: borrowed (*owned = NULL) or read from its file. */
+OTLS_MUST_CHECK static int source_bytes(const otls_source *s, const uint8_t **data, size_t *len,
+                                        uint8_t **owned, const char *what, char *detail,
+                                        size_t detail_len) {
+  *owned = NULL;
+  if (s->data != NULL) {
+    *data = s->data;
+    *len = s->len;
+    return 0;
+  }
+  if (s->path == NULL) {
+    otls__detail(detail, detail_len, "%s: neither data nor path given", what);
+    return OTLS_E_INVAL;
+  }
+  int rv = otls__read_file(s->path, owned, len);
+  if (rv < 0) {
+    otls__detail(detail, detail_len, "%s: cannot read '%s'", what, s->path);
+    return rv;
+  }
+  *data = *owned;
+  return 0;
+}
+
+static bool is_cert_label(const char *l) {
+  return strcmp(l, "CERTIFICATE") == 0 || strcmp(l, "X509 CERTIFICATE") == 0;
+}
+
+static bool is_key_label(const char *l) {
+  return strcmp(l, "PRIVATE KEY") == 0 || strcmp(l, "ENCRYPTED PRIVATE KEY") == 0 ||
+         strcmp(l, "RSA PRIVATE KEY") == 0 || strcmp(l, "EC PRIVATE KEY") == 0;
+}
+
+/*
+ * Decode every block with an accepted label from each source into `out`.
+ * A source with no such block is an error (Node: "no start line").
+ * Certificates are parsed to make sure they are well-formed DER.
+ */
+OTLS_MUST_CHECK static int load_blocks(const otls_source *src, size_t n, const char *what,
+                                       bool (*accept)(const char *), bool parse_cert,
+                                       struct otls__der_list *out, char *detail,
+                                       size_t detail_len) {
+  for (size_t i = 0; i < n; i++) {
+    const uint8_t *data;
+    size_t len;
+    uint8_t *owned;
+    int rv = source_bytes(&src[i], &data, &len, &owned, what, detail, detail_len);
+    if (rv < 0)
+      return rv;
+    const uint8_t *p = data, *end = data + len;
+    size_t found = 0;
+    struct otls__pem_block blk;
+    while ((rv = otls__pem_next(&p, end, &blk)) == 1) {
+      if (accept(blk.label)) {
+        struct otls__x509 x;
+        if (parse_cert && otls__x509_parse(blk.der, blk.der_len, &x) < 0) {
+          otls__detail(detail, detail_len, "%s #%zu: certificate %zu is not valid DER", what, i,
+                       found);
+          rv = OTLS_E_DER_BAD;
+        } else {
+          rv = otls__der_list_add(out, blk.der, blk.der_len);
+          found++;
+        }
+      }
+      free(blk.der);
+      if (rv < 0)
+        break;
+    }
+    free(owned);
+    if (rv < 0) {
+      if (rv == OTLS_E_PEM_BAD)
+        otls__detail(detail, detail_len, "%s #%zu: malformed PEM block", what, i);
+      return rv;
+    }
+    if (found == 0) {
+      otls__detail(detail, detail_len, "%s #%zu: no PEM block of the expected type", what, i);
+      return OTLS_E_PEM_NO_START_LINE;
+    }
+  }
+  return 0;
+}
+
+static bool accept_cert(const char *l) { return is_cert_label(l); }
+static bool accept_crl(const char *l) { return strcmp(l, "X509 CRL") == 0; }
+
+/* The key: the first private-key block of the source, kept as PEM text. */
+OTLS_MUST_CHECK static int load_key(const otls_source *src, char **pem, size_t *pem_len,
+                                    bool *encrypted, char *detail, size_t detail_len) {
+  const uint8_t *data;
+  size_t len;
+  uint8_t *owned;
+  int rv = source_bytes(src, &data, &len, &owned, "key", detail, detail_len);
+  if (rv < 0)
+    return rv;
+  const uint8_t *p = data, *end = data + len;
+  struct otls__pem_block blk;
+  *pem = NULL;
+  while ((rv = otls__pem_next(&p, end, &blk)) == 1) {
+    bool key = is_key_label(blk.label);
+    free(blk.der);
+    if (!key)
+      continue;
+    *encrypted = strcmp(blk.label, "ENCRYPTED PRIVATE KEY") == 0 ||
+                 (blk.has_headers && memmem(blk.text, blk.text_len, "ENCRYPTED", 9) != NULL);
+    *pem = strndup((const char *)blk.text, blk.text_len);
+    *pem_len = blk.text_len;
+    rv = *pem ? 0 : OTLS_E_NOMEM;
+    break;
+  }
+  free(owned);
+  if (rv == OTLS_E_PEM_BAD)
+    otls__detail(detail, detail_len, "key: malformed PEM block");
+  else if (rv == 0 && *pem == NULL) {
+    otls__detail(detail, detail_len, "key: no PEM private key block");
+    rv = OTLS_E_PEM_NO_START_LINE;
+  }
+  return rv;
+}
+
+OTLS_MUST_CHECK static int check_versions(const otls_context_options *o, uint16_t *min,
+                                          uint16_t *max, char *detail, size_t detail_len) {
+  *min = OTLS__TLS1_2;
+  *max = OTLS__TLS1_3;
+  if (o->min_version && otls__version_parse(o->min_version, min) < 0) {
+    otls__detail(detail, detail_len, "minVersion '%s' is not a TLS version", o->min_version);
+    return OTLS_E_BAD_VERSION;
+  }
+  if (o->max_version && otls__version_parse(o->max_version, max) < 0) {
+    otls__detail(detail, detail_len, "maxVersion '%s' is not a TLS version", o->max_version);
+    return OTLS_E_BAD_VERSION;
+  }
+  if (*min > *max) {
+    otls__detail(detail, detail_len, "minVersion is above maxVersion");
+    return OTLS_E_BAD_VERSION;
+  }
+  static const struct {
+    uint16_t v;
+    enum otls_cap cap;
+  } need[] = {{OTLS__TLS1_0, OTLS_CAP_TLS1_0},
+              {OTLS__TLS1_1, OTLS_CAP_TLS1_1},
+              {OTLS__TLS1_2, OTLS_CAP_TLS1_2},
+              {OTLS__TLS1_3, OTLS_CAP_TLS1_3}};
+  for (size_t i = 0; i < OTLS_ARRAY_SIZE(need); i++)
+    if (need[i].v >= *min && need[i].v <= *max && !otls_backend_has(need[i].cap)) {
+      otls__detail(detail, detail_len, "%s is not available with the %s backend",
+                   otls__version_name(need[i].v), otls__backend.name);
+      return OTLS_E_UNSUPPORTED;
+    }
+  return 0;
+}
+
+static void context_destroy(otls_context *ctx) {
+  if (ctx->bctx)
+    otls__backend.ctx_free(ctx->bctx);
+  otls__der_list_clear(&ctx->chain);
+  free(ctx);
+}
+
+int otls_context_new(otls_context **out, const otls_context_options *o, char *detail,
+                     size_t detail_len) {
+  otls__detail(detail, detail_len, "%s", "");
+  if (out == NULL)
+    return OTLS_E_INVAL;
+  *out = NULL;
+  if (o == NULL || o->version == 0 || o->version > OTLS_CONTEXT_OPTIONS_VERSION) {
+    otls__detail(detail, detail_len, "options not initialised with otls_context_options_init()");
+    return OTLS_E_INVAL;
+  }
+  if ((o->key_count && !o->key) || (o->cert_count && !o->cert) || (o->ca_count && !o->ca) ||
+      (o->crl_count && !o->crl)) {
+    otls__detail(detail, detail_len, "a count is set but its array is NULL");
+    return OTLS_E_INVAL;
+  }
+  int rv = otls__global_init();
+  if (rv < 0) {
+    otls__detail(detail, detail_len, "backend initialisation failed");
+    return rv;
+  }
+
+  otls_context *ctx = calloc(1, sizeof(*ctx));
+  if (ctx == NULL)
+    return OTLS_E_NOMEM;
+  atomic_init(&ctx->refs, 1);
+  struct otls__der_list ca = {0}, crl = {0};
+  char *key_pem = NULL;
+  size_t key_pem_len = 0;
+  bool key_encrypted = false;
+
+  if ((rv = check_versions(o, &ctx->min_version, &ctx->max_version, detail, detail_len)) < 0)
+    goto out_free;
+  if (o->key_count > 1 || o->cert_count > 1) {
+    /* Several key/certificate pairs per context arrive with issue #4. */
+    otls__detail(detail, detail_len, "only one key and one certificate source per context");
+    rv = OTLS_E_UNSUPPORTED;
+    goto out_free;
+  }
+  if (o->key_count != o->cert_count) {
+    otls__detail(detail, detail_len, "%s", o->key_count ? "a key needs a certificate"
+                                                        : "a certificate needs a key");
+    rv = OTLS_E_NO_CERT;
+    goto out_free;
+  }
+  if (o->crl_count && !otls_backend_has(OTLS_CAP_CRL)) {
+    otls__detail(detail, detail_len, "CRLs are not supported by the %s backend",
+                 otls__backend.name);
+    rv = OTLS_E_UNSUPPORTED;
+    goto out_free;
+  }
+  if (o->cert_count) {
+    if ((rv = load_blocks(o->cert, o->cert_count, "cert", accept_cert, true, &ctx->chain, detail,
+                          detail_len)) < 0)
+      goto out_free;
+    if ((rv = load_key(&o->key[0], &key_pem, &key_pem_len, &key_encrypted, detail,
+                       detail_len)) < 0)
+      goto out_free;
+    const char *pass = o->key[0].passphrase ? o->key[0].passphrase : o->passphrase;
+    if (key_encrypted && pass == NULL) {
+      otls__detail(detail, detail_len, "key: encrypted, but no passphrase was given");
+      rv = OTLS_E_BAD_DECRYPT;
+      goto out_free;
+    }
+    ctx->has_cert = true;
+  }
+  if ((rv = load_blocks(o->ca, o->ca_count, "ca", accept_cert, true, &ca, detail, detail_len)) < 0)
+    goto out_free;
+  if ((rv = load_blocks(o->crl, o->crl_count, "crl", accept_crl, false, &crl, detail,
+                        detail_len)) < 0)
+    goto out_free;
+
+  ctx->reject_unauthorized = o->reject_unauthorized;
+  ctx->request_cert = o->request_cert;
+
+  struct otls__ctx_config cfg = {
+      .min_version = ctx->min_version,
+      .max_version = ctx->max_version,
+      .chain = ctx->chain.items,
+      .n_chain = ctx->chain.n,
+      .key_pem = key_pem,
+      .key_pem_len = key_pem_len,
+      .key_passphrase = o->cert_count ? (o->key[0].passphrase ? o->key[0].passphrase
+                                                              : o->passphrase)
+                                      : NULL,
+      .ca = ca.items,
+      .n_ca = ca.n,
+      .use_system_ca = o->ca_count == 0,
+      .ca_file = OTLS__SYSTEM_CA_FILE,
+      .crl = crl.items,
+      .n_crl = crl.n,
+      .request_cert = o->request_cert,
+      .require_cert = o->request_cert && o->reject_unauthorized,
+      .suites = otls__default_suites,
+      .n_suites = otls__n_default_suites,
+      .groups = otls__default_groups,
+      .n_groups = otls__n_default_groups,
+      .num_tickets = 1,
+  };
+  rv = otls__backend.ctx_new(&ctx->bctx, &cfg, detail, detail_len);
+  if (rv < 0) {
+    ctx->bctx = NULL;
+    goto out_free;
+  }
+  otls__der_list_clear(&ca);
+  otls__der_list_clear(&crl);
+  if (key_pem) {
+    explicit_bzero(key_pem, key_pem_len);
+    free(key_pem);
+  }
+  *out = ctx;
+  return 0;
+
+out_free:
+  otls__der_list_clear(&ca);
+  otls__der_list_clear(&crl);
+  if (key_pem) {
+    explicit_bzero(key_pem, key_pem_len);
+    free(key_pem);
+  }
+  context_destroy(ctx);
+  return rv;
+}
+
+otls_context *otls_context_ref(otls_context *ctx) {
+  if (ctx)
+    atomic_fetch_add_explicit(&ctx->refs, 1, memory_order_relaxed);
+  return ctx;
+}
+
+void otls_context_free(otls_context *ctx) {
+  if (ctx == NULL)
+    return;
+  if (atomic_fetch_sub_explicit(&ctx->refs, 1, memory_order_acq_rel) == 1)
+    context_destroy(ctx);
+}
+
+bool otls_context_has_cert(const otls_context *ctx) { return ctx && ctx->has_cert; }

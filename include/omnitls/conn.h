@@ -1,0 +1,255 @@
+/*
+ * omnitls — the sans-IO connection.
+ *
+ * An otls_conn never touches a socket. The application moves bytes:
+ *
+ *   received ciphertext  --otls_conn_feed()-->          [conn]
+ *   [conn]  --otls_conn_output()/otls_conn_consume()--> ciphertext to send
+ *   plaintext            --otls_conn_write()-->         [conn]
+ *   [conn]  --otls_conn_read()-->                       plaintext
+ *
+ * and asks otls_conn_wants() what the connection needs next. This is how
+ * omnitls runs TLS over any duplex (Node.js: `new tls.TLSSocket(duplex)`),
+ * and what the socket and event layers are built on.
+ *
+ * A typical loop: call otls_conn_handshake() until it returns 0; whenever a
+ * call returns OTLS_E_WANT_READ, first send all pending output
+ * (otls_conn_output), then feed the next ciphertext received from the peer
+ * and call again. After the handshake use otls_conn_read()/otls_conn_write()
+ * the same way; otls_conn_shutdown() queues close_notify.
+ *
+ * Output never blocks: ciphertext accumulates in the connection until taken,
+ * so OTLS_E_WANT_WRITE is never returned by this layer. Input is bounded:
+ * otls_conn_feed() accepts at most what fits (see OTLS_CONN_INPUT_MAX).
+ */
+#ifndef OMNITLS_CONN_H
+#define OMNITLS_CONN_H
+
+#include "common.h"
+#include "context.h"
+
+OTLS_BEGIN_DECLS
+
+typedef struct otls_conn otls_conn;
+
+/* Largest amount of unprocessed ciphertext a connection buffers. */
+#define OTLS_CONN_INPUT_MAX (64u * 1024u)
+
+#define OTLS_CONN_OPTIONS_V1 1u
+#define OTLS_CONN_OPTIONS_VERSION OTLS_CONN_OPTIONS_V1
+
+typedef struct otls_conn_options {
+  /* Set by otls_conn_options_init(); do not change. */
+  unsigned version;
+
+  /* true: act as the TLS server; false: the client (default). */
+  bool is_server;
+
+  /*
+   * Client: the SNI server name to send. NULL = none. An IP address is never
+   * sent as SNI (RFC 6066 §3); it is still used for the identity check.
+   * Node.js: `servername`.
+   */
+  const char *servername;
+
+  /*
+   * Client: the name the server's certificate must match (checkServerIdentity).
+   * NULL = `servername`; when both are NULL the identity is not checked.
+   * Node.js: `host`.
+   */
+  const char *host;
+
+  /*
+   * Override the context's reject_unauthorized for this connection:
+   * -1 = inherit (default), 0 = false, 1 = true. Node.js: `rejectUnauthorized`.
+   */
+  int reject_unauthorized;
+} otls_conn_options;
+
+/* otls_conn_options_init() — defaults: client, no SNI, inherit policy. */
+OTLS_EXTERN void otls_conn_options_init(otls_conn_options *opts);
+
+/*
+ * otls_conn_new() — create a connection using `ctx` (a reference is taken).
+ * `opts` may be NULL for a client with defaults.
+ * Errors: OTLS_E_INVAL (NULL ctx, bad options, a server role on a context
+ * with no certificate), OTLS_E_NOMEM, OTLS_E_INTERNAL (the backend failed).
+ */
+OTLS_EXTERN int otls_conn_new(otls_conn **out, otls_context *ctx,
+                              const otls_conn_options *opts);
+
+/* otls_conn_free() — release the connection. Accepts NULL. Sends nothing. */
+OTLS_EXTERN void otls_conn_free(otls_conn *c);
+
+/* --- moving ciphertext ------------------------------------------------- */
+
+/*
+ * otls_conn_feed() — hand received ciphertext to the connection.
+ * Returns the number of bytes accepted (0..len; less than `len` when the
+ * input buffer is full: process it with handshake/read, then feed the rest),
+ * or OTLS_E_INVAL, OTLS_E_NOMEM, OTLS_E_STATE (after otls_conn_feed_eof).
+ */
+OTLS_EXTERN int otls_conn_feed(otls_conn *c, const void *data, size_t len);
+
+/*
+ * otls_conn_feed_eof() — the transport reached end of stream (TCP FIN).
+ * Afterwards, reads report 0 only if the peer sent close_notify; otherwise
+ * OTLS_E_TRUNCATED (after the handshake) or OTLS_E_CONNRESET (during it).
+ */
+OTLS_EXTERN int otls_conn_feed_eof(otls_conn *c);
+
+/*
+ * otls_conn_output() — peek at the ciphertext waiting to be sent.
+ * Returns a pointer to `*len` bytes (NULL and 0 when there is none), valid
+ * until the next call on `c`. Remove what was sent with otls_conn_consume().
+ */
+OTLS_EXTERN const uint8_t *otls_conn_output(otls_conn *c, size_t *len);
+
+/* otls_conn_consume() — drop `n` bytes (at most the pending amount) of output. */
+OTLS_EXTERN void otls_conn_consume(otls_conn *c, size_t n);
+
+/*
+ * otls_conn_take() — copy up to `cap` bytes of pending output into `buf`
+ * and consume them. Returns the number copied (0 when none).
+ */
+OTLS_EXTERN size_t otls_conn_take(otls_conn *c, void *buf, size_t cap);
+
+/* otls_conn_pending_output() — how many bytes of ciphertext are waiting. */
+OTLS_EXTERN size_t otls_conn_pending_output(const otls_conn *c);
+
+/* What the connection needs next (bits of otls_conn_wants()). */
+#define OTLS_WANTS_READ 0x1u   /* feed more ciphertext */
+#define OTLS_WANTS_WRITE 0x2u  /* output is pending: send it */
+#define OTLS_WANTS_CLOSED 0x4u /* finished: closed cleanly or failed */
+
+/* otls_conn_wants() — a combination of OTLS_WANTS_* bits. */
+OTLS_EXTERN unsigned otls_conn_wants(const otls_conn *c);
+
+/* --- the protocol ------------------------------------------------------ */
+
+/*
+ * otls_conn_handshake() — advance the handshake with the input fed so far.
+ * Returns 0 once the handshake is complete (and the peer verified according
+ * to the policy), OTLS_E_WANT_READ when more input is needed, or a fatal
+ * error: OTLS_E_HANDSHAKE, OTLS_E_PEER_ALERT, OTLS_E_VERSION_MISMATCH,
+ * OTLS_E_NO_SHARED_CIPHER, OTLS_E_PEER_CERT_REQUIRED, OTLS_E_PROTOCOL,
+ * OTLS_E_CONNRESET, a verification code (when rejecting unauthorized
+ * peers; see otls_err_is_verify()), OTLS_E_CERT_ALTNAME_INVALID.
+ * After a fatal error any pending output (an alert) should still be sent.
+ * Node.js: the `secureConnect` / `secureConnection` moment.
+ */
+OTLS_EXTERN int otls_conn_handshake(otls_conn *c);
+
+/*
+ * otls_conn_read() — read decrypted application data. Runs the handshake
+ * first if it is not complete. Returns the number of bytes (> 0), 0 when the
+ * peer closed cleanly with close_notify, OTLS_E_WANT_READ, or a fatal error
+ * (OTLS_E_TRUNCATED when the transport ended without close_notify,
+ * OTLS_E_PROTOCOL, OTLS_E_PEER_ALERT, ...).
+ */
+OTLS_EXTERN int otls_conn_read(otls_conn *c, void *buf, size_t len);
+
+/*
+ * otls_conn_write() — encrypt application data into the output buffer.
+ * Runs the handshake first if it is not complete. Returns `len` (all data is
+ * accepted; large writes become several records), OTLS_E_WANT_READ while the
+ * handshake waits for input, OTLS_E_WRITE_AFTER_END after
+ * otls_conn_shutdown(), OTLS_E_CLOSED after a fatal error, or a fatal error.
+ * Lengths above INT_MAX are OTLS_E_INVAL.
+ */
+OTLS_EXTERN int otls_conn_write(otls_conn *c, const void *buf, size_t len);
+
+/*
+ * otls_conn_shutdown() — queue a close_notify alert (Node.js: `end()`).
+ * Returns 0; calling it twice is harmless. Reading stays possible until the
+ * peer's close_notify arrives.
+ */
+OTLS_EXTERN int otls_conn_shutdown(otls_conn *c);
+
+/* --- queries ----------------------------------------------------------- */
+
+/* true once the handshake completed successfully. */
+OTLS_EXTERN bool otls_conn_is_handshake_done(const otls_conn *c);
+
+/* true for a server-side connection. */
+OTLS_EXTERN bool otls_conn_is_server(const otls_conn *c);
+
+/* true when the peer's close_notify was received. */
+OTLS_EXTERN bool otls_conn_is_peer_closed(const otls_conn *c);
+
+/*
+ * otls_conn_protocol() — negotiated version as Node names it: "TLSv1.3",
+ * "TLSv1.2", "TLSv1.1", "TLSv1"; NULL before the handshake.
+ * Node.js: `tlsSocket.getProtocol()`.
+ */
+OTLS_EXTERN const char *otls_conn_protocol(const otls_conn *c);
+
+typedef struct otls_cipher_info {
+  const char *name;          /* OpenSSL-style name, "TLS_AES_256_GCM_SHA384" / "ECDHE-RSA-AES128-GCM-SHA256" */
+  const char *standard_name; /* IANA name */
+  const char *version;       /* minimum protocol of the suite: "TLSv1.3" or "TLSv1.2" */
+  uint16_t id;               /* the two-byte suite number */
+} otls_cipher_info;
+
+/*
+ * otls_conn_cipher() — the negotiated cipher suite. Strings are static.
+ * Returns 0, or OTLS_E_STATE before the handshake.
+ * Node.js: `tlsSocket.getCipher()`.
+ */
+OTLS_EXTERN int otls_conn_cipher(const otls_conn *c, otls_cipher_info *out);
+
+/*
+ * otls_conn_is_authorized() — true when the peer's certificate chain was
+ * verified against the trust store and (client) matched the host.
+ * Node.js: `tlsSocket.authorized`.
+ */
+OTLS_EXTERN bool otls_conn_is_authorized(const otls_conn *c);
+
+/*
+ * otls_conn_verify_error() — 0 when authorized, otherwise the verification
+ * error code (a value for which otls_err_is_verify() is true).
+ */
+OTLS_EXTERN int otls_conn_verify_error(const otls_conn *c);
+
+/*
+ * otls_conn_authorization_error() — the name of the verification failure
+ * ("CERT_HAS_EXPIRED"), or NULL when authorized or not verified.
+ * Node.js: `tlsSocket.authorizationError`.
+ */
+OTLS_EXTERN const char *otls_conn_authorization_error(const otls_conn *c);
+
+/*
+ * otls_conn_servername() — client: the SNI name sent; server: the name the
+ * client asked for. NULL when none. Node.js: `tlsSocket.servername`.
+ */
+OTLS_EXTERN const char *otls_conn_servername(const otls_conn *c);
+
+/*
+ * otls_conn_peer_cert_count() / otls_conn_peer_cert_der() — the certificate
+ * chain the peer sent, leaf at index 0, as DER. The pointer stays valid until
+ * the connection is freed. Returns 0, or OTLS_E_INVAL for an index out of
+ * range. Node.js: `getPeerCertificate().raw` and its issuer chain.
+ */
+OTLS_EXTERN size_t otls_conn_peer_cert_count(const otls_conn *c);
+OTLS_EXTERN int otls_conn_peer_cert_der(const otls_conn *c, size_t index,
+                                        const uint8_t **der, size_t *len);
+
+/*
+ * otls_conn_error() — a sentence about the last failure on this connection
+ * (including the backend's own message), or "" when none.
+ */
+OTLS_EXTERN const char *otls_conn_error(const otls_conn *c);
+
+/*
+ * otls_conn_alert() — the TLS alert that ended the connection: its number
+ * (e.g. 42 bad_certificate) or -1 when none; `*sent` (may be NULL) tells
+ * whether we sent it (true) or received it (false).
+ */
+OTLS_EXTERN int otls_conn_alert(const otls_conn *c, bool *sent);
+
+/* otls_alert_name() — "handshake_failure" for 40 etc.; NULL when unknown. */
+OTLS_EXTERN const char *otls_alert_name(int alert);
+
+OTLS_END_DECLS
+
+#endif /* OMNITLS_CONN_H */

@@ -1,0 +1,143 @@
+/*
+ * omnitls — the secure context (Node.js: `tls.createSecureContext()`).
+ *
+ * A context holds credentials (private key and certificate chain), trust
+ * anchors, the allowed protocol range and verification policy. It is built
+ * once from an options struct, is immutable afterwards, is reference-counted,
+ * and may be shared by any number of connections on any number of threads.
+ */
+#ifndef OMNITLS_CONTEXT_H
+#define OMNITLS_CONTEXT_H
+
+#include "common.h"
+
+OTLS_BEGIN_DECLS
+
+typedef struct otls_context otls_context;
+
+/*
+ * Where a PEM (or, for `pfx`, DER) item comes from: bytes in memory
+ * (`data` + `len`) or, when `data` is NULL, the file at `path`.
+ * `passphrase` is a per-item passphrase for keys; NULL means "use the shared
+ * `passphrase` of the options". Node.js: an element of `key`/`cert`/`ca`, or
+ * `{pem, passphrase}`.
+ */
+typedef struct otls_source {
+  const void *data;
+  size_t len;
+  const char *path;
+  const char *passphrase;
+} otls_source;
+
+/* Helpers to fill an otls_source. */
+static inline otls_source otls_source_mem(const void *data, size_t len) {
+  otls_source s = {data, len, NULL, NULL};
+  return s;
+}
+static inline otls_source otls_source_file(const char *path) {
+  otls_source s = {NULL, 0, path, NULL};
+  return s;
+}
+
+#define OTLS_CONTEXT_OPTIONS_V1 1u
+#define OTLS_CONTEXT_OPTIONS_VERSION OTLS_CONTEXT_OPTIONS_V1
+
+typedef struct otls_context_options {
+  /* Set by otls_context_options_init(); do not change. */
+  unsigned version;
+
+  /*
+   * Private key in PEM (`key`), one item; may be encrypted (PKCS#8
+   * `ENCRYPTED PRIVATE KEY` or traditional `Proc-Type: 4,ENCRYPTED`), in
+   * which case `passphrase` (or the item's own) must open it.
+   * Node.js: `key`.
+   */
+  const otls_source *key;
+  size_t key_count;
+
+  /*
+   * Certificate chain in PEM, leaf first, intermediates after it. All
+   * certificates of all items are concatenated in order. Node.js: `cert`.
+   */
+  const otls_source *cert;
+  size_t cert_count;
+
+  /* Shared passphrase for encrypted keys. Node.js: `passphrase`. */
+  const char *passphrase;
+
+  /*
+   * Trusted CA certificates in PEM; when given, they replace the default
+   * trust store. When `ca_count` is 0 the system store
+   * (/etc/ssl/certs/ca-certificates.crt) is used. Node.js: `ca`.
+   */
+  const otls_source *ca;
+  size_t ca_count;
+
+  /*
+   * Certificate revocation lists in PEM (several per item allowed). When
+   * any is given, the peer's chain is checked against them (leaf and
+   * intermediates). Needs OTLS_CAP_CRL. Node.js: `crl`.
+   */
+  const otls_source *crl;
+  size_t crl_count;
+
+  /*
+   * Protocol range as Node spells it: "TLSv1.3", "TLSv1.2", "TLSv1.1",
+   * "TLSv1". NULL = the default: TLSv1.2 .. TLSv1.3.
+   * Node.js: `minVersion` / `maxVersion`.
+   */
+  const char *min_version;
+  const char *max_version;
+
+  /*
+   * Verify the peer's certificate chain and fail the handshake when it is
+   * not trusted (client: always verified; server: only with `request_cert`).
+   * Default true. When false, the connection completes and
+   * otls_conn_is_authorized() / otls_conn_authorization_error() tell the
+   * result. Node.js: `rejectUnauthorized`.
+   */
+  bool reject_unauthorized;
+
+  /*
+   * Server: ask the client for a certificate. Default false.
+   * Node.js: `requestCert`.
+   */
+  bool request_cert;
+} otls_context_options;
+
+/* otls_context_options_init() — fill `opts` with the defaults above. */
+OTLS_EXTERN void otls_context_options_init(otls_context_options *opts);
+
+/*
+ * otls_context_new() — build a secure context.
+ *
+ * Returns 0 and sets `*out`, or a negative code with `*out` = NULL:
+ * OTLS_E_INVAL (NULL/inconsistent options, unknown option version),
+ * OTLS_E_NOMEM, OTLS_E_FILE (a `path` cannot be read), OTLS_E_PEM_NO_START_LINE,
+ * OTLS_E_PEM_BAD, OTLS_E_DER_BAD, OTLS_E_BAD_DECRYPT (wrong/missing
+ * passphrase), OTLS_E_KEY_MISMATCH, OTLS_E_BAD_KEY, OTLS_E_NO_CERT,
+ * OTLS_E_BAD_VERSION, OTLS_E_UNSUPPORTED (an option the backend cannot
+ * honour). `detail`, when not NULL, receives a sentence describing the
+ * failure (truncated to `detail_len`), including the backend's message.
+ *
+ * The caller owns one reference; release it with otls_context_free().
+ * Node.js: `tls.createSecureContext(options)`.
+ */
+OTLS_EXTERN int otls_context_new(otls_context **out, const otls_context_options *opts,
+                                 char *detail, size_t detail_len);
+
+/* otls_context_ref() — take another reference; returns `ctx`. Thread-safe. */
+OTLS_EXTERN otls_context *otls_context_ref(otls_context *ctx);
+
+/*
+ * otls_context_free() — drop one reference; the context is destroyed when
+ * the last one goes (connections hold their own). Accepts NULL. Thread-safe.
+ */
+OTLS_EXTERN void otls_context_free(otls_context *ctx);
+
+/* otls_context_has_cert() — true when the context carries a key + certificate. */
+OTLS_EXTERN bool otls_context_has_cert(const otls_context *ctx);
+
+OTLS_END_DECLS
+
+#endif /* OMNITLS_CONTEXT_H */

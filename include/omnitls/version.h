@@ -1,0 +1,70 @@
+/*
+ * omnitls — library version, the compiled-in backend and its capabilities.
+ */
+#ifndef OMNITLS_VERSION_H
+#define OMNITLS_VERSION_H
+
+#include "common.h"
+
+OTLS_BEGIN_DECLS
+
+#define OTLS_VERSION_MAJOR 0
+#define OTLS_VERSION_MINOR 1
+#define OTLS_VERSION_PATCH 0
+/* 0xMMmmpp */
+#define OTLS_VERSION_NUM \
+  ((OTLS_VERSION_MAJOR << 16) | (OTLS_VERSION_MINOR << 8) | OTLS_VERSION_PATCH)
+#define OTLS_VERSION_STRING "0.1.0"
+
+/*
+ * Capability bits. Each names the public option or event it enables. A
+ * feature whose bit is not set answers OTLS_E_UNSUPPORTED at the moment it is
+ * requested (when the option is set), never in the middle of a handshake.
+ */
+#define OTLS_CAP_MAP(X)                                                   \
+  X(TLS1_3, 0, "tls1.3", "TLS 1.3")                                       \
+  X(TLS1_2, 1, "tls1.2", "TLS 1.2")                                       \
+  X(TLS1_1, 2, "tls1.1", "TLS 1.1 (only when asked for by minVersion)")   \
+  X(TLS1_0, 3, "tls1.0", "TLS 1.0 (only when asked for by minVersion)")   \
+  X(ENCRYPTED_KEYS, 4, "encrypted-keys", "passphrase-protected keys")     \
+  X(CLIENT_CERT, 5, "client-cert", "requestCert / client certificates")   \
+  X(CRL, 6, "crl", "certificate revocation lists")                        \
+  X(MULTI_CERT, 7, "multi-cert", "several key/certificate pairs on one context")
+
+enum otls_cap {
+#define OTLS__CAP_ENUM(suffix, bit, name, desc) OTLS_CAP_##suffix = (bit),
+  OTLS_CAP_MAP(OTLS__CAP_ENUM)
+#undef OTLS__CAP_ENUM
+  OTLS_CAP__COUNT
+};
+
+/* otls_version_string() — "0.1.0". Static string. */
+OTLS_EXTERN const char *otls_version_string(void);
+
+/* otls_version_num() — OTLS_VERSION_NUM of the library actually linked. */
+OTLS_EXTERN unsigned otls_version_num(void);
+
+/*
+ * otls_backend_name() — the TLS engine this library variant was built on:
+ * "openssl", "boringssl", "wolfssl" or "gnutls". Static string.
+ */
+OTLS_EXTERN const char *otls_backend_name(void);
+
+/*
+ * otls_backend_version() — the engine's own version text as it reports it
+ * at run time (e.g. "OpenSSL 3.0.19 ..."). Static string.
+ */
+OTLS_EXTERN const char *otls_backend_version(void);
+
+/* otls_backend_has() — true when the compiled-in backend provides `cap`. */
+OTLS_EXTERN bool otls_backend_has(enum otls_cap cap);
+
+/*
+ * otls_cap_name() — the short stable name of a capability ("tls1.3"), or
+ * NULL for an unknown value. Static string.
+ */
+OTLS_EXTERN const char *otls_cap_name(enum otls_cap cap);
+
+OTLS_END_DECLS
+
+#endif /* OMNITLS_VERSION_H */

@@ -1,0 +1,591 @@
+/*
+ * omnitls — conformance scenarios: client and server both omnitls, in one
+ * process, over memory. Written once against the public API and compiled
+ * once per backend variant. Each scenario asserts the behaviour and writes a
+ * transcript of what a user could observe to
+ * $OTLS_TRANSCRIPT_DIR/<scenario>.txt; the transcript-diff test compares the
+ * transcripts of all backends (DESIGN.md §5).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "otls_test.h"
+
+/* --- transcript ------------------------------------------------------------ */
+
+static FILE *transcript;
+
+static void transcript_open(const char *scenario) {
+  const char *dir = getenv("OTLS_TRANSCRIPT_DIR");
+  if (dir == NULL)
+    return;
+  char path[1024];
+  /* mkdir -p of the last two levels is enough: <build>/transcripts/<backend> */
+  snprintf(path, sizeof(path), "%s", dir);
+  char *slash = strrchr(path, '/');
+  if (slash) {
+    *slash = 0;
+    mkdir(path, 0755);
+  }
+  mkdir(dir, 0755);
+  snprintf(path, sizeof(path), "%s/%s.txt", dir, scenario);
+  transcript = fopen(path, "w");
+  if (transcript == NULL)
+    otls_test_fail(__FILE__, __LINE__, "cannot write %s: %s", path, strerror(errno));
+}
+
+static void T(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void T(const char *key, const char *fmt, ...) {
+  if (transcript == NULL)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(transcript, "%s: ", key);
+  vfprintf(transcript, fmt, ap);
+  fprintf(transcript, "\n");
+  va_end(ap);
+  fflush(transcript);
+}
+
+static const char *str_or_false(const char *s) { return s ? s : "false"; }
+
+/* Record everything a user can see of one side of a connection. */
+static void observe(const char *side, otls_conn *c, int result) {
+  char key[64];
+  snprintf(key, sizeof(key), "%s.result", side);
+  T(key, "%s", otls_err_name(result));
+  if (result == 0) {
+    otls_cipher_info ci;
+    snprintf(key, sizeof(key), "%s.protocol", side);
+    T(key, "%s", str_or_false(otls_conn_protocol(c)));
+    if (otls_conn_cipher(c, &ci) == 0) {
+      snprintf(key, sizeof(key), "%s.cipher", side);
+      T(key, "%s %s %s", ci.name, ci.standard_name, ci.version);
+    }
+    snprintf(key, sizeof(key), "%s.authorized", side);
+    T(key, "%s", otls_conn_is_authorized(c) ? "true" : "false");
+    snprintf(key, sizeof(key), "%s.authorizationError", side);
+    T(key, "%s", str_or_false(otls_conn_authorization_error(c)));
+    snprintf(key, sizeof(key), "%s.servername", side);
+    T(key, "%s", str_or_false(otls_conn_servername(c)));
+    snprintf(key, sizeof(key), "%s.peerCertificates", side);
+    T(key, "%zu", otls_conn_peer_cert_count(c));
+  } else {
+    bool sent = false;
+    int alert = otls_conn_alert(c, &sent);
+    snprintf(key, sizeof(key), "%s.alert", side);
+    if (alert >= 0)
+      T(key, "%s %s", otls_alert_name(alert), sent ? "sent" : "received");
+    else
+      T(key, "none");
+  }
+}
+
+/* --- building blocks -------------------------------------------------------- */
+
+struct pair {
+  otls_context *cctx, *sctx;
+  otls_conn *client, *server;
+  int cerr, serr;
+};
+
+struct side_opts {
+  const char *cert, *key, *ca;
+  const char *min_version, *max_version;
+  bool request_cert;
+  int reject; /* -1 default */
+  const char *crl;
+};
+
+static otls_context *ctx_from(const struct side_opts *s) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source cert = otls_source_file(s->cert ? pki(s->cert) : NULL);
+  otls_source key = otls_source_file(s->key ? pki(s->key) : NULL);
+  otls_source ca = otls_source_file(s->ca ? pki(s->ca) : NULL);
+  otls_source crl = otls_source_file(s->crl ? pki(s->crl) : NULL);
+  if (s->cert) {
+    o.cert = &cert;
+    o.cert_count = 1;
+  }
+  if (s->key) {
+    o.key = &key;
+    o.key_count = 1;
+  }
+  if (s->ca) {
+    o.ca = &ca;
+    o.ca_count = 1;
+  }
+  if (s->crl) {
+    o.crl = &crl;
+    o.crl_count = 1;
+  }
+  o.min_version = s->min_version;
+  o.max_version = s->max_version;
+  o.request_cert = s->request_cert;
+  if (s->reject >= 0)
+    o.reject_unauthorized = s->reject == 1;
+  otls_context *ctx = NULL;
+  char detail[256];
+  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
+  if (rv == OTLS_E_UNSUPPORTED)
+    otls_test_skip(detail);
+  if (rv < 0)
+    otls_test_fail(__FILE__, __LINE__, "context: %s: %s", otls_err_name(rv), detail);
+  return ctx;
+}
+
+static const struct side_opts SERVER_RSA = {.cert = "server-rsa-chain.pem",
+                                            .key = "server-rsa.key",
+                                            .reject = -1};
+static const struct side_opts CLIENT_TRUSTING = {.ca = "ca.pem", .reject = -1};
+
+/* Handshake a client (host = servername) against a server; records both sides. */
+static void run_pair(struct pair *p, const struct side_opts *client, const struct side_opts *server,
+                     const char *host) {
+  memset(p, 0, sizeof(*p));
+  p->cctx = ctx_from(client);
+  p->sctx = ctx_from(server);
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = host;
+  so.is_server = true;
+  CHECK_ERR(otls_conn_new(&p->client, p->cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&p->server, p->sctx, &so), 0);
+  pump_handshake(p->client, p->server, &p->cerr, &p->serr);
+  observe("client", p->client, p->cerr);
+  observe("server", p->server, p->serr);
+}
+
+static void pair_free(struct pair *p) {
+  otls_conn_free(p->client);
+  otls_conn_free(p->server);
+  otls_context_free(p->cctx);
+  otls_context_free(p->sctx);
+  if (transcript) {
+    fclose(transcript);
+    transcript = NULL;
+  }
+}
+
+#define SCENARIO(name) \
+  TEST(name) {         \
+    transcript_open(#name);
+#define END_SCENARIO }
+
+/* --- handshakes -------------------------------------------------------------- */
+
+SCENARIO(handshake_tls13_default)
+  struct pair p;
+  run_pair(&p, &CLIENT_TRUSTING, &SERVER_RSA, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.3");
+  CHECK_STR(otls_conn_protocol(p.server), "TLSv1.3");
+  otls_cipher_info ci;
+  CHECK_ERR(otls_conn_cipher(p.client, &ci), 0);
+  CHECK_STR(ci.name, "TLS_AES_128_GCM_SHA256");
+  CHECK_STR(ci.standard_name, "TLS_AES_128_GCM_SHA256");
+  CHECK_STR(ci.version, "TLSv1.3");
+  CHECK(otls_conn_is_authorized(p.client));
+  CHECK_STR(otls_conn_authorization_error(p.client), NULL);
+  CHECK_STR(otls_conn_servername(p.client), "localhost");
+  CHECK_STR(otls_conn_servername(p.server), "localhost");
+  CHECK_INT(otls_conn_peer_cert_count(p.client), 2);
+  CHECK(!otls_conn_is_authorized(p.server)); /* no client certificate asked */
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(handshake_tls12_rsa)
+  struct pair p;
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  run_pair(&p, &c, &SERVER_RSA, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.2");
+  otls_cipher_info ci;
+  CHECK_ERR(otls_conn_cipher(p.server, &ci), 0);
+  CHECK_STR(ci.name, "ECDHE-RSA-AES128-GCM-SHA256");
+  CHECK_STR(ci.standard_name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+  CHECK_STR(ci.version, "TLSv1.2");
+  CHECK(otls_conn_is_authorized(p.client));
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(handshake_tls12_ecdsa)
+  struct pair p;
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  struct side_opts s = {.cert = "server-ec-chain.pem", .key = "server-ec.key", .reject = -1};
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  otls_cipher_info ci;
+  CHECK_ERR(otls_conn_cipher(p.client, &ci), 0);
+  CHECK_STR(ci.name, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  CHECK(otls_conn_is_authorized(p.client));
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(handshake_tls13_ecdsa)
+  struct pair p;
+  struct side_opts s = {.cert = "server-ec-chain.pem", .key = "server-ec.key", .reject = -1};
+  run_pair(&p, &CLIENT_TRUSTING, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.3");
+  CHECK(otls_conn_is_authorized(p.client));
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(handshake_by_ip_address_sends_no_sni)
+  struct pair p;
+  run_pair(&p, &CLIENT_TRUSTING, &SERVER_RSA, "127.0.0.1");
+  CHECK_ERR(p.cerr, 0);
+  CHECK(otls_conn_is_authorized(p.client));
+  CHECK_STR(otls_conn_servername(p.server), NULL);
+  CHECK_STR(otls_conn_servername(p.client), NULL);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(handshake_by_ipv6_address)
+  struct pair p;
+  run_pair(&p, &CLIENT_TRUSTING, &SERVER_RSA, "::1");
+  CHECK_ERR(p.cerr, 0);
+  CHECK(otls_conn_is_authorized(p.client));
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(handshake_wildcard_name)
+  struct pair p;
+  run_pair(&p, &CLIENT_TRUSTING, &SERVER_RSA, "api.example.test");
+  CHECK_ERR(p.cerr, 0);
+  CHECK(otls_conn_is_authorized(p.client));
+  CHECK_STR(otls_conn_servername(p.server), "api.example.test");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(version_mismatch_fails_on_both_sides)
+  struct pair p;
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  struct side_opts s = SERVER_RSA;
+  s.min_version = "TLSv1.3";
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.serr, OTLS_E_VERSION_MISMATCH);
+  CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
+  bool sent = true;
+  CHECK_INT(otls_conn_alert(p.client, &sent), 70);
+  CHECK(!sent);
+  pair_free(&p);
+END_SCENARIO
+
+/* --- verification ----------------------------------------------------------- */
+
+static void expect_verify_failure(const char *cert, const char *key, const char *ca,
+                                  const char *host, int want) {
+  struct side_opts s = {.cert = cert, .key = key, .reject = -1};
+  struct side_opts c = {.ca = ca, .reject = -1};
+  struct pair p;
+  /* rejectUnauthorized (default): the client fails with the canonical code. */
+  run_pair(&p, &c, &s, host);
+  CHECK_ERR(p.cerr, want);
+  CHECK_STR(otls_conn_authorization_error(p.client), otls_err_name(want));
+  CHECK(!otls_conn_is_authorized(p.client));
+  CHECK(!otls_conn_is_handshake_done(p.client));
+  otls_conn_free(p.client);
+  otls_conn_free(p.server);
+  otls_context_free(p.cctx);
+  otls_context_free(p.sctx);
+  /* rejectUnauthorized=false: completes, not authorized, same error name. */
+  c.reject = 0;
+  run_pair(&p, &c, &s, host);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK(!otls_conn_is_authorized(p.client));
+  CHECK_ERR(otls_conn_verify_error(p.client), want);
+  CHECK_STR(otls_conn_authorization_error(p.client), otls_err_name(want));
+  pair_free(&p);
+}
+
+SCENARIO(verify_expired_certificate)
+  expect_verify_failure("expired-chain.pem", "expired.key", "ca.pem", "localhost",
+                        OTLS_E_CERT_HAS_EXPIRED);
+END_SCENARIO
+
+SCENARIO(verify_not_yet_valid_certificate)
+  expect_verify_failure("notyet-chain.pem", "notyet.key", "ca.pem", "localhost",
+                        OTLS_E_CERT_NOT_YET_VALID);
+END_SCENARIO
+
+SCENARIO(verify_self_signed_leaf)
+  expect_verify_failure("selfsigned.pem", "selfsigned.key", "ca.pem", "localhost",
+                        OTLS_E_DEPTH_ZERO_SELF_SIGNED_CERT);
+END_SCENARIO
+
+SCENARIO(verify_unknown_ca_leaf_only)
+  expect_verify_failure("unknownca-chain.pem", "unknownca.key", "ca.pem", "localhost",
+                        OTLS_E_UNABLE_TO_VERIFY_LEAF_SIGNATURE);
+END_SCENARIO
+
+SCENARIO(verify_untrusted_chain_without_root)
+  /* leaf + intermediate sent, but the client trusts another root */
+  expect_verify_failure("server-rsa-chain.pem", "server-rsa.key", "untrusted-ca.pem", "localhost",
+                        OTLS_E_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+END_SCENARIO
+
+SCENARIO(verify_wrong_host)
+  expect_verify_failure("wronghost-chain.pem", "wronghost.key", "ca.pem", "localhost",
+                        OTLS_E_CERT_ALTNAME_INVALID);
+END_SCENARIO
+
+SCENARIO(verify_name_not_in_altnames)
+  expect_verify_failure("server-rsa-chain.pem", "server-rsa.key", "ca.pem", "other.example.org",
+                        OTLS_E_CERT_ALTNAME_INVALID);
+END_SCENARIO
+
+SCENARIO(verify_ip_not_in_altnames)
+  expect_verify_failure("server-rsa-chain.pem", "server-rsa.key", "ca.pem", "127.0.0.2",
+                        OTLS_E_CERT_ALTNAME_INVALID);
+END_SCENARIO
+
+SCENARIO(verify_revoked_with_crl)
+  if (!otls_backend_has(OTLS_CAP_CRL))
+    otls_test_skip("no CRL support");
+  struct side_opts s = {.cert = "revoked-chain.pem", .key = "revoked.key", .reject = -1};
+  struct side_opts c = {.ca = "ca.pem", .crl = "crl-all.pem", .reject = -1};
+  struct pair p;
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.cerr, OTLS_E_CERT_REVOKED);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(verify_good_certificate_with_crl)
+  if (!otls_backend_has(OTLS_CAP_CRL))
+    otls_test_skip("no CRL support");
+  struct side_opts c = {.ca = "ca.pem", .crl = "crl-all.pem", .reject = -1};
+  struct pair p;
+  run_pair(&p, &c, &SERVER_RSA, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK(otls_conn_is_authorized(p.client));
+  pair_free(&p);
+END_SCENARIO
+
+/* --- client certificates ------------------------------------------------------ */
+
+SCENARIO(client_cert_required_and_given)
+  struct side_opts s = SERVER_RSA;
+  s.ca = "ca.pem";
+  s.request_cert = true;
+  struct side_opts c = {.cert = "client-chain.pem", .key = "client.key", .ca = "ca.pem",
+                        .reject = -1};
+  struct pair p;
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK(otls_conn_is_authorized(p.server));
+  CHECK_INT(otls_conn_peer_cert_count(p.server), 2);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(client_cert_required_but_missing)
+  struct side_opts s = SERVER_RSA;
+  s.ca = "ca.pem";
+  s.request_cert = true;
+  for (int v = 0; v < 2; v++) {
+    struct side_opts c = CLIENT_TRUSTING;
+    c.max_version = v ? "TLSv1.2" : "TLSv1.3";
+    if (v == 1)
+      transcript_open("client_cert_required_but_missing_tls12");
+    struct pair p;
+    run_pair(&p, &c, &s, "localhost");
+    CHECK_ERR(p.serr, OTLS_E_PEER_CERT_REQUIRED);
+    if (v == 0) {
+      /*
+       * TLS 1.3: the client has sent its Finished before the server decides,
+       * so its handshake completes and the alert arrives on the first read
+       * (Node: 'secureConnect', then an 'error').
+       */
+      CHECK_ERR(p.cerr, 0);
+      char buf[8];
+      int rv = otls_conn_read(p.client, buf, sizeof(buf));
+      CHECK_ERR(rv, OTLS_E_PEER_ALERT);
+      T("client.read", "%s", otls_err_name(rv));
+    } else {
+      CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
+    }
+    bool sent = true;
+    int alert = otls_conn_alert(p.client, &sent);
+    CHECK(!sent);
+    T("client.alert_after", "%s", otls_alert_name(alert));
+    pair_free(&p);
+  }
+END_SCENARIO
+
+SCENARIO(client_cert_requested_optional_missing)
+  struct side_opts s = SERVER_RSA;
+  s.ca = "ca.pem";
+  s.request_cert = true;
+  s.reject = 0;
+  struct pair p;
+  run_pair(&p, &CLIENT_TRUSTING, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK(!otls_conn_is_authorized(p.server));
+  CHECK_STR(otls_conn_authorization_error(p.server), "UNABLE_TO_GET_ISSUER_CERT");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(client_cert_untrusted_rejected)
+  struct side_opts s = SERVER_RSA;
+  s.ca = "untrusted-ca.pem";
+  s.request_cert = true;
+  struct side_opts c = {.cert = "client-chain.pem", .key = "client.key", .ca = "ca.pem",
+                        .reject = -1};
+  struct pair p;
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.serr, OTLS_E_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+  pair_free(&p);
+END_SCENARIO
+
+/* --- data --------------------------------------------------------------------- */
+
+/* Send `len` bytes from a to b through the pump and check them. */
+static void transfer(otls_conn *a, otls_conn *b, size_t len) {
+  uint8_t *src = malloc(len), *dst = malloc(len);
+  CHECK(src && dst);
+  for (size_t i = 0; i < len; i++)
+    src[i] = (uint8_t)(i * 131 + len);
+  size_t sent = 0, got = 0;
+  while (got < len) {
+    if (sent < len) {
+      size_t chunk = len - sent > 100000 ? 100000 : len - sent;
+      int n = otls_conn_write(a, src + sent, chunk);
+      CHECK_INT(n, (int)chunk);
+      sent += chunk;
+    }
+    int moved = pump_once(a, b);
+    CHECK(moved >= 0);
+    while (got < len) {
+      int n = otls_conn_read(b, dst + got, len - got);
+      if (n == OTLS_E_WANT_READ)
+        break;
+      if (n <= 0)
+        otls_test_fail(__FILE__, __LINE__, "read: %s (%s)", otls_err_name(n), otls_conn_error(b));
+      got += (size_t)n;
+    }
+  }
+  CHECK(memcmp(src, dst, len) == 0);
+  free(src);
+  free(dst);
+}
+
+SCENARIO(data_both_ways_all_sizes)
+  static const size_t sizes[] = {1, 2, 100, 16383, 16384, 16385, 65536, 1u << 20};
+  for (int v = 0; v < 2; v++) {
+    struct side_opts c = CLIENT_TRUSTING;
+    c.max_version = v ? "TLSv1.2" : "TLSv1.3";
+    struct pair p;
+    run_pair(&p, &c, &SERVER_RSA, "localhost");
+    CHECK_ERR(p.cerr, 0);
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+      transfer(p.client, p.server, sizes[i]);
+      transfer(p.server, p.client, sizes[i]);
+    }
+    T("data", "%s ok", c.max_version);
+    pair_free(&p);
+  }
+END_SCENARIO
+
+SCENARIO(close_notify_ends_the_stream_cleanly)
+  struct pair p;
+  run_pair(&p, &CLIENT_TRUSTING, &SERVER_RSA, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  transfer(p.client, p.server, 10);
+  CHECK_ERR(otls_conn_shutdown(p.client), 0);
+  CHECK_ERR(otls_conn_shutdown(p.client), 0); /* twice is harmless */
+  CHECK_ERR(otls_conn_write(p.client, "x", 1), OTLS_E_WRITE_AFTER_END);
+  CHECK(pump_once(p.client, p.server) > 0);
+  char buf[16];
+  CHECK_INT(otls_conn_read(p.server, buf, sizeof(buf)), 0);
+  CHECK(otls_conn_is_peer_closed(p.server));
+  /* The server can still write until it ends too. */
+  CHECK_INT(otls_conn_write(p.server, "bye", 3), 3);
+  CHECK_ERR(otls_conn_shutdown(p.server), 0);
+  CHECK(pump_once(p.server, p.client) > 0);
+  CHECK_INT(otls_conn_read(p.client, buf, sizeof(buf)), 3);
+  CHECK_INT(otls_conn_read(p.client, buf, sizeof(buf)), 0);
+  CHECK(otls_conn_wants(p.client) & OTLS_WANTS_CLOSED);
+  CHECK(otls_conn_wants(p.server) & OTLS_WANTS_CLOSED);
+  T("close", "clean");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(eof_without_close_notify_is_truncation)
+  struct pair p;
+  run_pair(&p, &CLIENT_TRUSTING, &SERVER_RSA, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  transfer(p.client, p.server, 10);
+  CHECK_ERR(otls_conn_feed_eof(p.server), 0);
+  char buf[16];
+  int rv = otls_conn_read(p.server, buf, sizeof(buf));
+  CHECK_ERR(rv, OTLS_E_TRUNCATED);
+  T("server.read", "%s", otls_err_name(rv));
+  CHECK(otls_conn_wants(p.server) & OTLS_WANTS_CLOSED);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(eof_during_handshake_is_connreset)
+  otls_context *cctx = make_ctx(NULL, NULL, "ca.pem");
+  otls_conn *c = NULL;
+  otls_conn_options co;
+  otls_conn_options_init(&co);
+  co.servername = "localhost";
+  CHECK_ERR(otls_conn_new(&c, cctx, &co), 0);
+  CHECK_ERR(otls_conn_handshake(c), OTLS_E_WANT_READ);
+  CHECK(otls_conn_pending_output(c) > 0);
+  CHECK_ERR(otls_conn_feed_eof(c), 0);
+  int rv = otls_conn_handshake(c);
+  CHECK_ERR(rv, OTLS_E_CONNRESET);
+  T("client.result", "%s", otls_err_name(rv));
+  otls_conn_free(c);
+  otls_context_free(cctx);
+  fclose(transcript);
+  transcript = NULL;
+END_SCENARIO
+
+SCENARIO(garbage_instead_of_server_hello_fails)
+  otls_context *cctx = make_ctx(NULL, NULL, "ca.pem");
+  otls_conn *c = NULL;
+  CHECK_ERR(otls_conn_new(&c, cctx, NULL), 0);
+  CHECK_ERR(otls_conn_handshake(c), OTLS_E_WANT_READ);
+  static const char junk[] = "HTTP/1.1 400 Bad Request\r\n\r\nnot TLS at all";
+  CHECK_INT(otls_conn_feed(c, junk, sizeof(junk) - 1), (int)sizeof(junk) - 1);
+  int rv = otls_conn_handshake(c);
+  CHECK(rv < 0 && rv != OTLS_E_WANT_READ);
+  T("client.garbage", "%s", rv == OTLS_E_PROTOCOL || rv == OTLS_E_HANDSHAKE ? "rejected" : otls_err_name(rv));
+  CHECK(otls_conn_wants(c) & OTLS_WANTS_CLOSED);
+  CHECK_ERR(otls_conn_write(c, "x", 1), OTLS_E_CLOSED);
+  otls_conn_free(c);
+  otls_context_free(cctx);
+  fclose(transcript);
+  transcript = NULL;
+END_SCENARIO
+
+SCENARIO(input_is_bounded)
+  otls_context *sctx = make_ctx("server-rsa-chain.pem", "server-rsa.key", NULL);
+  otls_conn *s = NULL;
+  otls_conn_options so;
+  otls_conn_options_init(&so);
+  so.is_server = true;
+  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  static uint8_t big[OTLS_CONN_INPUT_MAX + 100];
+  CHECK_INT(otls_conn_feed(s, big, sizeof(big)), OTLS_CONN_INPUT_MAX);
+  CHECK_INT(otls_conn_feed(s, big, 1), 0);
+  T("server.feed", "bounded at %u", OTLS_CONN_INPUT_MAX);
+  otls_conn_free(s);
+  otls_context_free(sctx);
+  fclose(transcript);
+  transcript = NULL;
+END_SCENARIO
