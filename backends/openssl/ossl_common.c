@@ -442,7 +442,7 @@ int otls__ossl_conn_new(void **out, void *pctx, struct otls_conn *conn, bool is_
     return OTLS_E_NOMEM;
   }
   BIO_set_data(rbio, conn);
-  BIO_up_ref(rbio);
+  /* One BIO both ways: SSL_set_bio() takes a single reference then. */
   SSL_set_bio(b->ssl, rbio, rbio);
   SSL_set_app_data(b->ssl, b);
   if (is_server) {
