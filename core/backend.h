@@ -188,7 +188,20 @@ struct otls_backend {
 
   /* The alert that ended the connection, -1 if none; *sent = we sent it. */
   int (*alert)(void *bc, bool *sent);
+
+  /* --- crypto helpers core needs --- */
+  /*
+   * Hash `len` bytes with OTLS__MD_*; `out` has room for 64 bytes. Returns
+   * the digest length, or OTLS_E_UNSUPPORTED / OTLS_E_INTERNAL.
+   */
+  int (*digest)(int alg, const void *data, size_t len, uint8_t *out);
 };
+
+/* Digest algorithms for otls_backend.digest. */
+#define OTLS__MD_SHA1 1
+#define OTLS__MD_SHA256 2
+#define OTLS__MD_SHA384 3
+#define OTLS__MD_SHA512 4
 
 /* The backend compiled into this variant. */
 extern const struct otls_backend otls__backend;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -604,4 +605,21 @@ int otls__ossl_alert(void *p, bool *sent) {
   struct ossl_conn *b = p;
   *sent = b->alert_sent;
   return b->alert;
+}
+
+int otls__ossl_digest(int alg, const void *data, size_t len, uint8_t *out) {
+  const EVP_MD *md;
+  switch (alg) {
+  case OTLS__MD_SHA1: md = EVP_sha1(); break;
+  case OTLS__MD_SHA256: md = EVP_sha256(); break;
+  case OTLS__MD_SHA384: md = EVP_sha384(); break;
+  case OTLS__MD_SHA512: md = EVP_sha512(); break;
+  default: return OTLS_E_UNSUPPORTED;
+  }
+  unsigned int n = 0;
+  if (!EVP_Digest(data, len, out, &n, md, NULL)) {
+    ERR_clear_error();
+    return OTLS_E_INTERNAL;
+  }
+  return (int)n;
 }

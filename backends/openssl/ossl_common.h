@@ -24,6 +24,7 @@ size_t otls__ossl_peer_chain(void *bc, struct otls__blob *out, size_t max);
 unsigned otls__ossl_verify_facts(void *bc);
 const char *otls__ossl_servername(void *bc);
 int otls__ossl_alert(void *bc, bool *sent);
+int otls__ossl_digest(int alg, const void *data, size_t len, uint8_t *out);
 
 /* The slots both variants fill the same way. */
 #define OTLS__OSSL_COMMON_SLOTS                 \
@@ -40,6 +41,7 @@ int otls__ossl_alert(void *bc, bool *sent);
   .peer_chain = otls__ossl_peer_chain,          \
   .verify_facts = otls__ossl_verify_facts,      \
   .servername = otls__ossl_servername,          \
-  .alert = otls__ossl_alert
+  .alert = otls__ossl_alert,                    \
+  .digest = otls__ossl_digest
 
 #endif
