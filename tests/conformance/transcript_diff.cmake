@@ -7,6 +7,7 @@
 # A backend whose scenario was Not Run (no transcript, or marked SKIP) is
 # reported, not compared. Exit status non-zero on any unlisted difference.
 
+cmake_policy(SET CMP0057 NEW) # IN_LIST in script mode
 list(GET BACKENDS 0 _ref)
 set(_known "")
 if(EXISTS "${KNOWN}")

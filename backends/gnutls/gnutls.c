@@ -1,0 +1,1223 @@
+/*
+ * omnitls — the GnuTLS backend.
+ *
+ * GnuTLS is driven through its push/pull transport callbacks in
+ * non-blocking mode (BACKENDS.md §1). Everything GnuTLS would otherwise
+ * decide by itself is pinned down explicitly, because core makes the
+ * decisions (DESIGN.md §1):
+ *
+ *  - the priority string is built from the normalised config, starting from
+ *    "NONE" (never NORMAL, @SYSTEM or the system priority file);
+ *  - the handshake never verifies the peer (no gnutls_session_set_verify_cert);
+ *    verification runs afterwards and is reported as OTLS__VF_* facts;
+ *  - no OCSP status request from the client, no session tickets, no
+ *    renegotiation, no certificate choice by SNI name, no CA-name list in
+ *    CertificateRequest (as the OpenSSL backend);
+ *  - GnuTLS sends no alert by itself when a call fails: this file sends one
+ *    (GnuTLS's choice, or OpenSSL's where they differ), so peers see the
+ *    same alert whichever backend is inside.
+ *
+ * The traps handled here are listed in backends/gnutls/README.md.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "../../core/backend.h"
+
+/* Longest SNI host name (RFC 6066 §3: HostName<1..2^16-1>, DNS: 255) + NUL. */
+#define SNI_MAX 256
+/* Upper bound of retries on non-fatal results that made progress. */
+#define MAX_SPINS 100000
+
+struct crl_info {
+  gnutls_datum_t issuer; /* raw issuer DN (malloc'ed) */
+  time_t this_update;
+  time_t next_update; /* -1: none */
+};
+
+struct gt_ctx {
+  gnutls_certificate_credentials_t cred;
+  gnutls_priority_t prio;
+  uint16_t min_version, max_version; /* wire numbers */
+  bool request_cert;
+  bool require_cert;
+  /* What crl_facts() needs of each loaded CRL. */
+  struct crl_info *crls;
+  size_t n_crl;
+};
+
+struct gt_conn {
+  gnutls_session_t s;
+  struct gt_ctx *ctx;
+  struct otls_conn *conn;
+  bool is_server;
+  bool pull_blocked; /* the last pull found no input (would block) */
+  bool has_peek;     /* one byte read ahead by pull_timeout */
+  uint8_t peek;
+  int alert; /* the first fatal alert sent or received, -1 none */
+  bool alert_sent;
+  bool facts_done;
+  unsigned facts;
+  bool cipher_done;
+  uint16_t cipher;
+  bool sni_done;
+  bool status_restored; /* client: see client_hook() */
+  uint8_t first[5];     /* the first bytes received (see first_record_phase()) */
+  uint8_t n_first;
+  char sni[SNI_MAX + 1];
+};
+
+/* --- the one native-error mapping ---------------------------------------- */
+
+/* What was being done when GnuTLS failed: the same code means different things. */
+enum phase {
+  PH_CONFIG,    /* priority string, allocation */
+  PH_SESSION,   /* setting up a session */
+  PH_CERT,      /* importing a certificate, CA or CRL (DER) */
+  PH_KEY,       /* importing an unencrypted private key */
+  PH_KEY_CRYPT, /* importing an encrypted private key */
+  PH_HANDSHAKE,
+  PH_NOT_TLS,      /* handshake, and the peer's first bytes are no TLS record */
+  PH_NOT_TLS_HTTP, /* ... but an HTTP request */
+  PH_IO,           /* records after the handshake */
+};
+
+static bool is_asn1_error(int rv) {
+  switch (rv) {
+  case GNUTLS_E_ASN1_ELEMENT_NOT_FOUND:
+  case GNUTLS_E_ASN1_IDENTIFIER_NOT_FOUND:
+  case GNUTLS_E_ASN1_DER_ERROR:
+  case GNUTLS_E_ASN1_VALUE_NOT_FOUND:
+  case GNUTLS_E_ASN1_GENERIC_ERROR:
+  case GNUTLS_E_ASN1_VALUE_NOT_VALID:
+  case GNUTLS_E_ASN1_TAG_ERROR:
+  case GNUTLS_E_ASN1_TAG_IMPLICIT:
+  case GNUTLS_E_ASN1_TYPE_ANY_ERROR:
+  case GNUTLS_E_ASN1_SYNTAX_ERROR:
+  case GNUTLS_E_ASN1_DER_OVERFLOW:
+  case GNUTLS_E_ASN1_EMBEDDED_NULL_IN_STRING:
+  case GNUTLS_E_CERTIFICATE_ERROR:
+  case GNUTLS_E_X509_UNSUPPORTED_ATTRIBUTE:
+  case GNUTLS_E_X509_UNSUPPORTED_EXTENSION:
+  case GNUTLS_E_X509_UNKNOWN_SAN:
+  case GNUTLS_E_X509_DUPLICATE_EXTENSION:
+  case GNUTLS_E_CERTIFICATE_TIME_ERROR:
+  case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
+  case GNUTLS_E_UNKNOWN_HASH_ALGORITHM:
+  case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
+  case GNUTLS_E_PARSING_ERROR: return true;
+  }
+  return false;
+}
+
+static int code_for(int rv, enum phase ph, bool is_server) {
+  if (rv == GNUTLS_E_MEMORY_ERROR)
+    return OTLS_E_NOMEM;
+  switch (ph) {
+  case PH_CONFIG:
+    if (rv == GNUTLS_E_NO_PRIORITIES_WERE_SET || rv == GNUTLS_E_INVALID_REQUEST)
+      return OTLS_E_UNSUPPORTED;
+    return OTLS_E_INTERNAL;
+  case PH_SESSION: return rv == GNUTLS_E_INVALID_REQUEST ? OTLS_E_INVAL : OTLS_E_INTERNAL;
+  case PH_CERT:
+    if (rv == GNUTLS_E_CERTIFICATE_KEY_MISMATCH)
+      return OTLS_E_KEY_MISMATCH;
+    if (rv == GNUTLS_E_FILE_ERROR)
+      return OTLS_E_FILE;
+    if (is_asn1_error(rv) || rv == GNUTLS_E_BASE64_DECODING_ERROR ||
+        rv == GNUTLS_E_BASE64_UNEXPECTED_HEADER_ERROR || rv == GNUTLS_E_INVALID_REQUEST)
+      return OTLS_E_DER_BAD;
+    return OTLS_E_INTERNAL;
+  case PH_KEY_CRYPT:
+    /*
+     * A wrong passphrase usually fails the padding check (DECRYPTION_FAILED),
+     * but with a traditional (Proc-Type) key it may also "decrypt" to garbage
+     * that then fails to parse: for an encrypted key both mean bad decrypt.
+     */
+    if (rv == GNUTLS_E_DECRYPTION_FAILED || is_asn1_error(rv) ||
+        rv == GNUTLS_E_PK_INVALID_PRIVKEY || rv == GNUTLS_E_INVALID_PASSWORD)
+      return OTLS_E_BAD_DECRYPT;
+    /* fall through */
+  case PH_KEY:
+    switch (rv) {
+    case GNUTLS_E_DECRYPTION_FAILED:
+    case GNUTLS_E_INVALID_PASSWORD: return OTLS_E_BAD_DECRYPT;
+    case GNUTLS_E_CERTIFICATE_KEY_MISMATCH: return OTLS_E_KEY_MISMATCH;
+    case GNUTLS_E_BASE64_UNEXPECTED_HEADER_ERROR:
+    case GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE: return OTLS_E_PEM_NO_START_LINE;
+    case GNUTLS_E_BASE64_DECODING_ERROR: return OTLS_E_PEM_BAD;
+    }
+    if (is_asn1_error(rv))
+      return OTLS_E_DER_BAD;
+    return OTLS_E_BAD_KEY;
+  case PH_NOT_TLS: return OTLS_E_VERSION_MISMATCH; /* OpenSSL: wrong version number */
+  case PH_NOT_TLS_HTTP: return OTLS_E_HANDSHAKE;   /* OpenSSL: http request / https proxy request */
+  case PH_HANDSHAKE:
+  case PH_IO: break;
+  }
+  switch (rv) {
+  case GNUTLS_E_FATAL_ALERT_RECEIVED: return OTLS_E_PEER_ALERT;
+  case GNUTLS_E_PREMATURE_TERMINATION:
+    return OTLS_E_TRUNCATED; /* core: CONNRESET during the handshake */
+  case GNUTLS_E_PUSH_ERROR:
+    return OTLS_E_NOMEM; /* our push fails only when the output cannot grow */
+  case GNUTLS_E_PULL_ERROR: return OTLS_E_INTERNAL;
+  }
+  if (ph == PH_IO)
+    return OTLS_E_PROTOCOL;
+  switch (rv) {
+  case GNUTLS_E_NO_CERTIFICATE_FOUND:
+  case GNUTLS_E_CERTIFICATE_REQUIRED:
+    /* Server: require_cert and the client sent none (the one allowed failure). */
+    return is_server ? OTLS_E_PEER_CERT_REQUIRED : OTLS_E_HANDSHAKE;
+  case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+  case GNUTLS_E_INAPPROPRIATE_FALLBACK: return OTLS_E_VERSION_MISMATCH;
+  case GNUTLS_E_NO_CIPHER_SUITES:
+  case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+  case GNUTLS_E_INSUFFICIENT_CREDENTIALS: return OTLS_E_NO_SHARED_CIPHER;
+  case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
+  case GNUTLS_E_UNEXPECTED_PACKET:
+  case GNUTLS_E_RECORD_OVERFLOW:
+  case GNUTLS_E_DECRYPTION_FAILED:
+  case GNUTLS_E_UNEXPECTED_HANDSHAKE_PACKET: return OTLS_E_PROTOCOL;
+  }
+  return OTLS_E_HANDSHAKE;
+}
+
+/*
+ * Translate a GnuTLS error into OTLS_E_* and put GnuTLS's own message on the
+ * connection (conn != NULL) or in the context's detail buffer.
+ */
+static int map_error(int rv, enum phase ph, bool is_server, struct otls_conn *conn, char *detail,
+                     size_t detail_len, const char *what) {
+  int code = code_for(rv, ph, is_server);
+  const char *name = gnutls_strerror_name(rv);
+  if (conn)
+    otls__conn_set_error(conn, "gnutls: %s: %s (%s)", what, gnutls_strerror(rv), name ? name : "?");
+  else
+    otls__detail(detail, detail_len, "gnutls: %s: %s (%s)", what, gnutls_strerror(rv),
+                 name ? name : "?");
+  return code;
+}
+
+/* --- the one verification-result mapping ------------------------------------ */
+
+static unsigned map_verify(unsigned status) {
+  unsigned f = 0;
+  /*
+   * No staple was asked for, and OpenSSL does not enforce must-staple
+   * either: OCSP results are not verification facts here.
+   */
+  status &= ~(unsigned)(GNUTLS_CERT_MISSING_OCSP_STATUS | GNUTLS_CERT_INVALID_OCSP_STATUS);
+  if ((status & ~(unsigned)GNUTLS_CERT_INVALID) == 0)
+    return status ? OTLS__VF_ISSUER : 0; /* INVALID without a reason GnuTLS names */
+  if (status & GNUTLS_CERT_SIGNER_NOT_FOUND)
+    f |= OTLS__VF_ISSUER;
+  if (status & (GNUTLS_CERT_SIGNER_NOT_CA | GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE))
+    f |= OTLS__VF_INVALID_CA; /* OpenSSL: INVALID_CA, PATH_LENGTH_EXCEEDED */
+  /* An expired / not yet valid CRL is EXPIRED / NOT_YET_VALID, as on OpenSSL. */
+  if (status & (GNUTLS_CERT_EXPIRED | GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED))
+    f |= OTLS__VF_EXPIRED;
+  if (status & (GNUTLS_CERT_NOT_ACTIVATED | GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE))
+    f |= OTLS__VF_NOT_YET_VALID;
+  if (status & GNUTLS_CERT_REVOKED)
+    f |= OTLS__VF_REVOKED;
+  if (status & GNUTLS_CERT_SIGNATURE_FAILURE)
+    f |= OTLS__VF_SIGNATURE;
+  if (status & GNUTLS_CERT_PURPOSE_MISMATCH)
+    f |= OTLS__VF_PURPOSE;
+  /* INSECURE_ALGORITHM, UNKNOWN_CRIT_EXTENSIONS, ...: no canonical fact. */
+  if (f == 0 || (status & (GNUTLS_CERT_INSECURE_ALGORITHM | GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS |
+                           GNUTLS_CERT_MISMATCH | GNUTLS_CERT_UNEXPECTED_OWNER)))
+    f |= OTLS__VF_OTHER;
+  return f;
+}
+
+/* --- transport -------------------------------------------------------------- */
+
+static ssize_t tx_push(gnutls_transport_ptr_t p, const void *buf, size_t len) {
+  struct gt_conn *b = p;
+  long n = otls__tx_send(b->conn, buf, len);
+  if (n < 0) {
+    gnutls_transport_set_errno(b->s, ENOMEM);
+    return -1;
+  }
+  return (ssize_t)n;
+}
+
+static ssize_t tx_pull(gnutls_transport_ptr_t p, void *buf, size_t len) {
+  struct gt_conn *b = p;
+  uint8_t *out = buf;
+  size_t got = 0;
+  if (len == 0)
+    return 0;
+  if (b->has_peek) {
+    out[got++] = b->peek;
+    b->has_peek = false;
+  }
+  long n = got < len ? otls__tx_recv(b->conn, out + got, len - got) : 0;
+  if (n > 0)
+    got += (size_t)n;
+  for (size_t i = 0; i < got && b->n_first < sizeof(b->first); i++)
+    b->first[b->n_first++] = out[i];
+  if (got > 0)
+    return (ssize_t)got;
+  if (n == 0) {
+    /* Nothing buffered: "would block", never EOF (GnuTLS reads 0 as EOF). */
+    b->pull_blocked = true;
+    gnutls_transport_set_errno(b->s, EAGAIN);
+    return -1;
+  }
+  return 0; /* transport EOF */
+}
+
+/*
+ * GnuTLS asks this before pulling when a timeout is armed. Returning 0 would
+ * mean "timed out" (GNUTLS_E_TIMEDOUT, fatal); in non-blocking use the answer
+ * is "ready" (1) when a byte or EOF is there, and EAGAIN otherwise. The byte
+ * read to find out is kept and handed out by the next pull.
+ */
+static int tx_pull_timeout(gnutls_transport_ptr_t p, unsigned int ms) {
+  struct gt_conn *b = p;
+  (void)ms;
+  if (b->has_peek)
+    return 1;
+  long n = otls__tx_recv(b->conn, &b->peek, 1);
+  if (n > 0) {
+    b->has_peek = true;
+    return 1;
+  }
+  if (n < 0)
+    return 1; /* EOF: the pull reports it */
+  b->pull_blocked = true;
+  gnutls_transport_set_errno(b->s, EAGAIN);
+  return -1;
+}
+
+/* --- global ------------------------------------------------------------------ */
+
+static pthread_once_t version_once = PTHREAD_ONCE_INIT;
+static char version_text[64];
+
+static void make_version(void) {
+  const char *v = gnutls_check_version(NULL);
+  snprintf(version_text, sizeof(version_text), "GnuTLS %s", v ? v : "?");
+}
+
+static const char *gt_version(void) {
+  pthread_once(&version_once, make_version);
+  return version_text;
+}
+
+static int gt_global_init(void) {
+  /* Implicit in a library constructor; this only takes a reference. */
+  int rv = gnutls_global_init();
+  return rv < 0 ? OTLS_E_INTERNAL : 0;
+}
+
+/* --- the priority string ------------------------------------------------------ */
+
+struct strbuf {
+  char buf[2048];
+  size_t len;
+  bool overflow;
+};
+
+static void sb_add(struct strbuf *sb, const char *tok) {
+  int n = snprintf(sb->buf + sb->len, sizeof(sb->buf) - sb->len, ":%s", tok);
+  if (n < 0 || (size_t)n >= sizeof(sb->buf) - sb->len)
+    sb->overflow = true;
+  else
+    sb->len += (size_t)n;
+}
+
+/* Algorithm names in order of first appearance, without repeats. */
+struct name_list {
+  const char *names[48];
+  size_t n;
+};
+
+static void add_once(struct name_list *l, const char *name) {
+  if (name == NULL)
+    return;
+  for (size_t i = 0; i < l->n; i++)
+    if (strcmp(l->names[i], name) == 0)
+      return;
+  if (l->n < sizeof(l->names) / sizeof(l->names[0]))
+    l->names[l->n++] = name;
+}
+
+/* TLS NamedGroup id -> priority-string name (RFC 8446 §4.2.7, RFC 7919). */
+static const char *group_name(uint16_t id) {
+  switch (id) {
+  case 29: return "GROUP-X25519";
+  case 30: return "GROUP-X448";
+  case 23: return "GROUP-SECP256R1";
+  case 24: return "GROUP-SECP384R1";
+  case 25: return "GROUP-SECP521R1";
+  case 256: return "GROUP-FFDHE2048";
+  case 257: return "GROUP-FFDHE3072";
+  case 258: return "GROUP-FFDHE4096";
+  case 259: return "GROUP-FFDHE6144";
+  case 260: return "GROUP-FFDHE8192";
+  }
+  return NULL;
+}
+
+/*
+ * Signature algorithms, in OpenSSL 3's default order (TLS 1.3 names next to
+ * their TLS 1.2 twins, which share the code point). SHA-1/SHA-224 last, for
+ * TLS 1.2 peers that have nothing better.
+ */
+static const char *const sign_tokens[] = {
+    "+SIGN-ECDSA-SECP256R1-SHA256",
+    "+SIGN-ECDSA-SHA256",
+    "+SIGN-ECDSA-SECP384R1-SHA384",
+    "+SIGN-ECDSA-SHA384",
+    "+SIGN-ECDSA-SECP521R1-SHA512",
+    "+SIGN-ECDSA-SHA512",
+    "+SIGN-EdDSA-Ed25519",
+    "+SIGN-EdDSA-Ed448",
+    "+SIGN-RSA-PSS-SHA256",
+    "+SIGN-RSA-PSS-SHA384",
+    "+SIGN-RSA-PSS-SHA512",
+    "+SIGN-RSA-PSS-RSAE-SHA256",
+    "+SIGN-RSA-PSS-RSAE-SHA384",
+    "+SIGN-RSA-PSS-RSAE-SHA512",
+    "+SIGN-RSA-SHA256",
+    "+SIGN-RSA-SHA384",
+    "+SIGN-RSA-SHA512",
+    "+SIGN-ECDSA-SHA224",
+    "+SIGN-RSA-SHA224",
+    "+SIGN-ECDSA-SHA1",
+    "+SIGN-RSA-SHA1",
+};
+
+/*
+ * Key exchanges that need credentials omnitls never gives GnuTLS (PSK, SRP,
+ * anonymous) are left out: such suites could never be negotiated, and
+ * listing SRP or RSA-PSK makes GnuTLS drop TLS 1.3 altogether.
+ */
+static bool usable_kx(gnutls_kx_algorithm_t kx) {
+  switch (kx) {
+  case GNUTLS_KX_UNKNOWN: /* TLS 1.3 */
+  case GNUTLS_KX_RSA:
+  case GNUTLS_KX_DHE_DSS:
+  case GNUTLS_KX_DHE_RSA:
+  case GNUTLS_KX_ECDHE_RSA:
+  case GNUTLS_KX_ECDHE_ECDSA: return true;
+  default: return false;
+  }
+}
+
+/* GnuTLS's own table entry for a two-byte suite id; false when unknown. */
+static bool suite_lookup(uint16_t id, gnutls_kx_algorithm_t *kx, gnutls_cipher_algorithm_t *c,
+                         gnutls_mac_algorithm_t *m, gnutls_protocol_t *minv) {
+  unsigned char cs[2];
+  for (size_t i = 0;; i++) {
+    const char *name = gnutls_cipher_suite_info(i, cs, kx, c, m, minv);
+    if (name == NULL)
+      return false;
+    if (((uint16_t)(cs[0] << 8) | cs[1]) == id)
+      return true;
+  }
+}
+
+/*
+ * GnuTLS selects per algorithm: the enabled suites are every known
+ * combination of the listed kx x cipher x MAC (TLS 1.3: cipher x AEAD), in
+ * the order TLS 1.3 first, then kx-major. The config's ordered id list is
+ * approximated by listing each algorithm at its first appearance
+ * (README.md: "Cipher suites").
+ */
+static int build_priority(const struct otls__ctx_config *cfg, struct strbuf *sb, char *detail,
+                          size_t detail_len) {
+  static const struct {
+    uint16_t v;
+    const char *tok;
+  } vers[] = {{OTLS__TLS1_3, "+VERS-TLS1.3"},
+              {OTLS__TLS1_2, "+VERS-TLS1.2"},
+              {OTLS__TLS1_1, "+VERS-TLS1.1"},
+              {OTLS__TLS1_0, "+VERS-TLS1.0"}};
+  if (cfg->min_version < OTLS__TLS1_0 || cfg->max_version > OTLS__TLS1_3 ||
+      cfg->min_version > cfg->max_version) {
+    otls__detail(detail, detail_len, "gnutls: unsupported protocol range 0x%04x..0x%04x",
+                 cfg->min_version, cfg->max_version);
+    return OTLS_E_BAD_VERSION;
+  }
+  struct name_list ciphers = {.n = 0}, macs = {.n = 0}, kxs = {.n = 0}, groups = {.n = 0};
+  bool has13 = false, has12 = false; /* a TLS 1.3 / TLS <= 1.2 suite is enabled */
+  for (size_t i = 0; i < cfg->n_suites; i++) {
+    gnutls_kx_algorithm_t kx;
+    gnutls_cipher_algorithm_t c;
+    gnutls_mac_algorithm_t m;
+    gnutls_protocol_t minv;
+    if (!suite_lookup(cfg->suites[i], &kx, &c, &m, &minv) || !usable_kx(kx))
+      continue;
+    /* A NULL cipher makes GnuTLS drop TLS 1.3 altogether. */
+    if (c == GNUTLS_CIPHER_NULL && cfg->max_version >= OTLS__TLS1_3)
+      continue;
+    add_once(&ciphers, gnutls_cipher_get_name(c));
+    add_once(&macs, gnutls_mac_get_name(m));
+    if (minv == GNUTLS_TLS1_3) {
+      has13 = true;
+    } else {
+      has12 = true;
+      add_once(&kxs, gnutls_kx_get_name(kx));
+    }
+  }
+  if (!has13 && !has12) {
+    otls__detail(detail, detail_len, "gnutls: none of the %zu cipher suites is available",
+                 cfg->n_suites);
+    return OTLS_E_UNSUPPORTED;
+  }
+  /*
+   * With no TLS 1.3 suite in the list, TLS 1.3 is left out (GnuTLS would
+   * otherwise enable the TLS 1.3 suites of the listed ciphers); likewise
+   * TLS <= 1.2 without a TLS <= 1.2 suite. Never both: then the range stays.
+   */
+  bool only12 = !has13 && cfg->min_version < OTLS__TLS1_3;
+  bool only13 = !has12 && cfg->max_version >= OTLS__TLS1_3;
+  sb->len = (size_t)snprintf(sb->buf, sizeof(sb->buf), "NONE");
+  for (size_t i = 0; i < sizeof(vers) / sizeof(vers[0]); i++) {
+    uint16_t v = vers[i].v;
+    if (v < cfg->min_version || v > cfg->max_version)
+      continue;
+    if ((only12 && v == OTLS__TLS1_3) || (only13 && v != OTLS__TLS1_3))
+      continue;
+    sb_add(sb, vers[i].tok);
+  }
+  for (size_t i = 0; i < cfg->n_groups; i++)
+    add_once(&groups, group_name(cfg->groups[i])); /* unknown ids: skipped */
+  const struct name_list *lists[] = {&ciphers, &macs, &kxs, &groups};
+  for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+    for (size_t i = 0; i < lists[l]->n; i++) {
+      char tok[64];
+      snprintf(tok, sizeof(tok), "+%s", lists[l]->names[i]);
+      sb_add(sb, tok);
+    }
+  for (size_t i = 0; i < sizeof(sign_tokens) / sizeof(sign_tokens[0]); i++)
+    sb_add(sb, sign_tokens[i]);
+  sb_add(sb, "+COMP-NULL");
+  sb_add(sb, "+CTYPE-X509");
+  /* No %SERVER_PRECEDENCE: the client's order wins, as Node's default. */
+  if (sb->overflow) {
+    otls__detail(detail, detail_len, "gnutls: priority string too long");
+    return OTLS_E_INVAL;
+  }
+  return 0;
+}
+
+/* --- context ---------------------------------------------------------------- */
+
+static void ctx_destroy(struct gt_ctx *x) {
+  if (x == NULL)
+    return;
+  if (x->prio)
+    gnutls_priority_deinit(x->prio);
+  if (x->cred)
+    gnutls_certificate_free_credentials(x->cred);
+  for (size_t i = 0; i < x->n_crl; i++)
+    free(x->crls[i].issuer.data);
+  free(x->crls);
+  free(x);
+}
+
+static void gt_ctx_free(void *p) {
+  ctx_destroy(p);
+}
+
+static int load_trust(struct gt_ctx *x, const struct otls__ctx_config *cfg, char *detail,
+                      size_t detail_len) {
+  int rv;
+  if (cfg->use_system_ca) {
+    /* An unreadable system bundle means an empty store (as with Node). */
+    if (cfg->ca_file)
+      (void)gnutls_certificate_set_x509_trust_file(x->cred, cfg->ca_file, GNUTLS_X509_FMT_PEM);
+  } else {
+    for (size_t i = 0; i < cfg->n_ca; i++) {
+      gnutls_datum_t d = {(unsigned char *)cfg->ca[i].data, (unsigned)cfg->ca[i].len};
+      if ((rv = gnutls_certificate_set_x509_trust_mem(x->cred, &d, GNUTLS_X509_FMT_DER)) < 0)
+        return map_error(rv, PH_CERT, false, NULL, detail, detail_len, "ca");
+    }
+  }
+  if (cfg->n_crl == 0)
+    return 0;
+  x->crls = calloc(cfg->n_crl, sizeof(*x->crls));
+  if (x->crls == NULL)
+    return OTLS_E_NOMEM;
+  for (size_t i = 0; i < cfg->n_crl; i++) {
+    gnutls_datum_t d = {(unsigned char *)cfg->crl[i].data, (unsigned)cfg->crl[i].len};
+    gnutls_x509_crl_t crl;
+    gnutls_datum_t dn = {NULL, 0};
+    if ((rv = gnutls_x509_crl_init(&crl)) < 0)
+      return map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, "crl");
+    struct crl_info *ci = &x->crls[x->n_crl];
+    rv = gnutls_x509_crl_import(crl, &d, GNUTLS_X509_FMT_DER);
+    if (rv >= 0)
+      rv = gnutls_x509_crl_get_raw_issuer_dn(crl, &dn);
+    if (rv >= 0) {
+      ci->this_update = gnutls_x509_crl_get_this_update(crl);
+      ci->next_update = gnutls_x509_crl_get_next_update(crl);
+    }
+    gnutls_x509_crl_deinit(crl);
+    if (rv < 0)
+      return map_error(rv, PH_CERT, false, NULL, detail, detail_len, "crl");
+    ci->issuer.data = malloc(dn.size ? dn.size : 1);
+    if (ci->issuer.data == NULL) {
+      gnutls_free(dn.data);
+      return OTLS_E_NOMEM;
+    }
+    memcpy(ci->issuer.data, dn.data, dn.size);
+    ci->issuer.size = dn.size;
+    x->n_crl++;
+    gnutls_free(dn.data);
+    if ((rv = gnutls_certificate_set_x509_crl_mem(x->cred, &d, GNUTLS_X509_FMT_DER)) < 0)
+      return map_error(rv, PH_CERT, false, NULL, detail, detail_len, "crl");
+  }
+  return 0;
+}
+
+/* The key's id must equal the certificate's: checked explicitly (BACKENDS.md (b)14). */
+static bool key_matches(gnutls_pcert_st *leaf, gnutls_x509_privkey_t key) {
+  unsigned char a[64], b[64];
+  size_t la = sizeof(a), lb = sizeof(b);
+  if (gnutls_pubkey_get_key_id(leaf->pubkey, 0, a, &la) < 0 ||
+      gnutls_x509_privkey_get_key_id(key, 0, b, &lb) < 0)
+    return false;
+  return la == lb && memcmp(a, b, la) == 0;
+}
+
+static int load_credentials(struct gt_ctx *x, const struct otls__ctx_config *cfg, char *detail,
+                            size_t detail_len) {
+  if (cfg->n_chain == 0)
+    return 0;
+  if (cfg->key_pem == NULL) {
+    otls__detail(detail, detail_len, "gnutls: a certificate without a key");
+    return OTLS_E_NO_CERT;
+  }
+  int rv;
+  size_t n = 0;
+  gnutls_x509_privkey_t xkey = NULL;
+  gnutls_privkey_t pkey = NULL;
+  gnutls_pcert_st *pcerts = calloc(cfg->n_chain, sizeof(*pcerts));
+  if (pcerts == NULL)
+    return OTLS_E_NOMEM;
+  for (; n < cfg->n_chain; n++) {
+    gnutls_datum_t d = {(unsigned char *)cfg->chain[n].data, (unsigned)cfg->chain[n].len};
+    if ((rv = gnutls_pcert_import_x509_raw(&pcerts[n], &d, GNUTLS_X509_FMT_DER, 0)) < 0) {
+      rv = map_error(rv, PH_CERT, false, NULL, detail, detail_len, "certificate");
+      goto out_free;
+    }
+  }
+  if ((rv = gnutls_x509_privkey_init(&xkey)) < 0) {
+    rv = map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, "key");
+    goto out_free;
+  }
+  /* Both encrypted forms: PKCS#8 "ENCRYPTED PRIVATE KEY" and "Proc-Type: 4,ENCRYPTED". */
+  bool encrypted = strstr(cfg->key_pem, "ENCRYPTED") != NULL;
+  gnutls_datum_t kd = {(unsigned char *)cfg->key_pem, (unsigned)cfg->key_pem_len};
+  /* import2 never prompts: no pin callback is set and a NULL password is "none". */
+  rv = gnutls_x509_privkey_import2(xkey, &kd, GNUTLS_X509_FMT_PEM, cfg->key_passphrase, 0);
+  if (rv < 0) {
+    rv = map_error(rv, encrypted ? PH_KEY_CRYPT : PH_KEY, false, NULL, detail, detail_len,
+                   encrypted ? "key: cannot decrypt" : "key");
+    goto out_free;
+  }
+  if (!key_matches(&pcerts[0], xkey)) {
+    otls__detail(detail, detail_len, "gnutls: key: the private key does not match the certificate");
+    rv = OTLS_E_KEY_MISMATCH;
+    goto out_free;
+  }
+  if ((rv = gnutls_privkey_init(&pkey)) < 0 ||
+      (rv = gnutls_privkey_import_x509(pkey, xkey, GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE)) < 0) {
+    rv = map_error(rv, PH_KEY, false, NULL, detail, detail_len, "key");
+    goto out_free;
+  }
+  xkey = NULL; /* owned by pkey now */
+  /*
+   * names != NULL with names_size 0 gives the pair no DNS names at all, so
+   * GnuTLS never prefers a pair because it matches the client's SNI
+   * (NULL would take the names from the certificate): core chooses.
+   */
+  static const char *no_names[1] = {NULL};
+  rv = gnutls_certificate_set_key(x->cred, no_names, 0, pcerts, (int)cfg->n_chain, pkey);
+  if (rv < 0) {
+    rv = map_error(rv, PH_CERT, false, NULL, detail, detail_len, "certificate and key");
+    goto out_free;
+  }
+  /* The credentials own the certificates and the key now. */
+  free(pcerts);
+  return 0;
+out_free:
+  for (size_t i = 0; i < n; i++)
+    gnutls_pcert_deinit(&pcerts[i]);
+  free(pcerts);
+  if (pkey)
+    gnutls_privkey_deinit(pkey);
+  if (xkey)
+    gnutls_x509_privkey_deinit(xkey);
+  return rv;
+}
+
+static int gt_ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
+                      size_t detail_len) {
+  *out = NULL;
+  struct gt_ctx *x = calloc(1, sizeof(*x));
+  if (x == NULL)
+    return OTLS_E_NOMEM;
+  int rv;
+  struct strbuf sb = {.len = 0, .overflow = false};
+  if ((rv = build_priority(cfg, &sb, detail, detail_len)) < 0)
+    goto out_free;
+  const char *err_pos = NULL;
+  if ((rv = gnutls_priority_init2(&x->prio, sb.buf, &err_pos, 0)) < 0) {
+    x->prio = NULL;
+    char what[96];
+    snprintf(what, sizeof(what), "priority string at \"%.40s\"", err_pos ? err_pos : "");
+    rv = map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, what);
+    goto out_free;
+  }
+  if ((rv = gnutls_certificate_allocate_credentials(&x->cred)) < 0) {
+    x->cred = NULL;
+    rv = map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, "credentials");
+    goto out_free;
+  }
+  if ((rv = load_credentials(x, cfg, detail, detail_len)) < 0 ||
+      (rv = load_trust(x, cfg, detail, detail_len)) < 0)
+    goto out_free;
+  x->min_version = cfg->min_version;
+  x->max_version = cfg->max_version;
+  x->request_cert = cfg->request_cert || cfg->require_cert;
+  x->require_cert = cfg->require_cert;
+  *out = x;
+  return 0;
+out_free:
+  ctx_destroy(x);
+  return rv;
+}
+
+/* --- connection ----------------------------------------------------------- */
+
+/*
+ * GnuTLS 3.7 clients ask for an OCSP staple by default and 3.7 has neither
+ * GNUTLS_NO_STATUS_REQUEST (3.8) nor a priority keyword for it, and the
+ * built-in status_request extension cannot be overridden (it predates 3.6).
+ * So the client drops the extension's state before the ClientHello (no state
+ * = nothing sent) and, for TLS <= 1.2 only, installs a fresh "not requested"
+ * state when the server's Certificate arrives: GnuTLS 3.7 reads that state
+ * unconditionally in the TLS 1.2 CertificateStatus step. TLS 1.3 never looks
+ * at it, and a HelloRetryRequest's second ClientHello still sends nothing.
+ */
+#define TLS_EXT_STATUS_REQUEST 5
+
+static int client_hook(gnutls_session_t s, unsigned int htype, unsigned when, unsigned int incoming,
+                       const gnutls_datum_t *msg) {
+  (void)when;
+  (void)msg;
+  struct gt_conn *b = gnutls_session_get_ptr(s);
+  if (b && !b->status_restored && incoming && htype == GNUTLS_HANDSHAKE_CERTIFICATE_PKT &&
+      gnutls_protocol_get_version(s) != GNUTLS_TLS1_3) {
+    b->status_restored = true;
+    return gnutls_ocsp_status_request_enable_client(s, NULL, 0, NULL);
+  }
+  return 0;
+}
+
+/*
+ * Server: no protocol version in common must end in a protocol_version alert
+ * (RFC 8446 §4.2.1), as OpenSSL does. GnuTLS 3.7 instead picks a version the
+ * client did not offer and fails later with handshake_failure ("no cipher
+ * suites"), so the ClientHello's offer is checked here first.
+ */
+#define TLS_EXT_SUPPORTED_VERSIONS 43
+
+struct version_offer {
+  uint16_t min, max;
+  bool has_list; /* supported_versions present */
+  bool match;
+};
+
+static int offer_cb(void *p, unsigned tls_id, const unsigned char *d, unsigned n) {
+  struct version_offer *o = p;
+  if (tls_id != TLS_EXT_SUPPORTED_VERSIONS || o->has_list)
+    return 0;
+  o->has_list = true;
+  unsigned len = n > 0 ? d[0] : 0;
+  for (unsigned i = 1; i + 1 <= len && i + 1 < n; i += 2) {
+    uint16_t v = (uint16_t)(d[i] << 8 | d[i + 1]);
+    if (v >= o->min && v <= o->max)
+      o->match = true;
+  }
+  return 0;
+}
+
+static int server_hook(gnutls_session_t s, unsigned int htype, unsigned when, unsigned int incoming,
+                       const gnutls_datum_t *msg) {
+  (void)when;
+  struct gt_conn *b = gnutls_session_get_ptr(s);
+  if (b == NULL || !incoming || htype != GNUTLS_HANDSHAKE_CLIENT_HELLO || msg == NULL ||
+      msg->size < 2)
+    return 0;
+  struct version_offer o = {.min = b->ctx->min_version, .max = b->ctx->max_version};
+  /* Malformed hellos are left to GnuTLS, which names the problem itself. */
+  if (gnutls_ext_raw_parse(&o, offer_cb, msg, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO) < 0)
+    return 0;
+  if (!o.has_list) /* legacy negotiation: the client's highest version */
+    o.match = (uint16_t)(msg->data[0] << 8 | msg->data[1]) >= o.min;
+  return o.match ? 0 : GNUTLS_E_UNSUPPORTED_VERSION_PACKET;
+}
+
+static void gt_conn_free(void *p) {
+  struct gt_conn *b = p;
+  if (b == NULL)
+    return;
+  if (b->s)
+    gnutls_deinit(b->s);
+  free(b);
+}
+
+static int gt_conn_new(void **out, void *pctx, struct otls_conn *conn, bool is_server,
+                       const char *servername) {
+  struct gt_ctx *x = pctx;
+  *out = NULL;
+  struct gt_conn *b = calloc(1, sizeof(*b));
+  if (b == NULL)
+    return OTLS_E_NOMEM;
+  b->ctx = x;
+  b->conn = conn;
+  b->is_server = is_server;
+  b->alert = -1;
+  /*
+   * NO_TICKETS: no session ticket extension from the client, none issued by
+   * the server (resumption is core's job later). FORCE_CLIENT_CERT: send the
+   * client certificate whatever CA names the server lists, as OpenSSL does.
+   */
+  unsigned flags = GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS;
+  flags |= is_server ? GNUTLS_SERVER : (GNUTLS_CLIENT | GNUTLS_FORCE_CLIENT_CERT);
+  int rv = gnutls_init(&b->s, flags);
+  if (rv < 0) {
+    b->s = NULL;
+    goto out_err;
+  }
+  if ((rv = gnutls_priority_set(b->s, x->prio)) < 0 ||
+      (rv = gnutls_credentials_set(b->s, GNUTLS_CRD_CERTIFICATE, x->cred)) < 0)
+    goto out_err;
+  gnutls_session_set_ptr(b->s, b); /* for the hooks */
+  gnutls_transport_set_ptr(b->s, b);
+  gnutls_transport_set_push_function(b->s, tx_push);
+  gnutls_transport_set_pull_function(b->s, tx_pull);
+  gnutls_transport_set_pull_timeout_function(b->s, tx_pull_timeout);
+  /* Handshake timeouts are core's (and the event layer's) business. */
+  gnutls_handshake_set_timeout(b->s, 0);
+  if (is_server) {
+    if (x->request_cert)
+      gnutls_certificate_server_set_request(b->s, x->require_cert ? GNUTLS_CERT_REQUIRE
+                                                                  : GNUTLS_CERT_REQUEST);
+    /* No CA-name list in CertificateRequest, like the OpenSSL backend. */
+    gnutls_certificate_send_x509_rdn_sequence(b->s, 1);
+    gnutls_handshake_set_hook_function(b->s, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE,
+                                       server_hook);
+  } else {
+    gnutls_ext_set_data(b->s, TLS_EXT_STATUS_REQUEST, NULL);
+    gnutls_handshake_set_hook_function(b->s, GNUTLS_HANDSHAKE_CERTIFICATE_PKT, GNUTLS_HOOK_PRE,
+                                       client_hook);
+    if (servername &&
+        (rv = gnutls_server_name_set(b->s, GNUTLS_NAME_DNS, servername, strlen(servername))) < 0)
+      goto out_err;
+  }
+  *out = b;
+  return 0;
+out_err:
+  gt_conn_free(b);
+  return map_error(rv, PH_SESSION, is_server, conn, NULL, 0, "session");
+}
+
+/*
+ * The alert to send for a fatal error: GnuTLS's choice, except where OpenSSL
+ * (the reference) sends another one for the same condition.
+ */
+static int alert_for(struct gt_conn *b, int rv, int *level) {
+  if (b->is_server &&
+      (rv == GNUTLS_E_NO_CERTIFICATE_FOUND || rv == GNUTLS_E_CERTIFICATE_REQUIRED)) {
+    /* GnuTLS: decode_error in TLS 1.2. OpenSSL: handshake_failure / certificate_required. */
+    *level = GNUTLS_AL_FATAL;
+    return gnutls_protocol_get_version(b->s) == GNUTLS_TLS1_3 ? GNUTLS_A_CERTIFICATE_REQUIRED
+                                                              : GNUTLS_A_HANDSHAKE_FAILURE;
+  }
+  return gnutls_error_to_alert(rv, level);
+}
+
+/*
+ * A peer that does not speak TLS at all: OpenSSL looks at the first record's
+ * major version (3) and, without sending an alert, reports "wrong version
+ * number", or "http request" / "https proxy request" for the obvious cases.
+ * GnuTLS reports a bad content type or version instead, and would send
+ * unexpected_message. Returns PH_HANDSHAKE when the peer looked like TLS.
+ */
+static enum phase first_record_phase(const struct gt_conn *b) {
+  static const char *const http[] = {"GET ", "POST ", "HEAD ", "PUT ", "CONNE"};
+  if (b->n_first < 3 || b->first[1] == 3)
+    return PH_HANDSHAKE;
+  for (size_t i = 0; i < sizeof(http) / sizeof(http[0]); i++) {
+    size_t n = strlen(http[i]);
+    if (b->n_first >= n && memcmp(b->first, http[i], n) == 0)
+      return PH_NOT_TLS_HTTP;
+  }
+  return PH_NOT_TLS;
+}
+
+/*
+ * A fatal GnuTLS error: GnuTLS sends no alert by itself, so send one,
+ * remember the first fatal alert sent or received, and map.
+ */
+static int fail(struct gt_conn *b, int rv, enum phase ph, const char *what) {
+  bool transport = rv == GNUTLS_E_PREMATURE_TERMINATION || rv == GNUTLS_E_PUSH_ERROR ||
+                   rv == GNUTLS_E_PULL_ERROR || rv == GNUTLS_E_MEMORY_ERROR;
+  if (ph == PH_HANDSHAKE && !transport && rv != GNUTLS_E_FATAL_ALERT_RECEIVED)
+    ph = first_record_phase(b);
+  if (ph == PH_NOT_TLS || ph == PH_NOT_TLS_HTTP) {
+    /* no alert to a peer that does not speak TLS */
+  } else if (rv == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+    if (b->alert < 0) {
+      b->alert = (int)gnutls_alert_get(b->s);
+      b->alert_sent = false;
+    }
+  } else if (!transport) {
+    int level = 0;
+    int a = alert_for(b, rv, &level);
+    if (a >= 0 && level == GNUTLS_AL_FATAL &&
+        gnutls_alert_send(b->s, GNUTLS_AL_FATAL, (gnutls_alert_description_t)a) == 0 &&
+        b->alert < 0) {
+      b->alert = a;
+      b->alert_sent = true;
+    }
+  }
+  return map_error(rv, ph, b->is_server, b->conn, NULL, 0, what);
+}
+
+static int gt_handshake(void *p) {
+  struct gt_conn *b = p;
+  for (int spins = 0; spins < MAX_SPINS; spins++) {
+    b->pull_blocked = false;
+    int rv = gnutls_handshake(b->s);
+    if (rv == GNUTLS_E_SUCCESS)
+      return OTLS__IO_OK;
+    if (rv == GNUTLS_E_AGAIN || rv == GNUTLS_E_INTERRUPTED) {
+      /* A short read also gives AGAIN: retry until the input is drained. */
+      if (b->pull_blocked)
+        return OTLS__IO_WANT_READ;
+      continue;
+    }
+    if (rv == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+      if (gnutls_alert_get(b->s) == GNUTLS_A_CLOSE_NOTIFY)
+        return fail(b, rv, PH_HANDSHAKE, "close_notify during the handshake");
+      continue; /* e.g. unrecognized_name: the handshake goes on */
+    }
+    if (!gnutls_error_is_fatal(rv))
+      continue;
+    return fail(b, rv, PH_HANDSHAKE, "handshake");
+  }
+  return OTLS__IO_WANT_READ;
+}
+
+static int gt_read(void *p, void *buf, size_t len, size_t *n) {
+  struct gt_conn *b = p;
+  bool drop_hello = false;
+  *n = 0;
+  for (int spins = 0; spins < MAX_SPINS; spins++) {
+    b->pull_blocked = false;
+    ssize_t r = gnutls_record_recv(b->s, buf, len);
+    if (r == GNUTLS_E_UNEXPECTED_PACKET && drop_hello) {
+      /* GnuTLS just discarded the refused ClientHello it had kept. */
+      drop_hello = false;
+      continue;
+    }
+    if (r > 0) {
+      *n = (size_t)r;
+      return OTLS__IO_OK;
+    }
+    if (r == 0)
+      return OTLS__IO_CLOSED; /* close_notify */
+    if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
+      /* AGAIN also follows a post-handshake message (NewSessionTicket...). */
+      if (b->pull_blocked)
+        return OTLS__IO_WANT_READ;
+      continue;
+    }
+    if (r == GNUTLS_E_REHANDSHAKE) {
+      /*
+       * Renegotiation is refused for now (core will own the policy): a
+       * no_renegotiation warning, as OpenSSL's SSL_OP_NO_RENEGOTIATION. A
+       * server's GnuTLS keeps the client's ClientHello queued ahead of the
+       * data, and hands it out (and drops it) as GNUTLS_E_UNEXPECTED_PACKET
+       * on the next call; that one is expected, not fatal.
+       */
+      int rv = gnutls_alert_send(b->s, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
+      if (rv < 0 && gnutls_error_is_fatal(rv))
+        return fail(b, rv, PH_IO, "refusing renegotiation");
+      drop_hello = b->is_server;
+      continue;
+    }
+    if (r == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+      if (gnutls_alert_get(b->s) == GNUTLS_A_CLOSE_NOTIFY)
+        return OTLS__IO_CLOSED;
+      continue;
+    }
+    if (!gnutls_error_is_fatal((int)r))
+      continue;
+    return fail(b, (int)r, PH_IO, "read");
+  }
+  return OTLS__IO_WANT_READ;
+}
+
+static int gt_write(void *p, const void *buf, size_t len) {
+  struct gt_conn *b = p;
+  const unsigned char *q = buf;
+  int stalls = 0;
+  /* gnutls_record_send takes at most one record per call: loop. */
+  while (len > 0) {
+    ssize_t r = gnutls_record_send(b->s, q, len);
+    if (r > 0) {
+      q += r;
+      len -= (size_t)r;
+      stalls = 0;
+      continue;
+    }
+    if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
+      /*
+       * Our push never blocks, so this is not expected. GnuTLS keeps the
+       * record: (NULL, 0) finishes it and returns how much of q it took.
+       */
+      if (++stalls > 16)
+        return fail(b, GNUTLS_E_PUSH_ERROR, PH_IO, "write stalled");
+      r = gnutls_record_send(b->s, NULL, 0);
+      if (r > 0) {
+        q += r;
+        len -= (size_t)r < len ? (size_t)r : len;
+      } else if (r < 0 && r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED) {
+        return fail(b, (int)r, PH_IO, "write");
+      }
+      continue;
+    }
+    if (r == 0)
+      return fail(b, GNUTLS_E_INTERNAL_ERROR, PH_IO, "write made no progress");
+    return fail(b, (int)r, PH_IO, "write");
+  }
+  return OTLS__IO_OK;
+}
+
+static int gt_shutdown(void *p) {
+  struct gt_conn *b = p;
+  /* SHUT_WR only queues close_notify; it never waits for the peer's. */
+  for (int i = 0; i < 16; i++) {
+    int rv = gnutls_bye(b->s, GNUTLS_SHUT_WR);
+    if (rv == GNUTLS_E_SUCCESS)
+      return 0;
+    if (rv != GNUTLS_E_AGAIN && rv != GNUTLS_E_INTERRUPTED)
+      return fail(b, rv, PH_IO, "shutdown");
+  }
+  return 0;
+}
+
+/* --- facts after the handshake ------------------------------------------------ */
+
+static uint16_t gt_protocol(void *p) {
+  struct gt_conn *b = p;
+  switch (gnutls_protocol_get_version(b->s)) {
+  case GNUTLS_SSL3: return 0x0300;
+  case GNUTLS_TLS1_0: return OTLS__TLS1_0;
+  case GNUTLS_TLS1_1: return OTLS__TLS1_1;
+  case GNUTLS_TLS1_2: return OTLS__TLS1_2;
+  case GNUTLS_TLS1_3: return OTLS__TLS1_3;
+  default: return 0;
+  }
+}
+
+/*
+ * The two-byte id of the negotiated suite, found in GnuTLS's own table: TLS
+ * 1.3 suites are keyed by cipher alone (kx unknown, MAC "AEAD"), TLS <= 1.2
+ * ones by kx x cipher x MAC.
+ */
+static uint16_t gt_cipher_id(void *p) {
+  struct gt_conn *b = p;
+  if (b->cipher_done)
+    return b->cipher;
+  gnutls_protocol_t ver = gnutls_protocol_get_version(b->s);
+  gnutls_kx_algorithm_t kx = gnutls_kx_get(b->s);
+  gnutls_cipher_algorithm_t c = gnutls_cipher_get(b->s);
+  gnutls_mac_algorithm_t m = gnutls_mac_get(b->s);
+  unsigned char cs[2];
+  gnutls_kx_algorithm_t ekx;
+  gnutls_cipher_algorithm_t ec;
+  gnutls_mac_algorithm_t em;
+  gnutls_protocol_t ev;
+  for (size_t i = 0;; i++) {
+    if (gnutls_cipher_suite_info(i, cs, &ekx, &ec, &em, &ev) == NULL)
+      return 0;
+    if (ec != c)
+      continue;
+    bool match =
+        ver == GNUTLS_TLS1_3 ? ev == GNUTLS_TLS1_3 : (ev != GNUTLS_TLS1_3 && ekx == kx && em == m);
+    if (match) {
+      b->cipher = (uint16_t)((cs[0] << 8) | cs[1]);
+      b->cipher_done = true;
+      return b->cipher;
+    }
+  }
+}
+
+static size_t gt_peer_chain(void *p, struct otls__blob *out, size_t max) {
+  struct gt_conn *b = p;
+  unsigned n = 0;
+  /* DER as sent, leaf first, on both sides; valid until gnutls_deinit. */
+  const gnutls_datum_t *certs = gnutls_certificate_get_peers(b->s, &n);
+  if (certs == NULL)
+    return 0;
+  size_t k = n < max ? n : max;
+  for (size_t i = 0; i < k; i++) {
+    out[i].data = certs[i].data;
+    out[i].len = certs[i].size;
+  }
+  return k;
+}
+
+/*
+ * With CRLs loaded, OpenSSL (CRL_CHECK_ALL) wants a CRL from the issuer of
+ * every certificate of the chain, and one that is current; GnuTLS silently
+ * accepts a missing CRL and uses an outdated one. So, for each certificate
+ * sent: no CRL from its issuer -> NO_CRL; only CRLs past their nextUpdate ->
+ * EXPIRED; only CRLs before their thisUpdate -> NOT_YET_VALID (OpenSSL:
+ * UNABLE_TO_GET_CRL, CRL_HAS_EXPIRED, CRL_NOT_YET_VALID).
+ */
+static unsigned crl_facts(struct gt_conn *b, const gnutls_datum_t *certs, unsigned n) {
+  struct gt_ctx *x = b->ctx;
+  unsigned facts = 0;
+  time_t now = time(NULL);
+  for (unsigned i = 0; i < n; i++) {
+    gnutls_x509_crt_t crt;
+    gnutls_datum_t dn = {NULL, 0};
+    if (gnutls_x509_crt_init(&crt) < 0)
+      return facts | OTLS__VF_OTHER;
+    int rv = gnutls_x509_crt_import(crt, &certs[i], GNUTLS_X509_FMT_DER);
+    if (rv >= 0)
+      rv = gnutls_x509_crt_get_raw_issuer_dn(crt, &dn);
+    gnutls_x509_crt_deinit(crt);
+    if (rv < 0)
+      return facts | OTLS__VF_OTHER;
+    bool found = false, current = false, expired = false;
+    for (size_t j = 0; j < x->n_crl; j++) {
+      const struct crl_info *ci = &x->crls[j];
+      if (ci->issuer.size != dn.size || memcmp(ci->issuer.data, dn.data, dn.size) != 0)
+        continue;
+      found = true;
+      if (ci->next_update != (time_t)-1 && ci->next_update < now)
+        expired = true;
+      else if (ci->this_update <= now)
+        current = true;
+    }
+    gnutls_free(dn.data);
+    if (!found)
+      facts |= OTLS__VF_NO_CRL;
+    else if (!current)
+      facts |= expired ? OTLS__VF_EXPIRED : OTLS__VF_NOT_YET_VALID;
+  }
+  return facts;
+}
+
+static unsigned gt_verify_facts(void *p) {
+  struct gt_conn *b = p;
+  if (b->facts_done)
+    return b->facts;
+  unsigned n = 0;
+  const gnutls_datum_t *certs = gnutls_certificate_get_peers(b->s, &n);
+  if (certs == NULL || n == 0) {
+    b->facts = OTLS__VF_ISSUER; /* nothing reaches a trust anchor */
+  } else {
+    /* The purpose TLS needs of the peer, as OpenSSL checks it (ssl_server / ssl_client). */
+    gnutls_typed_vdata_st data = {
+        .type = GNUTLS_DT_KEY_PURPOSE_OID,
+        .data =
+            (unsigned char *)(b->is_server ? GNUTLS_KP_TLS_WWW_CLIENT : GNUTLS_KP_TLS_WWW_SERVER),
+        .size = 0};
+    unsigned status = 0;
+    int rv = gnutls_certificate_verify_peers(b->s, &data, 1, &status);
+    if (rv < 0) {
+      b->facts = rv == GNUTLS_E_NO_CERTIFICATE_FOUND ? OTLS__VF_ISSUER : OTLS__VF_OTHER;
+    } else {
+      b->facts = map_verify(status);
+      if (b->ctx->n_crl > 0)
+        b->facts |= crl_facts(b, certs, n);
+    }
+  }
+  b->facts_done = true;
+  return b->facts;
+}
+
+static const char *gt_servername(void *p) {
+  struct gt_conn *b = p;
+  if (!b->is_server)
+    return NULL;
+  if (!b->sni_done) {
+    size_t len = sizeof(b->sni);
+    unsigned type = 0;
+    int rv = gnutls_server_name_get(b->s, b->sni, &len, &type, 0);
+    if (rv < 0 || type != GNUTLS_NAME_DNS || len == 0)
+      b->sni[0] = 0;
+    b->sni_done = true;
+  }
+  return b->sni[0] ? b->sni : NULL;
+}
+
+static int gt_alert(void *p, bool *sent) {
+  struct gt_conn *b = p;
+  *sent = b->alert_sent;
+  return b->alert;
+}
+
+static int gt_digest(int alg, const void *data, size_t len, uint8_t *out) {
+  gnutls_digest_algorithm_t d;
+  switch (alg) {
+  case OTLS__MD_SHA1: d = GNUTLS_DIG_SHA1; break;
+  case OTLS__MD_SHA256: d = GNUTLS_DIG_SHA256; break;
+  case OTLS__MD_SHA384: d = GNUTLS_DIG_SHA384; break;
+  case OTLS__MD_SHA512: d = GNUTLS_DIG_SHA512; break;
+  default: return OTLS_E_UNSUPPORTED;
+  }
+  if (gnutls_hash_fast(d, data, len, out) < 0)
+    return OTLS_E_INTERNAL;
+  return (int)gnutls_hash_get_len(d);
+}
+
+const struct otls_backend otls__backend = {
+    .name = "gnutls",
+    .caps = (1ull << OTLS_CAP_TLS1_3) | (1ull << OTLS_CAP_TLS1_2) | (1ull << OTLS_CAP_TLS1_1) |
+            (1ull << OTLS_CAP_TLS1_0) | (1ull << OTLS_CAP_ENCRYPTED_KEYS) |
+            (1ull << OTLS_CAP_CLIENT_CERT) | (1ull << OTLS_CAP_CRL),
+    .version = gt_version,
+    .global_init = gt_global_init,
+    .ctx_new = gt_ctx_new,
+    .ctx_free = gt_ctx_free,
+    .conn_new = gt_conn_new,
+    .conn_free = gt_conn_free,
+    .handshake = gt_handshake,
+    .read = gt_read,
+    .write = gt_write,
+    .shutdown = gt_shutdown,
+    .protocol = gt_protocol,
+    .cipher_id = gt_cipher_id,
+    .peer_chain = gt_peer_chain,
+    .verify_facts = gt_verify_facts,
+    .servername = gt_servername,
+    .alert = gt_alert,
+    .digest = gt_digest,
+};
