@@ -98,7 +98,33 @@ int otls__version_parse(const char *s, uint16_t *v);
 /* Canonical verification error for `facts` and the chain the peer sent. */
 int otls__verify_classify(unsigned facts, const struct otls__blob *chain, size_t n);
 
-/* checkServerIdentity (core/identity.c): 0 or OTLS_E_CERT_ALTNAME_INVALID. */
+/* --- checkServerIdentity (core/identity.c) ---------------------------------- */
+/*
+ * A certificate's identities, already extracted, as Node's
+ * tls.checkServerIdentity(host, cert) sees them. Values are borrowed.
+ */
+struct otls__id_names {
+  const struct otls__blob *dns; /* DNS SAN values, raw bytes */
+  size_t n_dns;
+  const struct otls__blob *ip; /* IP SAN values, binary; a length other than 4/16 never matches */
+  size_t n_ip;
+  const struct otls__blob *cn; /* subject CN values in UTF-8 (one: `subject.CN` is a string) */
+  size_t n_cn;
+  const char *subjectaltname; /* Node's `cert.subjectaltname`, quoted in the reason; may be NULL */
+};
+
+/*
+ * 0 when `host` (NUL-terminated, not NULL) is named by `names`; else
+ * OTLS_E_CERT_ALTNAME_INVALID with Node's `err.reason` in `reason` (truncated
+ * to reason_len; "" on success). Never allocates.
+ */
+int otls__check_identity_names(const char *host, const struct otls__id_names *names, char *reason,
+                               size_t reason_len);
+
+/*
+ * The same check on a DER leaf: 0, OTLS_E_CERT_ALTNAME_INVALID (also for DER
+ * that does not parse) or OTLS_E_NOMEM.
+ */
 int otls__check_identity(const char *host, const uint8_t *leaf_der, size_t leaf_len,
                          char *reason, size_t reason_len);
 

@@ -14,5 +14,6 @@
 #include "omnitls/context.h"
 #include "omnitls/conn.h"
 #include "omnitls/socket.h"
+#include "omnitls/identity.h"
 
 #endif /* OMNITLS_H */
