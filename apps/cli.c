@@ -1,0 +1,439 @@
+/* omnitls CLI — shared helpers (cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* --- the command line ---------------------------------------------------- */
+
+void cli_usage(FILE *f, const char *cmd, const char *synopsis, const struct cli_flag *flags) {
+  fprintf(f, "usage: omnitls %s %s\n", cmd, synopsis);
+  if (flags && flags->name)
+    fprintf(f, "\noptions:\n");
+  for (const struct cli_flag *fl = flags; fl && fl->name; fl++) {
+    char left[64];
+    snprintf(left, sizeof(left), "-%s%s%s", fl->name, fl->arg ? " " : "", fl->arg ? fl->arg : "");
+    fprintf(f, "  %-24s %s\n", left, fl->help);
+  }
+  fprintf(f, "  %-24s %s\n", "-help", "print this help and exit");
+}
+
+void cli_usage_error(const struct cli_args *a, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "omnitls %s: ", a->cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  cli_usage(stderr, a->cmd, a->synopsis, a->flags);
+  exit(EXIT_USAGE);
+}
+
+const struct cli_flag *cli_next(struct cli_args *a, const char **val) {
+  *val = NULL;
+  if (a->i >= a->argc)
+    return NULL;
+  const char *arg = a->argv[a->i++];
+  if (strcmp(arg, "-help") == 0 || strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+    cli_usage(stdout, a->cmd, a->synopsis, a->flags);
+    exit(EXIT_OK);
+  }
+  if (arg[0] != '-' || arg[1] == 0)
+    cli_usage_error(a, "unexpected argument '%s'", arg);
+  const char *name = arg + 1;
+  if (*name == '-') /* --flag is accepted as -flag */
+    name++;
+  for (const struct cli_flag *fl = a->flags; fl->name; fl++) {
+    if (strcmp(fl->name, name) != 0)
+      continue;
+    if (fl->arg) {
+      if (a->i >= a->argc)
+        cli_usage_error(a, "option -%s needs a value (%s)", fl->name, fl->arg);
+      *val = a->argv[a->i++];
+    }
+    return fl;
+  }
+  cli_usage_error(a, "unknown option '%s'", arg);
+}
+
+int cli_int(const struct cli_args *a, const char *flag, const char *val) {
+  char *end;
+  errno = 0;
+  long v = strtol(val, &end, 10);
+  if (errno || end == val || *end || v < 0 || v > 1000000000L)
+    cli_usage_error(a, "option -%s: '%s' is not a non-negative integer", flag, val);
+  return (int)v;
+}
+
+bool cli_split_hostport(char *s, bool allow_port_only, const char **host, const char **port) {
+  *host = NULL;
+  *port = NULL;
+  if (s == NULL || *s == 0)
+    return false;
+  char *colon;
+  if (s[0] == '[') { /* [v6]:port */
+    char *close = strchr(s, ']');
+    if (close == NULL || close[1] != ':' || close[2] == 0)
+      return false;
+    *close = 0;
+    *host = s + 1;
+    *port = close + 2;
+    return **host != 0;
+  }
+  colon = strrchr(s, ':');
+  if (colon == NULL) {
+    if (!allow_port_only)
+      return false;
+    *port = s;
+    return true;
+  }
+  if (strchr(s, ':') != colon) /* a bare IPv6 address needs brackets */
+    return false;
+  *colon = 0;
+  *host = *s ? s : NULL;
+  *port = colon + 1;
+  return **port != 0 && (*host != NULL || allow_port_only);
+}
+
+/* --- the secure context ---------------------------------------------------- */
+
+/* openssl's -pass syntax. Returns a malloc'ed passphrase or NULL. */
+static char *passphrase(const char *spec, const char *prog) {
+  if (spec == NULL)
+    return NULL;
+  if (strncmp(spec, "pass:", 5) == 0)
+    return strdup(spec + 5);
+  if (strncmp(spec, "env:", 4) == 0) {
+    const char *v = getenv(spec + 4);
+    if (v == NULL)
+      fprintf(stderr, "%s: warning: environment variable %s is not set\n", prog, spec + 4);
+    return strdup(v ? v : "");
+  }
+  if (strncmp(spec, "file:", 5) == 0) {
+    FILE *f = fopen(spec + 5, "r");
+    char line[1024] = "";
+    if (f == NULL) {
+      fprintf(stderr, "%s: warning: cannot open %s: %s\n", prog, spec + 5, strerror(errno));
+      return strdup("");
+    }
+    if (fgets(line, sizeof(line), f) == NULL)
+      line[0] = 0;
+    fclose(f);
+    line[strcspn(line, "\r\n")] = 0;
+    return strdup(line);
+  }
+  return strdup(spec);
+}
+
+int cli_context(otls_context **out, const struct cli_tls *t, char *detail, size_t detail_len) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source certs[2], key, ca;
+  size_t ncert = 0;
+  if (t->cert)
+    certs[ncert++] = otls_source_file(t->cert);
+  if (t->cert_chain)
+    certs[ncert++] = otls_source_file(t->cert_chain);
+  o.cert = certs;
+  o.cert_count = ncert;
+  if (t->key || t->cert) {
+    key = otls_source_file(t->key ? t->key : t->cert);
+    o.key = &key;
+    o.key_count = 1;
+  }
+  if (t->cafile) {
+    ca = otls_source_file(t->cafile);
+    o.ca = &ca;
+    o.ca_count = 1;
+  }
+  char *pass = passphrase(t->pass, "omnitls");
+  o.passphrase = pass;
+  o.min_version = t->min_version;
+  o.max_version = t->max_version;
+  o.reject_unauthorized = t->reject_unauthorized;
+  o.request_cert = t->request_cert;
+  int rv = otls_context_new(out, &o, detail, detail_len);
+  if (pass) {
+    memset(pass, 0, strlen(pass));
+    free(pass);
+  }
+  return rv;
+}
+
+/* --- driving a non-blocking socket ---------------------------------------- */
+
+long long cli_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int cli_wait(otls_socket *s, int want, int timeout_ms) {
+  struct pollfd p = {.fd = otls_socket_fd(s),
+                     .events = want == OTLS_E_WANT_WRITE ? POLLOUT : POLLIN};
+  long long deadline = timeout_ms >= 0 ? cli_now_ms() + timeout_ms : 0;
+  for (;;) {
+    int ms = -1;
+    if (timeout_ms >= 0) {
+      long long left = deadline - cli_now_ms();
+      if (left <= 0)
+        return OTLS_E_TIMEDOUT;
+      ms = (int)left;
+    }
+    int n = poll(&p, 1, ms);
+    if (n > 0)
+      return 0;
+    if (n == 0)
+      return OTLS_E_TIMEDOUT;
+    if (errno != EINTR)
+      return OTLS_E_SYSCALL;
+  }
+}
+
+/* Time left before `deadline` (0 = none): -1 for "forever", 0 when passed. */
+static int left_ms(long long deadline) {
+  if (deadline == 0)
+    return -1;
+  long long l = deadline - cli_now_ms();
+  return l <= 0 ? 0 : (int)l;
+}
+
+static bool is_want(int rv) { return rv == OTLS_E_WANT_READ || rv == OTLS_E_WANT_WRITE; }
+
+int cli_handshake(otls_socket *s, int timeout_ms) {
+  long long deadline = timeout_ms > 0 ? cli_now_ms() + timeout_ms : 0;
+  for (;;) {
+    int rv = otls_socket_handshake(s);
+    if (!is_want(rv))
+      return rv;
+    int w = cli_wait(s, rv, left_ms(deadline));
+    if (w == OTLS_E_TIMEDOUT)
+      return OTLS_E_HANDSHAKE_TIMEOUT;
+    if (w < 0)
+      return w;
+  }
+}
+
+int cli_read(otls_socket *s, void *buf, size_t len, int timeout_ms) {
+  long long deadline = timeout_ms > 0 ? cli_now_ms() + timeout_ms : 0;
+  for (;;) {
+    int rv = otls_socket_read(s, buf, len);
+    if (!is_want(rv))
+      return rv;
+    int w = cli_wait(s, rv, left_ms(deadline));
+    if (w < 0)
+      return w;
+  }
+}
+
+int cli_write_all(otls_socket *s, const void *buf, size_t len, int timeout_ms) {
+  long long deadline = timeout_ms > 0 ? cli_now_ms() + timeout_ms : 0;
+  const char *p = buf;
+  for (;;) {
+    int rv = len ? otls_socket_write(s, p, len) : otls_socket_flush(s);
+    if (rv >= 0 && len) {
+      p += rv;
+      len -= (size_t)rv;
+      continue;
+    }
+    if (rv >= 0)
+      return 0; /* everything written and flushed */
+    if (!is_want(rv))
+      return rv;
+    int w = cli_wait(s, rv, left_ms(deadline));
+    if (w < 0)
+      return w;
+  }
+}
+
+int cli_close(otls_socket *s, int linger_ms) {
+  long long deadline = cli_now_ms() + (linger_ms > 0 ? linger_ms : 0);
+  int rv;
+  for (;;) {
+    rv = otls_socket_close(s);
+    if (!is_want(rv))
+      break;
+    if (cli_wait(s, rv, left_ms(deadline)) < 0)
+      return OTLS_E_TIMEDOUT;
+  }
+  if (rv < 0 || otls_conn_is_peer_closed(otls_socket_conn(s)))
+    return rv;
+  /* Drain until the peer's close_notify or EOF: closing with unread input
+   * would send a TCP reset, which can destroy data still in flight to it. */
+  char scratch[4096];
+  for (;;) {
+    int n = otls_socket_read(s, scratch, sizeof(scratch));
+    if (n > 0)
+      continue;
+    if (!is_want(n))
+      break;
+    if (cli_wait(s, n, left_ms(deadline)) < 0)
+      break;
+  }
+  return 0;
+}
+
+void cli_error(int code, const char *detail) {
+  fprintf(stderr, "error: %s: %s\n", otls_err_name(code),
+          detail && *detail ? detail : otls_strerror(code));
+}
+
+/* --- describing a connection ----------------------------------------------- */
+
+/*
+ * Node.js: tlsSocket.getPeerCertificate(). For now only `raw` (the leaf's
+ * DER, base64); the full certificate object comes with the certificate API.
+ * An empty object when the peer sent no certificate, as Node returns.
+ */
+static void json_peer_certificate(struct json *j, otls_conn *c) {
+  json_object_begin(j);
+  const uint8_t *der;
+  size_t len;
+  if (otls_conn_peer_cert_der(c, 0, &der, &len) == 0) {
+    json_key(j, "raw");
+    json_base64(j, der, len);
+  }
+  json_object_end(j);
+}
+
+void cli_json_tls_info(struct json *j, otls_conn *c) {
+  json_kv_string(j, "protocol", otls_conn_protocol(c));
+  json_key(j, "cipher");
+  otls_cipher_info ci;
+  if (otls_conn_cipher(c, &ci) == 0) {
+    json_object_begin(j);
+    json_kv_string(j, "name", ci.name);
+    json_kv_string(j, "standardName", ci.standard_name);
+    json_kv_string(j, "version", ci.version);
+    json_object_end(j);
+  } else {
+    json_null(j);
+  }
+  json_kv_bool(j, "alpnProtocol", false); /* ALPN is not in the API yet */
+  json_kv_string_or_false(j, "servername", otls_conn_servername(c));
+  json_kv_bool(j, "authorized", otls_conn_is_authorized(c));
+  json_kv_string(j, "authorizationError", otls_conn_authorization_error(c));
+  json_kv_bool(j, "isSessionReused", false); /* no resumption yet */
+  json_key(j, "peerCertificate");
+  json_peer_certificate(j, c);
+}
+
+void cli_json_error_begin(struct json *j, int code, const char *message) {
+  json_reset(j);
+  json_object_begin(j);
+  json_kv_string(j, "error", otls_err_name(code));
+  json_kv_string(j, "message", message && *message ? message : otls_strerror(code));
+}
+
+/* --- relaying ------------------------------------------------------------------- */
+
+static int write_fd_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/*
+ * Copy `in_fd` (plaintext, e.g. stdin; -1 for none) to the TLS socket and the
+ * socket's plaintext to `out_fd`, like `openssl s_client`: at the end of
+ * `in_fd` send close_notify and keep reading until the peer closes.
+ * Returns 0 when the peer closed cleanly (close_notify), or an error.
+ * The socket must be non-blocking and past its handshake.
+ */
+int cli_relay(otls_socket *s, int in_fd, int out_fd, struct relay_result *res) {
+  char in[16384], out[16384];
+  size_t in_off = 0, in_len = 0;
+  bool in_eof = in_fd < 0;
+  memset(res, 0, sizeof(*res));
+  for (;;) {
+    bool want_out = false;
+    /* input -> TLS */
+    while (in_off < in_len) {
+      int n = otls_socket_write(s, in + in_off, in_len - in_off);
+      if (n >= 0) {
+        in_off += (size_t)n;
+        continue;
+      }
+      if (n == OTLS_E_WANT_WRITE) {
+        want_out = true;
+        break;
+      }
+      if (n != OTLS_E_WANT_READ)
+        return n;
+      break;
+    }
+    if (in_off == in_len)
+      in_off = in_len = 0;
+    if (in_eof && in_len == 0 && !res->sent_close) {
+      int rv = otls_socket_close(s);
+      if (rv == 0)
+        res->sent_close = true;
+      else if (rv == OTLS_E_WANT_WRITE)
+        want_out = true;
+      else if (rv != OTLS_E_WANT_READ)
+        return rv;
+    }
+    /* TLS -> output */
+    for (;;) {
+      int n = otls_socket_read(s, out, sizeof(out));
+      if (n > 0) {
+        if (out_fd >= 0 && write_fd_all(out_fd, out, (size_t)n) < 0)
+          return OTLS_E_PIPE;
+        continue;
+      }
+      if (n == 0) {
+        res->peer_closed = true;
+        if (!res->sent_close) {
+          /* Answer the peer's close_notify with ours. */
+          res->sent_close = cli_close(s, 1000) == 0;
+        }
+        return 0;
+      }
+      if (n == OTLS_E_WANT_WRITE) {
+        want_out = true;
+        break;
+      }
+      if (n == OTLS_E_WANT_READ)
+        break;
+      return n;
+    }
+    if (otls_conn_pending_output(otls_socket_conn(s)) > 0)
+      want_out = true;
+
+    struct pollfd p[2] = {
+        {.fd = otls_socket_fd(s), .events = (short)(POLLIN | (want_out ? POLLOUT : 0))},
+        {.fd = in_fd, .events = POLLIN},
+    };
+    nfds_t nfds = (!in_eof && in_len == 0) ? 2 : 1;
+    if (poll(p, nfds, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return OTLS_E_SYSCALL;
+    }
+    if (nfds == 2 && p[1].revents) {
+      ssize_t r = read(in_fd, in, sizeof(in));
+      if (r > 0)
+        in_len = (size_t)r;
+      else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+        in_eof = true;
+    }
+    if (p[0].revents & POLLOUT) {
+      int rv = otls_socket_flush(s);
+      if (rv < 0 && !is_want(rv))
+        return rv;
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/*
+ * omnitls CLI — helpers shared by the subcommands: argument parsing, building
+ * a secure context from openssl-style flags, driving a non-blocking
+ * otls_socket with poll(2), and describing a connection in JSON.
+ */
+#ifndef OMNITLS_APPS_CLI_H
+#define OMNITLS_APPS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "omnitls.h"
+
+/* Exit codes of every subcommand. */
+#define EXIT_OK 0
+#define EXIT_FAIL 1  /* TLS or network failure */
+#define EXIT_USAGE 2 /* bad command line */
+
+/* --- the command line ------------------------------------------------------- */
+
+/* A flag of a subcommand; `arg` is the name of its value (NULL: no value). */
+struct cli_flag {
+  const char *name;
+  const char *arg;
+  const char *help;
+};
+
+/* Print "usage: omnitls <cmd> [options]" and the flag table to `f`. */
+void cli_usage(FILE *f, const char *cmd, const char *synopsis, const struct cli_flag *flags);
+
+/*
+ * Iterate over argv. Returns the matching flag (its value in *val when it
+ * takes one), NULL at the end; on an unknown flag, a missing value or a
+ * stray operand prints a message and the usage to stderr and exits 2;
+ * -help/--help/-h prints the usage to stdout and exits 0.
+ */
+struct cli_args {
+  int argc, i;
+  char **argv;
+  const char *cmd, *synopsis;
+  const struct cli_flag *flags;
+};
+const struct cli_flag *cli_next(struct cli_args *a, const char **val);
+/* Print `msg` and the usage to stderr, exit 2. */
+void cli_usage_error(const struct cli_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/* Parse a non-negative integer flag value, or cli_usage_error(). */
+int cli_int(const struct cli_args *a, const char *flag, const char *val);
+
+/*
+ * Split "HOST:PORT", "[V6]:PORT" or (when allow_port_only) "PORT" into
+ * `host` (NULL when absent) and `port`. Returns false when malformed.
+ */
+bool cli_split_hostport(char *s, bool allow_port_only, const char **host, const char **port);
+
+/* --- the secure context ---------------------------------------------------- */
+
+struct cli_tls {
+  const char *cafile;
+  const char *cert;
+  const char *key; /* NULL: the key is in `cert` */
+  const char *cert_chain;
+  const char *pass; /* openssl syntax: pass:X, env:VAR, file:PATH, or X */
+  const char *min_version, *max_version;
+  bool reject_unauthorized;
+  bool request_cert;
+};
+
+/* Build the context; on failure return the code with a sentence in `detail`. */
+int cli_context(otls_context **out, const struct cli_tls *t, char *detail, size_t detail_len);
+
+/* --- driving a non-blocking socket ----------------------------------------- */
+
+/*
+ * Wait until the socket can make the progress `want` (OTLS_E_WANT_READ or
+ * OTLS_E_WANT_WRITE) asked for. timeout_ms < 0: forever. Returns 0, or
+ * OTLS_E_TIMEDOUT.
+ */
+int cli_wait(otls_socket *s, int want, int timeout_ms);
+
+/* Run the handshake to completion; OTLS_E_HANDSHAKE_TIMEOUT after timeout_ms (>0). */
+int cli_handshake(otls_socket *s, int timeout_ms);
+/* Read what is available (waiting for at least one byte): > 0, 0 at a clean
+ * close, or an error (OTLS_E_TIMEDOUT when idle for timeout_ms > 0). */
+int cli_read(otls_socket *s, void *buf, size_t len, int timeout_ms);
+/* Write and send everything. */
+int cli_write_all(otls_socket *s, const void *buf, size_t len, int timeout_ms);
+/* close_notify, flushed, then wait (up to linger_ms) for the peer to finish,
+ * so that unread input does not turn our close into a reset. */
+int cli_close(otls_socket *s, int linger_ms);
+
+/* Print "error: NAME: detail" to stderr. */
+void cli_error(int code, const char *detail);
+
+/* Milliseconds on the monotonic clock. */
+long long cli_now_ms(void);
+
+/* --- describing a connection ---------------------------------------------------- */
+
+/*
+ * Add the properties a Node.js TLSSocket shows (protocol, cipher,
+ * alpnProtocol, servername, authorized, authorizationError, isSessionReused,
+ * peerCertificate) to the open JSON object.
+ */
+void cli_json_tls_info(struct json *j, otls_conn *c);
+
+/* {"error": NAME, "message": ...} + extra keys added by the caller; opens the object. */
+void cli_json_error_begin(struct json *j, int code, const char *message);
+
+/* Relay between plaintext fds and the TLS socket (see cli.c). */
+struct relay_result {
+  bool sent_close;     /* we sent close_notify (our input ended) */
+  bool peer_closed;    /* the peer sent close_notify */
+};
+int cli_relay(otls_socket *s, int in_fd, int out_fd, struct relay_result *res);
+
+#endif

@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# omnitls interop tests: one case per run, named on the command line.
+#
+#   OTLS_PKI_DIR=build/pki OMNITLS=build/apps/omnitls-openssl run.sh CASE
+#
+# Cases (CTest: interop.<backend>.<case>):
+#   www_openssl_client_tls12|13   omnitls s_server -www  <-  openssl s_client
+#   www_curl_tls12|13             omnitls s_server -www  <-  curl (keep-alive)
+#   www_curl_ipv6                 the same over ::1
+#   client_json_openssl_server_tls12|13
+#                                 omnitls s_client -json ->  openssl s_server
+#   client_cert_tls12|13          s_server -Verify 1     <-  openssl s_client -cert
+#   client_cert_missing_rejected  s_server -Verify 1     <-  openssl s_client, no cert
+#   client_cert_optional          s_server -verify 1     <-  openssl s_client, no cert
+#   client_rejects_expired_server omnitls s_client -> openssl s_server (expired
+#                                 certificate): exit 1, CERT_HAS_EXPIRED
+#   client_insecure_expired_server  the same with -insecure: connects, and
+#                                 reports authorized:false + the error name
+#   omnitls_client_<b>_tls12|13   omnitls s_server -www  <-  omnitls-<b> s_client
+#                                 (OMNITLS_CLIENT = that binary)
+#
+# Exit status: 0 pass, 1 fail, 77 skipped (e.g. no IPv6 loopback).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+CASE=${1:?usage: run.sh CASE}
+
+need openssl
+need timeout
+
+SERVER_CERT=(-cert "$PKI/server-rsa-chain.pem" -key "$PKI/server-rsa.key")
+# Two pipelined HTTP/1.1 requests: the first keeps the connection, the second
+# asks the server to close it.
+TWO_REQUESTS=$'GET /first HTTP/1.1\r\nHost: localhost\r\n\r\nGET /second HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+
+# version flag for our tools and openssl's: tls12 -> -tls1_2
+vflag() { echo "-tls1_${1#tls1}"; }
+vname() { echo "TLSv1.${1#tls1}"; }
+
+# The JSON line of the server's secureConnection must agree with what the
+# client saw: protocol, cipher, servername.
+check_server_json() {
+  local proto=$1 cipher=$2 sni=$3 line
+  expect_json_lines "$WORK/server.out"
+  line=$(json_event "$WORK/server.out" secureConnection)
+  [ -n "$line" ] || fail "the server logged no secureConnection event"
+  echo "$line" >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" "\"protocol\":\"$proto\"" "server JSON: protocol is not $proto"
+  expect_fixed "$WORK/server-event.json" "\"cipher\":{\"name\":\"$cipher\"" "server JSON: cipher is not $cipher"
+  expect_fixed "$WORK/server-event.json" "\"servername\":$sni" "server JSON: servername is not $sni"
+  expect_fixed "$WORK/server-event.json" '"remoteAddress":"' "server JSON: no remoteAddress"
+}
+
+# --- omnitls s_server -www  <-  openssl s_client ----------------------------
+www_openssl_client() {
+  local v=$1 proto cipher
+  proto=$(vname "$v")
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" -www -json -naccept 1
+  printf '%s' "$TWO_REQUESTS" | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" \
+    -servername localhost -verify_hostname localhost -CAfile "$PKI/ca.pem" \
+    -verify_return_error "$(vflag "$v")" -ign_eof >"$WORK/client.out" 2>&1 ||
+    fail "openssl s_client failed"
+  wait_server || fail "omnitls s_server exited with an error"
+  expect "$WORK/client.out" "^New, $proto, Cipher is " "openssl did not negotiate $proto"
+  expect_fixed "$WORK/client.out" "Verify return code: 0 (ok)" "openssl did not verify the server"
+  [ "$(grep -c '^HTTP/1.0 200 OK' "$WORK/client.out")" = 2 ] ||
+    fail "expected two HTTP 200 answers on one connection"
+  expect "$WORK/client.out" "^Connection: keep-alive" "no keep-alive answer"
+  expect "$WORK/client.out" "^Connection: close" "no close answer to 'Connection: close'"
+  expect "$WORK/client.out" "^Protocol: $proto" "the page does not show $proto"
+  cipher=$(sed -n "s/^New, $proto, Cipher is //p" "$WORK/client.out" | head -n1)
+  expect_fixed "$WORK/client.out" "Cipher: $cipher" "the page does not show the cipher $cipher"
+  check_server_json "$proto" "$cipher" '"localhost"'
+}
+
+# --- omnitls s_server -www  <-  curl -------------------------------------------
+www_curl() {
+  local v=$1 host=${2:-127.0.0.1} proto body
+  need curl
+  proto=$(vname "$v")
+  local vopts=(--tlsv1.3)
+  [ "$v" = tls12 ] && vopts=(--tlsv1.2 --tls-max 1.2)
+  local listen="$host:0" resolve="localhost:PORT:$host"
+  if [ "$host" = "::1" ]; then
+    listen="[::1]:0"
+    resolve="localhost:PORT:[::1]"
+  fi
+  start_omnitls_server "$OMNITLS" server -accept "$listen" "${SERVER_CERT[@]}" -www -json -naccept 1
+  # Two URLs, one connection (the server takes only one): keep-alive works.
+  timeout 20 curl -sS --fail --cacert "$PKI/ca.pem" "${vopts[@]}" \
+    --resolve "${resolve/PORT/$PORT}" -w 'code=%{http_code} connects=%{num_connects}\n' \
+    "https://localhost:$PORT/" "https://localhost:$PORT/again" >"$WORK/client.out" 2>"$WORK/client.err" ||
+    fail "curl failed"
+  [ "$(grep -c "^Protocol: $proto" "$WORK/client.out")" = 2 ] ||
+    fail "expected two pages showing $proto"
+  [ "$(grep -c '^code=200' "$WORK/client.out")" = 2 ] || fail "expected two HTTP 200 answers"
+  expect "$WORK/client.out" "connects=0" "curl did not reuse the connection"
+  body=$(sed -n 's/^Cipher: //p' "$WORK/client.out" | head -n1)
+  [ -n "$body" ] || fail "the page shows no cipher"
+  wait_server || fail "omnitls s_server exited with an error"
+  check_server_json "$proto" "$body" '"localhost"'
+}
+
+www_curl_ipv6() {
+  # Only where the ::1 loopback exists.
+  if ! timeout 10 "$OMNITLS" s_server -accept '[::1]:0' "${SERVER_CERT[@]}" -naccept 0 \
+      >"$WORK/probe.out" 2>&1; then
+    grep -q EADDRNOTAVAIL "$WORK/probe.out" || grep -q -i "address" "$WORK/probe.out" &&
+      skip "no IPv6 loopback here"
+    fail "omnitls s_server cannot listen on ::1"
+  fi
+  www_curl tls13 ::1
+}
+
+# --- omnitls s_client -json  ->  openssl s_server ---------------------------
+client_json_openssl_server() {
+  local v=$1 proto cipher raw line
+  proto=$(vname "$v")
+  # -rev: answer each line reversed (and never read stdin).
+  start_openssl_server oserver -cert "$PKI/server-rsa.pem" -key "$PKI/server-rsa.key" \
+    -cert_chain "$PKI/inter.pem" "$(vflag "$v")" -naccept 1 -rev
+  printf 'hello omnitls\n' | timeout 20 "$OMNITLS" s_client -connect "localhost:$PORT" \
+    -CAfile "$PKI/ca.pem" -json >"$WORK/client.out" 2>"$WORK/client.err" ||
+    fail "omnitls s_client exited with an error"
+  wait_server || fail "openssl s_server exited with an error"
+  expect_json_lines "$WORK/client.out"
+  line=$(head -n1 "$WORK/client.out")
+  echo "$line" >"$WORK/client-event.json"
+  case $line in '{'*) ;; *) fail "the first line of output is not the JSON object" ;; esac
+  expect_fixed "$WORK/client-event.json" "\"protocol\":\"$proto\"" "protocol is not $proto"
+  expect_fixed "$WORK/client-event.json" '"authorized":true' "not authorized"
+  expect_fixed "$WORK/client-event.json" '"authorizationError":null' "authorizationError is set"
+  expect_fixed "$WORK/client-event.json" '"servername":"localhost"' "servername is not localhost"
+  expect_fixed "$WORK/client-event.json" '"alpnProtocol":false' "alpnProtocol"
+  expect_fixed "$WORK/client-event.json" '"isSessionReused":false' "isSessionReused"
+  cipher=$(sed -n 's/^Ciphersuite: //p' "$WORK/oserver.out" | head -n1)
+  [ -n "$cipher" ] || fail "openssl s_server reported no cipher"
+  expect_fixed "$WORK/client-event.json" "\"cipher\":{\"name\":\"$cipher\"" "cipher is not $cipher"
+  expect_fixed "$WORK/client-event.json" "\"version\":\"$proto\"}" "cipher.version is not $proto"
+  raw=$(cert_raw "$PKI/server-rsa.pem")
+  expect_fixed "$WORK/client-event.json" "\"peerCertificate\":{\"raw\":\"$raw\"}" \
+    "peerCertificate.raw is not the server's certificate"
+  expect_fixed "$WORK/oserver.out" "Protocol version: $proto" "openssl s_server did not see $proto"
+  expect_fixed "$WORK/client.out" "sltinmo olleh" "the data did not make the round trip"
+}
+
+# --- verification failures seen by omnitls s_client --------------------------
+client_rejects_expired_server() {
+  local rc=0
+  start_openssl_server oserver -cert "$PKI/expired.pem" -key "$PKI/expired.key" \
+    -cert_chain "$PKI/inter.pem" -naccept 1 -rev
+  printf 'hello\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
+    -CAfile "$PKI/ca.pem" -json >"$WORK/client.out" 2>"$WORK/client.err" || rc=$?
+  [ "$rc" = 1 ] || fail "omnitls s_client exited with $rc, expected 1"
+  expect_json_lines "$WORK/client.out"
+  expect "$WORK/client.err" '^error: CERT_HAS_EXPIRED: ' "no 'error: CERT_HAS_EXPIRED: ...' on stderr"
+  expect_fixed "$WORK/client.out" '{"error":"CERT_HAS_EXPIRED","message":"' "no JSON error line"
+  expect_not "$WORK/client.out" '"protocol"' "a session was reported"
+}
+
+client_insecure_expired_server() {
+  start_openssl_server oserver -cert "$PKI/expired.pem" -key "$PKI/expired.key" \
+    -cert_chain "$PKI/inter.pem" -naccept 1 -rev
+  printf 'hello\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
+    -CAfile "$PKI/ca.pem" -insecure -json >"$WORK/client.out" 2>"$WORK/client.err" ||
+    fail "omnitls s_client -insecure exited with an error"
+  expect_json_lines "$WORK/client.out"
+  head -n1 "$WORK/client.out" >"$WORK/client-event.json"
+  expect_fixed "$WORK/client-event.json" '"authorized":false' "authorized is not false"
+  expect_fixed "$WORK/client-event.json" '"authorizationError":"CERT_HAS_EXPIRED"' \
+    "authorizationError is not CERT_HAS_EXPIRED"
+  expect_fixed "$WORK/client.out" "olleh" "the data did not make the round trip"
+}
+
+# --- client certificates ----------------------------------------------------------
+client_cert() {
+  local v=$1 proto raw
+  proto=$(vname "$v")
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" \
+    -CAfile "$PKI/ca.pem" -Verify 1 -www -json -naccept 1
+  printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" \
+    -servername localhost -CAfile "$PKI/ca.pem" -verify_return_error "$(vflag "$v")" \
+    -cert "$PKI/client.pem" -key "$PKI/client.key" -cert_chain "$PKI/inter.pem" \
+    -ign_eof >"$WORK/client.out" 2>&1 || fail "openssl s_client failed"
+  wait_server || fail "omnitls s_server exited with an error"
+  expect "$WORK/client.out" "^HTTP/1.0 200 OK" "no HTTP answer"
+  expect "$WORK/client.out" "^Client-Certificate: yes" "the server saw no client certificate"
+  expect "$WORK/client.out" "^Authorized: yes" "the client was not authorized"
+  expect_json_lines "$WORK/server.out"
+  json_event "$WORK/server.out" secureConnection >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" "\"protocol\":\"$proto\"" "server JSON: protocol"
+  expect_fixed "$WORK/server-event.json" '"authorized":true' "server JSON: not authorized"
+  raw=$(cert_raw "$PKI/client.pem")
+  expect_fixed "$WORK/server-event.json" "\"peerCertificate\":{\"raw\":\"$raw\"}" \
+    "server JSON: peerCertificate.raw is not the client's certificate"
+}
+
+client_cert_missing_rejected() {
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" \
+    -CAfile "$PKI/ca.pem" -Verify 1 -www -json -naccept 1
+  printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" \
+    -servername localhost -CAfile "$PKI/ca.pem" -ign_eof >"$WORK/client.out" 2>&1
+  wait_server || fail "omnitls s_server exited with an error"
+  expect_not "$WORK/client.out" "^HTTP/1.0 200" "a client without a certificate got an answer"
+  expect_json_lines "$WORK/server.out"
+  json_event "$WORK/server.out" tlsClientError >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" '"error":"ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE"' \
+    "the server did not report ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE"
+  expect_not "$WORK/server.out" '"event":"secureConnection"' "the handshake succeeded"
+}
+
+client_cert_optional() {
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" \
+    -CAfile "$PKI/ca.pem" -verify 1 -www -json -naccept 1
+  printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" \
+    -servername localhost -CAfile "$PKI/ca.pem" -verify_return_error -ign_eof \
+    >"$WORK/client.out" 2>&1 || fail "openssl s_client failed"
+  wait_server || fail "omnitls s_server exited with an error"
+  expect "$WORK/client.out" "^HTTP/1.0 200 OK" "no HTTP answer"
+  expect "$WORK/client.out" "^Client-Certificate: no" "the page claims a client certificate"
+  json_event "$WORK/server.out" secureConnection >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" '"authorized":false' "server JSON: authorized"
+  expect_fixed "$WORK/server-event.json" '"peerCertificate":{}' "server JSON: peerCertificate"
+}
+
+# --- omnitls <-> omnitls (any two backends) -------------------------------------
+omnitls_client() {
+  local v=$1 proto cipher line
+  : "${OMNITLS_CLIENT:?OMNITLS_CLIENT must be the omnitls-<backend> binary of the client}"
+  proto=$(vname "$v")
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" \
+    "$(vflag "$v")" -www -json -naccept 1
+  printf '%s' "$TWO_REQUESTS" | timeout 20 "$OMNITLS_CLIENT" s_client \
+    -connect "127.0.0.1:$PORT" -servername localhost -CAfile "$PKI/ca.pem" -json \
+    >"$WORK/client.out" 2>"$WORK/client.err" || fail "omnitls s_client exited with an error"
+  wait_server || fail "omnitls s_server exited with an error"
+  expect_json_lines "$WORK/client.out"
+  head -n1 "$WORK/client.out" >"$WORK/client-event.json"
+  expect_fixed "$WORK/client-event.json" "\"protocol\":\"$proto\"" "client JSON: protocol"
+  expect_fixed "$WORK/client-event.json" '"authorized":true' "client JSON: not authorized"
+  cipher=$(sed -n 's/.*"cipher":{"name":"\([^"]*\)".*/\1/p' "$WORK/client-event.json")
+  [ -n "$cipher" ] || fail "client JSON: no cipher"
+  [ "$(grep -c '^HTTP/1.0 200 OK' "$WORK/client.out")" = 2 ] ||
+    fail "expected two HTTP 200 answers on one connection"
+  check_server_json "$proto" "$cipher" '"localhost"'
+}
+
+case $CASE in
+  www_openssl_client_tls1[23]) www_openssl_client "${CASE##*_}" ;;
+  www_curl_tls1[23]) www_curl "${CASE##*_}" ;;
+  www_curl_ipv6) www_curl_ipv6 ;;
+  client_json_openssl_server_tls1[23]) client_json_openssl_server "${CASE##*_}" ;;
+  client_cert_tls1[23]) client_cert "${CASE##*_}" ;;
+  client_cert_missing_rejected) client_cert_missing_rejected ;;
+  client_cert_optional) client_cert_optional ;;
+  client_rejects_expired_server) client_rejects_expired_server ;;
+  client_insecure_expired_server) client_insecure_expired_server ;;
+  omnitls_client_*_tls1[23]) omnitls_client "${CASE##*_}" ;;
+  *)
+    echo "run.sh: unknown case '$CASE'" >&2
+    exit 2
+    ;;
+esac
+no_sanitizer_reports
+echo "PASS: $CASE"
