@@ -1,0 +1,1485 @@
+/*
+ * omnitls — the wolfSSL backend (wolfSSL 5.5.x, Debian's libwolfssl).
+ *
+ * The backend performs the protocol and reports facts; policy lives in core
+ * (DESIGN.md §1, core/backend.h). This file exports exactly one symbol,
+ * otls__backend; everything else is static.
+ *
+ * wolfSSL 5.5.4 does several things differently from OpenSSL; each is
+ * handled next to the code that meets it, and README.md lists them all with
+ * the evidence. In short: no TLS 1.0; one cipher list for 1.2 and 1.3; a
+ * wrong passphrase accepted on traditional PEM keys and EC key mismatches
+ * missed, so keys are opened and compared here; VERIFY_NONE does not
+ * verify; verification codes that need translating; peer intermediates
+ * cached in the verifying store for good; CRLs that cannot be loaded before
+ * their issuer is known and that break the chain when missing; group lists
+ * not enforced in TLS 1.2; a process-global session cache; SNI dropped on a
+ * server without a callback; some fatal errors without an alert.
+ */
+/* wolfSSL's build options first, in a block of their own: every other
+ * wolfSSL header depends on them. */
+#include <wolfssl/options.h>
+
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/ed25519.h>
+#include <wolfssl/wolfcrypt/ed448.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfcrypt/hash.h>
+#include <wolfssl/wolfcrypt/rsa.h>
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "omnitls/errors.h"
+
+/* Room for a message built before the connection can take it. */
+#define DETAIL_LEN 256
+
+struct wctx {
+  WOLFSSL_CTX *ctx;
+  bool request_cert;
+  bool require_cert;
+  /* Trust for per-connection stores: our own copies (one allocation each,
+   * the blob array followed by the bytes). */
+  struct otls__blob *ca;
+  size_t n_ca;
+  struct otls__blob *crl;
+  size_t n_crl;
+  bool shared_store;             /* system CA: verify against the context's own store */
+  WOLFSSL_X509_STORE *crl_store; /* shared store with CRLs (system CA + CRLs) */
+  /* groups we allow, to check what wolfSSL negotiated */
+  uint16_t groups[WOLFSSL_MAX_GROUP_COUNT];
+  size_t n_groups;
+};
+
+struct wconn {
+  WOLFSSL *ssl;
+  struct otls_conn *conn;
+  struct wctx *wctx;
+  WOLFSSL_X509_STORE *store; /* own verify store, NULL when shared */
+  bool is_server;
+  unsigned vf; /* accumulated OTLS__VF_* facts */
+  char *sni;   /* server: the name the client asked for */
+  bool sni_done;
+  WOLFSSL_ALERT_HISTORY seen; /* alert history at the last look */
+  int alert;                  /* fatal alert that ended it, -1 = none */
+  bool alert_sent;
+  size_t bytes_out; /* ciphertext written so far */
+  size_t bytes_in;  /* ciphertext read so far */
+  bool not_tls;     /* client: the peer's first record is not TLS */
+  bool checked;     /* post-handshake checks done */
+  int post_rv;      /* their result */
+};
+
+/* Where a native error happened; decides the fallback code. */
+enum where {
+  AT_CERT,        /* loading our own certificate chain */
+  AT_KEY,         /* loading the private key */
+  AT_KEY_PEM,     /* decoding its PEM */
+  AT_KEY_DECRYPT, /* decrypting it */
+  AT_CA,          /* loading trust anchors */
+  AT_CRL,         /* loading CRLs */
+  AT_CONFIG,      /* versions, suites, groups, ... */
+  AT_HANDSHAKE,   /* during the handshake */
+  AT_IO,          /* read / write / shutdown after the handshake */
+};
+
+/* Text for a native wolfSSL / wolfCrypt error code. */
+static const char *native_text(int err) {
+  const char *s = wolfSSL_ERR_reason_error_string((unsigned long)err);
+  return s != NULL ? s : "unknown wolfSSL error";
+}
+
+/*
+ * The one translation of native wolfSSL errors into OTLS_E_* codes
+ * (CONVENTIONS.md "Errors"). `eof`: the transport had reached EOF.
+ */
+static int map_error(int err, enum where where, bool eof) {
+  switch (err) {
+  case MEMORY_E:
+  case MEMORY_ERROR: return OTLS_E_NOMEM;
+  case WANT_READ:
+  case WOLFSSL_ERROR_WANT_READ: return OTLS_E_WANT_READ;
+  /* FATAL_ERROR: we received a fatal alert. */
+  case FATAL_ERROR: return OTLS_E_PEER_ALERT;
+  case VERSION_ERROR:
+  case UNSUPPORTED_PROTO_VERSION: return OTLS_E_VERSION_MISMATCH;
+  case MATCH_SUITE_ERROR:
+  case UNSUPPORTED_SUITE: return OTLS_E_NO_SHARED_CIPHER;
+  case NO_PEER_CERT: return OTLS_E_PEER_CERT_REQUIRED;
+  case SOCKET_PEER_CLOSED_E:
+  case SOCKET_ERROR_E:
+  case WOLFSSL_ERROR_SYSCALL:
+    /* Transport EOF without close_notify; core turns it into CONNRESET
+     * during the handshake. */
+    return eof ? OTLS_E_TRUNCATED : OTLS_E_INTERNAL;
+  case VERIFY_MAC_ERROR:
+  case DECRYPT_ERROR:
+  case PARSE_ERROR:
+  case UNKNOWN_RECORD_TYPE:
+  case LENGTH_ERROR:
+  case BUFFER_ERROR:
+  case RECV_OVERFLOW_E:
+  case SANITY_MSG_E:
+  case OUT_OF_ORDER_E:
+  case DUPLICATE_MSG_E:
+  case UNKNOWN_HANDSHAKE_TYPE:
+  case INCOMPLETE_DATA:
+  case BAD_HELLO:
+  case DECODE_E:
+  case HANDSHAKE_SIZE_ERROR:
+  case AES_GCM_AUTH_E:
+  case AES_CCM_AUTH_E: return OTLS_E_PROTOCOL;
+  case NO_PASSWORD: return OTLS_E_BAD_DECRYPT;
+  case ASN_NO_PEM_HEADER: return OTLS_E_PEM_NO_START_LINE;
+  default: break;
+  }
+  switch (where) {
+  case AT_CERT:
+  case AT_CA:
+  case AT_CRL: return OTLS_E_DER_BAD;
+  case AT_KEY: return OTLS_E_BAD_KEY;
+  case AT_KEY_PEM: return OTLS_E_PEM_BAD;
+  case AT_KEY_DECRYPT: return OTLS_E_BAD_DECRYPT;
+  case AT_CONFIG: return OTLS_E_INTERNAL;
+  case AT_HANDSHAKE: return OTLS_E_HANDSHAKE;
+  case AT_IO: return OTLS_E_PROTOCOL;
+  }
+  return OTLS_E_INTERNAL;
+}
+
+/*
+ * The one translation of native verification results into OTLS__VF_*
+ * facts. wolfSSL hands the callback either an X509_V_ERR_* number (its
+ * compat table, in wolfssl/ssl.h) or a raw negative wolfSSL/wolfCrypt code.
+ */
+static unsigned map_verify(int err) {
+  switch (err) {
+  case X509_V_OK: return 0;
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+  case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+  case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+  case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+  case X509_V_ERR_CERT_UNTRUSTED:
+  case ASN_NO_SIGNER_E:
+  case ASN_SELF_SIGNED_E: return OTLS__VF_ISSUER;
+  /* The callback gets 14 / 13 ("error in field") for 10 / 9; a CRL past
+   * its nextUpdate comes back from the CRL check as ASN_AFTER_DATE_E. */
+  case X509_V_ERR_CERT_HAS_EXPIRED:
+  case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
+  case X509_V_ERR_CRL_HAS_EXPIRED:
+  case ASN_AFTER_DATE_E:
+  case CRL_CERT_DATE_ERR: return OTLS__VF_EXPIRED;
+  case X509_V_ERR_CERT_NOT_YET_VALID:
+  case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+  case X509_V_ERR_CRL_NOT_YET_VALID:
+  case ASN_BEFORE_DATE_E: return OTLS__VF_NOT_YET_VALID;
+  case X509_V_ERR_CERT_REVOKED:
+  case CRL_CERT_REVOKED:
+  case OCSP_CERT_REVOKED: return OTLS__VF_REVOKED;
+  /* A CRL whose issuer is unknown cannot be used: as if there were none. */
+  case X509_V_ERR_UNABLE_TO_GET_CRL:
+  case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+  case CRL_MISSING:
+  case ASN_CRL_NO_SIGNER_E: return OTLS__VF_NO_CRL;
+  case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+  case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+  case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+  case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+  case ASN_CRL_CONFIRM_E:
+  case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+  case ASN_SIG_CONFIRM_E:
+  case ASN_SIG_OID_E:
+  case ASN_SIG_HASH_E:
+  case ASN_SIG_KEY_E: return OTLS__VF_SIGNATURE;
+  case X509_V_ERR_INVALID_CA:
+  case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+  case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
+  case NOT_CA_ERROR:
+  case ASN_PATHLEN_INV_E:
+  case ASN_PATHLEN_SIZE_E: return OTLS__VF_INVALID_CA;
+  case X509_V_ERR_INVALID_PURPOSE:
+  case EXTKEYUSE_AUTH_E:
+  case KEYUSE_SIGNATURE_E:
+  case KEYUSE_ENCIPHER_E: return OTLS__VF_PURPOSE;
+  default: return OTLS__VF_OTHER;
+  }
+}
+
+/* Record a failed connection operation; returns the OTLS_E_* code. */
+static int conn_fail(struct wconn *w, int err, enum where where, const char *op) {
+  bool eof = otls__tx_eof(w->conn);
+  int code = map_error(err, where, eof);
+  otls__conn_set_error(w->conn, "wolfSSL %s: %s (%d)", op, native_text(err), err);
+  wolfSSL_ERR_clear_error();
+  return code;
+}
+
+/* Record a failed context step in `detail`; returns the OTLS_E_* code. */
+static int ctx_fail(char *detail, size_t dlen, int err, enum where where, const char *what) {
+  int code = map_error(err, where, false);
+  otls__detail(detail, dlen, "wolfSSL: %s: %s (%d)", what, native_text(err), err);
+  wolfSSL_ERR_clear_error();
+  return code;
+}
+
+static void wipe(void *p, size_t n) {
+  volatile unsigned char *v = p;
+  while (n--)
+    *v++ = 0;
+}
+
+static const char *find(const char *hay, size_t n, const char *needle) {
+  size_t m = strlen(needle);
+  for (size_t i = 0; m <= n && i <= n - m; i++)
+    if (memcmp(hay + i, needle, m) == 0)
+      return hay + i;
+  return NULL;
+}
+
+/* --- DER helpers ------------------------------------------------------- */
+
+/* Read one TLV at p[*off..len): its tag, header size and value length. */
+static bool der_tlv(const uint8_t *p, size_t len, size_t off, uint8_t *tag, size_t *hdr,
+                    size_t *vlen) {
+  if (off + 2 > len)
+    return false;
+  *tag = p[off];
+  size_t l = p[off + 1], h = 2;
+  if (l & 0x80) {
+    size_t nb = l & 0x7f;
+    if (nb == 0 || nb > sizeof(size_t) || off + 2 + nb > len)
+      return false;
+    l = 0;
+    for (size_t i = 0; i < nb; i++)
+      l = (l << 8) | p[off + 2 + i];
+    h += nb;
+  }
+  if (l > len - off - h)
+    return false;
+  *hdr = h;
+  *vlen = l;
+  return true;
+}
+
+/*
+ * True when p[0..*len) is one complete SEQUENCE, possibly followed by the
+ * block-cipher padding wolfSSL leaves on a decrypted traditional PEM key
+ * (it strips it after AES but not after DES-EDE3); *len is cut to the
+ * SEQUENCE.
+ */
+static bool der_one_sequence(const uint8_t *p, size_t *len) {
+  uint8_t tag;
+  size_t hdr, vlen, total, pad;
+  if (!der_tlv(p, *len, 0, &tag, &hdr, &vlen) || tag != 0x30)
+    return false;
+  total = hdr + vlen;
+  pad = *len - total;
+  if (pad > 16)
+    return false;
+  for (size_t i = total; i < *len; i++)
+    if (p[i] != pad)
+      return false;
+  *len = total;
+  return true;
+}
+
+/* Locate the SubjectPublicKeyInfo (whole TLV) inside a certificate. */
+static bool cert_spki(const uint8_t *cert, size_t len, const uint8_t **spki, size_t *spki_len) {
+  uint8_t tag;
+  size_t hdr, vlen, off;
+  if (!der_tlv(cert, len, 0, &tag, &hdr, &vlen) || tag != 0x30)
+    return false;
+  off = hdr; /* tbsCertificate */
+  if (!der_tlv(cert, len, off, &tag, &hdr, &vlen) || tag != 0x30)
+    return false;
+  size_t end = off + hdr + vlen;
+  off += hdr;
+  /* [0] version (optional), serial, signature, issuer, validity, subject */
+  int skip = 5;
+  if (der_tlv(cert, end, off, &tag, &hdr, &vlen) && tag == 0xa0)
+    skip = 6;
+  for (int i = 0; i < skip; i++) {
+    if (!der_tlv(cert, end, off, &tag, &hdr, &vlen))
+      return false;
+    off += hdr + vlen;
+  }
+  if (!der_tlv(cert, end, off, &tag, &hdr, &vlen) || tag != 0x30)
+    return false;
+  *spki = cert + off;
+  *spki_len = hdr + vlen;
+  return true;
+}
+
+/* --- the private key ---------------------------------------------------- */
+
+/*
+ * The public half of a private key, or of a SubjectPublicKeyInfo, as bytes
+ * that can be compared: RSA n||e, EC curve id + X9.63 point, EdDSA raw key.
+ */
+struct pubkey {
+  int type; /* 0 = none, 1 RSA, 2 EC, 3 Ed25519, 4 Ed448 */
+  uint8_t data[1100];
+  size_t len;
+};
+
+static bool rsa_pub(RsaKey *k, struct pubkey *pk) {
+  word32 nlen = 1024, elen = 16;
+  byte e[16];
+  if (wc_RsaFlattenPublicKey(k, e, &elen, pk->data, &nlen) != 0 || nlen + elen > sizeof(pk->data))
+    return false;
+  memcpy(pk->data + nlen, e, elen);
+  pk->len = nlen + elen;
+  pk->type = 1;
+  return true;
+}
+
+static bool ecc_pub(ecc_key *k, bool priv, struct pubkey *pk) {
+  word32 olen = (word32)sizeof(pk->data) - 4;
+  if (priv && k->type == ECC_PRIVATEKEY_ONLY && wc_ecc_make_pub(k, NULL) != 0)
+    return false;
+  int id = wc_ecc_get_curve_id(k->idx);
+  if (wc_ecc_export_x963(k, pk->data + 4, &olen) != 0)
+    return false;
+  pk->data[0] = (uint8_t)(id >> 24);
+  pk->data[1] = (uint8_t)(id >> 16);
+  pk->data[2] = (uint8_t)(id >> 8);
+  pk->data[3] = (uint8_t)id;
+  pk->len = olen + 4;
+  pk->type = 2;
+  return true;
+}
+
+/* Decode a private key (PKCS#8 or traditional DER) into its public half. */
+static bool key_public(const uint8_t *der, size_t len, struct pubkey *pk) {
+  word32 idx;
+  const uint8_t *trad = der;
+  size_t trad_len = len;
+  bool ok = false;
+
+  pk->type = 0;
+  if (len > UINT32_MAX)
+    return false;
+  {
+    uint8_t *copy = malloc(len);
+    word32 off = 0;
+    if (copy == NULL)
+      return false;
+    memcpy(copy, der, len);
+    int r = wc_GetPkcs8TraditionalOffset(copy, &off, (word32)len);
+    wipe(copy, len);
+    free(copy);
+    if (r > 0 && off < len) {
+      trad = der + off;
+      trad_len = (size_t)r;
+    }
+  }
+
+  RsaKey rsa;
+  if (wc_InitRsaKey(&rsa, NULL) == 0) {
+    idx = 0;
+    if (wc_RsaPrivateKeyDecode(trad, &idx, &rsa, (word32)trad_len) == 0)
+      ok = rsa_pub(&rsa, pk);
+    wc_FreeRsaKey(&rsa);
+    if (ok)
+      return true;
+  }
+  ecc_key ecc;
+  /* Try the whole PKCS#8 first: the curve may live only in its header. */
+  for (int pass = 0; pass < 2 && !ok; pass++) {
+    const uint8_t *in = pass == 0 ? der : trad;
+    size_t in_len = pass == 0 ? len : trad_len;
+    if (pass == 1 && in == der)
+      break;
+    if (wc_ecc_init(&ecc) != 0)
+      break;
+    idx = 0;
+    if (wc_EccPrivateKeyDecode(in, &idx, &ecc, (word32)in_len) == 0)
+      ok = ecc_pub(&ecc, true, pk);
+    wc_ecc_free(&ecc);
+  }
+  if (ok)
+    return true;
+  ed25519_key ed;
+  if (wc_ed25519_init(&ed) == 0) {
+    idx = 0;
+    if (wc_Ed25519PrivateKeyDecode(der, &idx, &ed, (word32)len) == 0) {
+      word32 olen = ED25519_PUB_KEY_SIZE;
+      if (!ed.pubKeySet)
+        wc_ed25519_make_public(&ed, ed.p, ED25519_PUB_KEY_SIZE);
+      if (wc_ed25519_export_public(&ed, pk->data, &olen) == 0) {
+        pk->len = olen;
+        pk->type = 3;
+        ok = true;
+      }
+    }
+    wc_ed25519_free(&ed);
+    if (ok)
+      return true;
+  }
+  ed448_key ed4;
+  if (wc_ed448_init(&ed4) == 0) {
+    idx = 0;
+    if (wc_Ed448PrivateKeyDecode(der, &idx, &ed4, (word32)len) == 0) {
+      word32 olen = ED448_PUB_KEY_SIZE;
+      if (!ed4.pubKeySet)
+        wc_ed448_make_public(&ed4, ed4.p, ED448_PUB_KEY_SIZE);
+      if (wc_ed448_export_public(&ed4, pk->data, &olen) == 0) {
+        pk->len = olen;
+        pk->type = 4;
+        ok = true;
+      }
+    }
+    wc_ed448_free(&ed4);
+  }
+  return ok;
+}
+
+/* The public key of a certificate; false when its type is not handled. */
+static bool cert_public(const uint8_t *cert, size_t len, struct pubkey *pk) {
+  const uint8_t *spki;
+  size_t slen;
+  word32 idx;
+  bool ok = false;
+
+  pk->type = 0;
+  if (!cert_spki(cert, len, &spki, &slen) || slen > UINT32_MAX)
+    return false;
+  RsaKey rsa;
+  if (wc_InitRsaKey(&rsa, NULL) == 0) {
+    idx = 0;
+    if (wc_RsaPublicKeyDecode(spki, &idx, &rsa, (word32)slen) == 0)
+      ok = rsa_pub(&rsa, pk);
+    wc_FreeRsaKey(&rsa);
+    if (ok)
+      return true;
+  }
+  ecc_key ecc;
+  if (wc_ecc_init(&ecc) == 0) {
+    idx = 0;
+    if (wc_EccPublicKeyDecode(spki, &idx, &ecc, (word32)slen) == 0)
+      ok = ecc_pub(&ecc, false, pk);
+    wc_ecc_free(&ecc);
+    if (ok)
+      return true;
+  }
+  ed25519_key ed;
+  if (wc_ed25519_init(&ed) == 0) {
+    idx = 0;
+    word32 olen = ED25519_PUB_KEY_SIZE;
+    if (wc_Ed25519PublicKeyDecode(spki, &idx, &ed, (word32)slen) == 0 &&
+        wc_ed25519_export_public(&ed, pk->data, &olen) == 0) {
+      pk->len = olen;
+      pk->type = 3;
+      ok = true;
+    }
+    wc_ed25519_free(&ed);
+    if (ok)
+      return true;
+  }
+  ed448_key ed4;
+  if (wc_ed448_init(&ed4) == 0) {
+    idx = 0;
+    word32 olen = ED448_PUB_KEY_SIZE;
+    if (wc_Ed448PublicKeyDecode(spki, &idx, &ed4, (word32)slen) == 0 &&
+        wc_ed448_export_public(&ed4, pk->data, &olen) == 0) {
+      pk->len = olen;
+      pk->type = 4;
+      ok = true;
+    }
+    wc_ed448_free(&ed4);
+  }
+  return ok;
+}
+
+/*
+ * Load the private key. wolfSSL would accept a traditional encrypted PEM
+ * with a wrong passphrase (it does not check the CBC padding) and its
+ * check_private_key() misses a foreign EC key on the same curve, so the key
+ * is decrypted here, parsed strictly, and compared with the leaf.
+ */
+static int load_key(WOLFSSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
+                    size_t dlen) {
+  const char *pem = cfg->key_pem;
+  size_t pem_len = cfg->key_pem_len;
+  bool encrypted = find(pem, pem_len, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
+                   find(pem, pem_len, "Proc-Type: 4,ENCRYPTED") != NULL;
+  struct pubkey kpub, cpub;
+  uint8_t *der;
+  size_t der_len;
+  int n, rv;
+
+  if (find(pem, pem_len, "-----BEGIN") == NULL) {
+    otls__detail(detail, dlen, "private key: no PEM BEGIN line");
+    return OTLS_E_PEM_NO_START_LINE;
+  }
+  if (encrypted && cfg->key_passphrase == NULL) {
+    otls__detail(detail, dlen, "private key is encrypted and no passphrase was given");
+    return OTLS_E_BAD_DECRYPT;
+  }
+  if (pem_len > INT_MAX)
+    return OTLS_E_INVAL;
+  der = malloc(pem_len + 1);
+  if (der == NULL)
+    return OTLS_E_NOMEM;
+  n = wc_KeyPemToDer((const unsigned char *)pem, (int)pem_len, der, (int)pem_len + 1,
+                     encrypted ? cfg->key_passphrase : NULL);
+  if (n <= 0) {
+    rv = ctx_fail(detail, dlen, n, encrypted ? AT_KEY_DECRYPT : AT_KEY_PEM,
+                  encrypted ? "private key: cannot decrypt (wrong passphrase?)" : "private key");
+    goto out_free_der;
+  }
+  /*
+   * A wrong passphrase on traditional PEM decrypts to garbage whose padding
+   * wolfSSL does not check: the result is not exactly one DER SEQUENCE, or
+   * does not parse as a key. (As in the OpenSSL backend, an encrypted key
+   * that does not open is always a decryption failure.)
+   */
+  der_len = (size_t)n;
+  if (!der_one_sequence(der, &der_len) || !key_public(der, der_len, &kpub)) {
+    otls__detail(detail, dlen, "private key: %s",
+                 encrypted ? "cannot decrypt (wrong passphrase)" : "unsupported or invalid key");
+    rv = encrypted ? OTLS_E_BAD_DECRYPT : OTLS_E_BAD_KEY;
+    goto out_free_der;
+  }
+  rv = wolfSSL_CTX_use_PrivateKey_buffer(ctx, der, (long)der_len, WOLFSSL_FILETYPE_ASN1);
+  if (rv != WOLFSSL_SUCCESS) {
+    rv = ctx_fail(detail, dlen, rv, AT_KEY, "private key");
+    goto out_free_der;
+  }
+  if (cfg->n_chain > 0) {
+    bool known = cert_public(cfg->chain[0].data, cfg->chain[0].len, &cpub);
+    if ((known && (kpub.type != cpub.type || kpub.len != cpub.len ||
+                   memcmp(kpub.data, cpub.data, kpub.len) != 0)) ||
+        wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
+      otls__detail(detail, dlen, "private key does not match the certificate");
+      wolfSSL_ERR_clear_error();
+      rv = OTLS_E_KEY_MISMATCH;
+      goto out_free_der;
+    }
+  }
+  rv = 0;
+out_free_der:
+  wipe(der, pem_len + 1);
+  free(der);
+  return rv;
+}
+
+/* --- context ------------------------------------------------------------ */
+
+static int load_chain(WOLFSSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
+                      size_t dlen) {
+  size_t total = 0;
+  unsigned char *buf;
+  int r;
+  /*
+   * The whole chain in one call, as concatenated DER: wolfSSL then counts
+   * the chain certificates it must send in a TLS 1.3 Certificate message.
+   * (wolfSSL_CTX_add1_chain_cert() appends the DER but not the count, and a
+   * TLS 1.3 server then sends the leaf alone.)
+   */
+  for (size_t i = 0; i < cfg->n_chain; i++) {
+    if (cfg->chain[i].len > INT_MAX - total)
+      return OTLS_E_INVAL;
+    total += cfg->chain[i].len;
+  }
+  buf = malloc(total);
+  if (buf == NULL)
+    return OTLS_E_NOMEM;
+  total = 0;
+  for (size_t i = 0; i < cfg->n_chain; i++) {
+    memcpy(buf + total, cfg->chain[i].data, cfg->chain[i].len);
+    total += cfg->chain[i].len;
+  }
+  r = wolfSSL_CTX_use_certificate_chain_buffer_format(ctx, buf, (long)total, WOLFSSL_FILETYPE_ASN1);
+  free(buf);
+  if (r != WOLFSSL_SUCCESS)
+    return ctx_fail(detail, dlen, r, AT_CERT, "certificate chain");
+  return 0;
+}
+
+/*
+ * Trust anchors. wolfSSL adds every intermediate a peer sends (once it
+ * verifies) to the certificate manager it verified with, for good: a later
+ * peer that omits that intermediate would then verify on wolfSSL and fail
+ * on every other backend, and the shared context would change under
+ * concurrent connections. So a connection that verifies its peer gets its
+ * own store built from the configured DER (about 10 us per CA). The system
+ * bundle (144 certificates, about 3.5 ms to load) is the exception: it is
+ * loaded once into the context and shared, and intermediates do accumulate
+ * there (README.md, "known differences").
+ *
+ * The context's own store is filled in every case, so that bad input is
+ * reported by ctx_new() and not later. DATE_ERR_OKAY: a trust anchor is
+ * trusted by configuration, as in OpenSSL's store.
+ */
+static int load_trust(WOLFSSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
+                      size_t dlen) {
+  int r;
+  if (cfg->use_system_ca) {
+    r = wolfSSL_CTX_load_verify_locations_ex(
+        ctx, cfg->ca_file, NULL, WOLFSSL_LOAD_FLAG_IGNORE_ERR | WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY);
+    if (r != WOLFSSL_SUCCESS) {
+      otls__detail(detail, dlen, "wolfSSL: cannot load the system CA file %s: %s (%d)",
+                   cfg->ca_file, native_text(r), r);
+      wolfSSL_ERR_clear_error();
+      return OTLS_E_FILE;
+    }
+    return 0;
+  }
+  for (size_t i = 0; i < cfg->n_ca; i++) {
+    if (cfg->ca[i].len > INT_MAX)
+      return OTLS_E_INVAL;
+    r = wolfSSL_CTX_load_verify_buffer_ex(ctx, cfg->ca[i].data, (long)cfg->ca[i].len,
+                                          WOLFSSL_FILETYPE_ASN1, 0,
+                                          WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY);
+    if (r != WOLFSSL_SUCCESS)
+      return ctx_fail(detail, dlen, r, AT_CA, "CA certificate");
+  }
+  return 0;
+}
+
+/*
+ * CRLs into a store. wolfSSL_CTX_LoadCRLBuffer() verifies the CRL's
+ * signature while loading, so its issuer must already be a loaded CA (-190
+ * ASN_CRL_NO_SIGNER_E otherwise) — but the usual issuer is an intermediate
+ * that the peer sends, not a trust anchor. wolfSSL_d2i_X509_CRL() parses
+ * without that check and wolfSSL_X509_STORE_add_crl() adds the entry
+ * unverified; wolfSSL verifies its signature when it is first used.
+ *
+ * These stores are never the one wolfSSL verifies the handshake with: when
+ * CRL checking is on there, wolfSSL checks every issuer in the chain too,
+ * and an issuer without a CRL (or a revoked one) is then never accepted as
+ * the issuer of the next certificate, which fails as "no issuer" and is not
+ * checked against its own CRL. check_crls() checks the chain afterwards.
+ */
+static int add_crls(WOLFSSL_X509_STORE *store, const struct otls__blob *crl, size_t n, char *detail,
+                    size_t dlen) {
+  int r;
+  if (n == 0)
+    return 0;
+  r = wolfSSL_CertManagerEnableCRL(store->cm, WOLFSSL_CRL_CHECK);
+  if (r != WOLFSSL_SUCCESS)
+    return ctx_fail(detail, dlen, r, AT_CRL, "enabling CRL checks");
+  for (size_t i = 0; i < n; i++) {
+    WOLFSSL_X509_CRL *x;
+    if (crl[i].len > INT_MAX)
+      return OTLS_E_INVAL;
+    x = wolfSSL_d2i_X509_CRL(NULL, crl[i].data, (int)crl[i].len);
+    if (x == NULL) {
+      otls__detail(detail, dlen, "wolfSSL: cannot parse CRL %zu", i);
+      wolfSSL_ERR_clear_error();
+      return OTLS_E_DER_BAD;
+    }
+    r = wolfSSL_X509_STORE_add_crl(store, x);
+    wolfSSL_X509_CRL_free(x);
+    if (r != WOLFSSL_SUCCESS)
+      return ctx_fail(detail, dlen, r, AT_CRL, "CRL");
+  }
+  return 0;
+}
+
+/* A fresh store for one connection (see load_trust()). */
+static int conn_store(struct wconn *w) {
+  struct wctx *c = w->wctx;
+  WOLFSSL_X509_STORE *st = wolfSSL_X509_STORE_new();
+  if (st == NULL)
+    return OTLS_E_NOMEM;
+  for (size_t i = 0; i < c->n_ca; i++) {
+    /* Checked by ctx_new(); an expired anchor may be refused here (no
+     * DATE_ERR_OKAY for a bare certificate manager) and is then untrusted. */
+    (void)wolfSSL_CertManagerLoadCABuffer(st->cm, c->ca[i].data, (long)c->ca[i].len,
+                                          WOLFSSL_FILETYPE_ASN1);
+  }
+  wolfSSL_ERR_clear_error();
+  if (wolfSSL_set1_verify_cert_store(w->ssl, st) != WOLFSSL_SUCCESS) {
+    wolfSSL_X509_STORE_free(st);
+    otls__conn_set_error(w->conn, "wolfSSL: cannot attach the certificate store");
+    return OTLS_E_INTERNAL;
+  }
+  w->store = st; /* our reference; the WOLFSSL holds its own */
+  return 0;
+}
+
+/*
+ * Revocation, after the handshake, over the chain the peer sent: every
+ * certificate, leaf and issuers (Node sets CRL_CHECK | CRL_CHECK_ALL). The
+ * intermediates are made known to the store first, so that the CRLs they
+ * issued can be verified.
+ */
+static void check_crls(struct wconn *w) {
+  struct wctx *c = w->wctx;
+  WOLFSSL_X509_STORE *st = w->store != NULL ? w->store : c->crl_store;
+  WOLFSSL_X509_CHAIN *chain;
+  char detail[DETAIL_LEN];
+  int count;
+
+  if (c->n_crl == 0 || st == NULL)
+    return;
+  chain = wolfSSL_get_peer_chain(w->ssl);
+  count = chain != NULL ? wolfSSL_get_chain_count(chain) : 0;
+  if (count <= 0)
+    return;
+  /* The connection's own store: CRLs only now, after wolfSSL verified. */
+  if (w->store != NULL && add_crls(st, c->crl, c->n_crl, detail, sizeof(detail)) < 0) {
+    otls__conn_set_error(w->conn, "%s", detail);
+    w->vf |= OTLS__VF_NO_CRL;
+    return;
+  }
+  for (int i = 1; i < count; i++)
+    (void)wolfSSL_CertManagerLoadCABuffer(st->cm, wolfSSL_get_chain_cert(chain, i),
+                                          wolfSSL_get_chain_length(chain, i),
+                                          WOLFSSL_FILETYPE_ASN1);
+  for (int i = 0; i < count; i++) {
+    int r = wolfSSL_CertManagerCheckCRL(st->cm, wolfSSL_get_chain_cert(chain, i),
+                                        wolfSSL_get_chain_length(chain, i));
+    if (r != WOLFSSL_SUCCESS) {
+      unsigned f = map_verify(r);
+      if (f == OTLS__VF_OTHER)
+        otls__conn_set_error(w->conn, "wolfSSL CRL check: %s (%d) at depth %d", native_text(r), r,
+                             i);
+      w->vf |= f;
+    }
+  }
+  wolfSSL_ERR_clear_error();
+}
+
+/*
+ * The configured suites, in order, as one wolfSSL cipher list (wolfSSL
+ * names, "TLS13-AES128-GCM-SHA256" / "ECDHE-RSA-AES128-GCM-SHA256"). One
+ * list covers TLS 1.3 and 1.2. Suites this build lacks (the static-RSA key
+ * exchange ones: 0x009C, 0x009D, 0x002F, 0x0035) are left out; none left is
+ * OTLS_E_UNSUPPORTED.
+ */
+static int set_suites(WOLFSSL_CTX *ctx, const struct otls__ctx_config *cfg, bool *has13,
+                      char *detail, size_t dlen) {
+  size_t cap = 1 + cfg->n_suites * 48, used = 0;
+  char *list;
+  int r;
+
+  *has13 = false;
+  list = malloc(cap);
+  if (list == NULL)
+    return OTLS_E_NOMEM;
+  list[0] = '\0';
+  for (size_t i = 0; i < cfg->n_suites; i++) {
+    uint16_t id = cfg->suites[i];
+    /* wolfSSL's (cipherSuite0, cipherSuite) are the two IANA bytes. */
+    const char *name =
+        wolfSSL_get_cipher_name_from_suite((unsigned char)(id >> 8), (unsigned char)(id & 0xff));
+    size_t nl;
+    if (name == NULL || strcmp(name, "None") == 0)
+      continue;
+    nl = strlen(name);
+    if (nl + 2 > cap - used)
+      continue; /* no wolfSSL name is that long */
+    if ((id >> 8) == 0x13)
+      *has13 = true;
+    if (used > 0)
+      list[used++] = ':';
+    memcpy(list + used, name, nl + 1);
+    used += nl;
+  }
+  if (used == 0) {
+    free(list);
+    otls__detail(detail, dlen, "wolfSSL: none of the configured cipher suites is available");
+    return OTLS_E_UNSUPPORTED;
+  }
+  r = wolfSSL_CTX_set_cipher_list(ctx, list);
+  free(list);
+  if (r != WOLFSSL_SUCCESS)
+    return ctx_fail(detail, dlen, r, AT_CONFIG, "cipher list");
+  return 0;
+}
+
+/* wolfSSL's name for an ECDHE group (for the curves list), NULL for others. */
+static const char *curve_name(uint16_t group) {
+  switch (group) {
+  case 23: return "P-256";
+  case 24: return "P-384";
+  case 25: return "P-521";
+  case 29: return "X25519";
+  case 30: return "X448";
+  default: return NULL;
+  }
+}
+
+/*
+ * Groups. wolfSSL_CTX_set_groups() orders the TLS 1.3 key shares but does
+ * not restrict what a TLS 1.2 server picks for ECDHE; the compat curves
+ * list does (it disables every curve not named). Both are set.
+ */
+static int set_groups(struct wctx *c, const struct otls__ctx_config *cfg, char *detail,
+                      size_t dlen) {
+  WOLFSSL_CTX *ctx = c->ctx;
+  int groups[WOLFSSL_MAX_GROUP_COUNT];
+  char names[WOLFSSL_MAX_GROUP_COUNT * 8 + 1];
+  size_t used = 0;
+  int r;
+  if (cfg->n_groups == 0)
+    return 0;
+  if (cfg->n_groups > WOLFSSL_MAX_GROUP_COUNT) {
+    otls__detail(detail, dlen, "wolfSSL: at most %d groups", WOLFSSL_MAX_GROUP_COUNT);
+    return OTLS_E_UNSUPPORTED;
+  }
+  names[0] = '\0';
+  for (size_t i = 0; i < cfg->n_groups; i++) {
+    const char *n = curve_name(cfg->groups[i]);
+    /* wolfSSL's WOLFSSL_ECC_* / WOLFSSL_FFDHE_* values are the NamedGroup ids. */
+    groups[i] = cfg->groups[i];
+    c->groups[i] = cfg->groups[i];
+    if (n != NULL) {
+      size_t l = strlen(n);
+      if (used > 0)
+        names[used++] = ':';
+      memcpy(names + used, n, l + 1);
+      used += l;
+    }
+  }
+  if (used > 0 && wolfSSL_CTX_set1_curves_list(ctx, names) != WOLFSSL_SUCCESS) {
+    otls__detail(detail, dlen, "wolfSSL: cannot set curves \"%s\"", names);
+    wolfSSL_ERR_clear_error();
+    return OTLS_E_UNSUPPORTED;
+  }
+  c->n_groups = cfg->n_groups;
+  r = wolfSSL_CTX_set_groups(ctx, groups, (int)cfg->n_groups);
+  if (r != WOLFSSL_SUCCESS) {
+    otls__detail(detail, dlen, "wolfSSL: cannot set key-exchange groups: %s (%d)", native_text(r),
+                 r);
+    wolfSSL_ERR_clear_error();
+    return OTLS_E_UNSUPPORTED;
+  }
+  return 0;
+}
+
+/* Server: keep the client's SNI name (wolfSSL drops it without a callback). */
+static int sni_cb(WOLFSSL *ssl, int *alert, void *arg) {
+  (void)ssl;
+  (void)alert;
+  (void)arg;
+  return 0; /* SSL_TLSEXT_ERR_OK: never abort over the name */
+}
+
+/* Copy a list of blobs into one allocation (NULL with n == 0). */
+static int copy_blobs(const struct otls__blob *in, size_t n, struct otls__blob **out) {
+  size_t total = n * sizeof(**out);
+  uint8_t *p;
+  *out = NULL;
+  if (n == 0)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    if (in[i].len > SIZE_MAX - total)
+      return OTLS_E_NOMEM;
+    total += in[i].len;
+  }
+  *out = malloc(total);
+  if (*out == NULL)
+    return OTLS_E_NOMEM;
+  p = (uint8_t *)(*out + n);
+  for (size_t i = 0; i < n; i++) {
+    memcpy(p, in[i].data, in[i].len);
+    (*out)[i].data = p;
+    (*out)[i].len = in[i].len;
+    p += in[i].len;
+  }
+  return 0;
+}
+
+static void ctx_free(void *p) {
+  struct wctx *c = p;
+  if (c == NULL)
+    return;
+  wolfSSL_CTX_free(c->ctx);
+  wolfSSL_X509_STORE_free(c->crl_store);
+  free(c->ca);
+  free(c->crl);
+  free(c);
+}
+
+static int ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail, size_t dlen) {
+  struct wctx *c;
+  uint16_t max = cfg->max_version;
+  bool has13;
+  int rv;
+
+  *out = NULL;
+  if (cfg->min_version < OTLS__TLS1_1) {
+    otls__detail(detail, dlen, "wolfSSL is built without TLS 1.0");
+    return OTLS_E_UNSUPPORTED;
+  }
+  if (cfg->max_version > OTLS__TLS1_3 || cfg->max_version < cfg->min_version) {
+    otls__detail(detail, dlen, "invalid protocol version range");
+    return OTLS_E_BAD_VERSION;
+  }
+  c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return OTLS_E_NOMEM;
+  c->request_cert = cfg->request_cert || cfg->require_cert;
+  c->require_cert = cfg->require_cert;
+  c->n_ca = cfg->n_ca;
+  c->n_crl = cfg->n_crl;
+  c->shared_store = cfg->use_system_ca;
+  /* Core frees the CA and CRL lists once the context is built. */
+  if ((rv = copy_blobs(cfg->ca, cfg->n_ca, &c->ca)) < 0 ||
+      (rv = copy_blobs(cfg->crl, cfg->n_crl, &c->crl)) < 0)
+    goto out_free;
+  /* wolfSSLv23_method() has side "neither": the connection picks it. */
+  c->ctx = wolfSSL_CTX_new(wolfSSLv23_method());
+  if (c->ctx == NULL) {
+    otls__detail(detail, dlen, "wolfSSL_CTX_new failed");
+    rv = OTLS_E_NOMEM;
+    goto out_free;
+  }
+
+  /*
+   * wolfSSL's compat default retries a read that would block up to 10 times
+   * inside one call (SSL_MODE_AUTO_RETRY); over memory that only repeats the
+   * same empty read. Return at once instead.
+   */
+  wolfSSL_CTX_clear_mode(c->ctx, SSL_MODE_AUTO_RETRY);
+  /* Sessions must never cross contexts: the server cache is process-global. */
+  wolfSSL_CTX_set_session_cache_mode(c->ctx, WOLFSSL_SESS_CACHE_OFF);
+  if (cfg->num_tickets == 0)
+    wolfSSL_CTX_no_ticket_TLSv13(c->ctx);
+  else
+    wolfSSL_CTX_set_num_tickets(c->ctx, cfg->num_tickets);
+
+  if ((rv = set_suites(c->ctx, cfg, &has13, detail, dlen)) < 0)
+    goto out_free;
+  /* One list covers TLS 1.3 too: without a TLS 1.3 suite, 1.3 cannot work. */
+  if (!has13 && max > OTLS__TLS1_2 && cfg->min_version <= OTLS__TLS1_2)
+    max = OTLS__TLS1_2;
+  if (wolfSSL_CTX_set_min_proto_version(c->ctx, cfg->min_version) != WOLFSSL_SUCCESS ||
+      wolfSSL_CTX_set_max_proto_version(c->ctx, max) != WOLFSSL_SUCCESS) {
+    otls__detail(detail, dlen, "wolfSSL cannot use protocol range 0x%04x..0x%04x", cfg->min_version,
+                 max);
+    wolfSSL_ERR_clear_error();
+    rv = OTLS_E_UNSUPPORTED;
+    goto out_free;
+  }
+  if ((rv = set_groups(c, cfg, detail, dlen)) < 0)
+    goto out_free;
+
+  if (cfg->n_chain > 0) {
+    if ((rv = load_chain(c->ctx, cfg, detail, dlen)) < 0)
+      goto out_free;
+  }
+  if (cfg->key_pem != NULL) {
+    if ((rv = load_key(c->ctx, cfg, detail, dlen)) < 0)
+      goto out_free;
+  }
+  if ((rv = load_trust(c->ctx, cfg, detail, dlen)) < 0)
+    goto out_free;
+  if (cfg->n_crl > 0 && cfg->use_system_ca) {
+    /* Shared mode (see load_trust()): one store for revocation checks. */
+    c->crl_store = wolfSSL_X509_STORE_new();
+    if (c->crl_store == NULL) {
+      rv = OTLS_E_NOMEM;
+      goto out_free;
+    }
+    (void)wolfSSL_CertManagerLoadCA(c->crl_store->cm, cfg->ca_file, NULL);
+    wolfSSL_ERR_clear_error();
+  }
+  if (cfg->n_crl > 0) {
+    /* Check the DER now; connections parse their own copies. */
+    WOLFSSL_X509_STORE *st = c->crl_store != NULL ? c->crl_store : wolfSSL_X509_STORE_new();
+    if (st == NULL) {
+      rv = OTLS_E_NOMEM;
+      goto out_free;
+    }
+    rv = add_crls(st, cfg->crl, cfg->n_crl, detail, dlen);
+    if (st != c->crl_store)
+      wolfSSL_X509_STORE_free(st);
+    if (rv < 0)
+      goto out_free;
+  }
+
+  wolfSSL_CTX_set_servername_callback(c->ctx, sni_cb);
+  *out = c;
+  return 0;
+
+out_free:
+  ctx_free(c);
+  return rv;
+}
+
+/* --- transport ------------------------------------------------------------ */
+
+static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg) {
+  struct wconn *w = arg;
+  long n;
+  (void)ssl;
+  if (sz <= 0)
+    return 0;
+  n = otls__tx_recv(w->conn, buf, (size_t)sz);
+  if (n == 0)
+    return WOLFSSL_CBIO_ERR_WANT_READ;
+  if (n < 0)
+    return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+  /*
+   * A client whose peer does not speak TLS at all (an HTTP server, say):
+   * OpenSSL looks at the record version first and fails with "wrong version
+   * number" (no alert); wolfSSL reads the bytes as a record length and sends
+   * record_overflow. Look at the first record header the same way.
+   */
+  if (!w->is_server && w->bytes_in < 2) {
+    for (long i = 0; i < n && w->bytes_in + (size_t)i < 2; i++)
+      if (w->bytes_in + (size_t)i == 1 && (uint8_t)buf[i] != 3)
+        w->not_tls = true;
+  }
+  w->bytes_in += (size_t)n;
+  if (w->not_tls)
+    return WOLFSSL_CBIO_ERR_GENERAL;
+  return (int)n;
+}
+
+static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg) {
+  struct wconn *w = arg;
+  long n;
+  (void)ssl;
+  if (sz <= 0)
+    return 0;
+  n = otls__tx_send(w->conn, buf, (size_t)sz);
+  if (n < 0)
+    return WOLFSSL_CBIO_ERR_GENERAL;
+  w->bytes_out += (size_t)n;
+  return (int)n;
+}
+
+/* --- verification ---------------------------------------------------------- */
+
+/*
+ * Record-don't-fail: accumulate facts for every certificate and accept.
+ * wolfSSL calls this for each certificate of the chain, issuers first
+ * (WOLFSSL_ALWAYS_VERIFY_CB, WOLFSSL_VERIFY_CB_ALL_CERTS), with preverify 0
+ * and an error when a check failed, including the leaf's CRL check.
+ */
+static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store) {
+  struct wconn *w = store != NULL ? store->userCtx : NULL;
+  if (w == NULL)
+    return 1;
+  if (!preverify || store->error != 0) {
+    unsigned f = map_verify(store->error);
+    if (f == OTLS__VF_OTHER)
+      otls__conn_set_error(w->conn, "wolfSSL certificate verification: %s (%d) at depth %d",
+                           native_text(store->error), store->error, store->error_depth);
+    w->vf |= f;
+  }
+  return 1;
+}
+
+/* --- alerts ------------------------------------------------------------------ */
+
+/*
+ * Remember the fatal alert that ended the connection (the first one, sent
+ * or received). wolfSSL keeps only the last alert each way; we look after
+ * every call. close_notify and warnings are not fatal.
+ */
+static void note_alerts(struct wconn *w, int err) {
+  WOLFSSL_ALERT_HISTORY h;
+  if (wolfSSL_get_alert_history(w->ssl, &h) != WOLFSSL_SUCCESS)
+    return;
+  bool rx = (h.last_rx.code != w->seen.last_rx.code || h.last_rx.level != w->seen.last_rx.level) &&
+            h.last_rx.level == alert_fatal && h.last_rx.code >= 0;
+  bool tx = (h.last_tx.code != w->seen.last_tx.code || h.last_tx.level != w->seen.last_tx.level) &&
+            h.last_tx.level == alert_fatal && h.last_tx.code >= 0;
+  w->seen = h;
+  if (w->alert >= 0 || (!rx && !tx))
+    return;
+  /* Both in one call: a received fatal alert is never answered. */
+  if (rx && (!tx || err == FATAL_ERROR)) {
+    w->alert = h.last_rx.code;
+    w->alert_sent = false;
+  } else {
+    w->alert = h.last_tx.code;
+    w->alert_sent = true;
+  }
+}
+
+/*
+ * wolfSSL ends some handshakes without telling the peer, where OpenSSL (and
+ * so Node) sends a fatal alert; the peer would then only see the transport
+ * close. In these cases our side has certainly not switched to encrypted
+ * records yet, so the alert is written here, as a plaintext record:
+ *  - TLS 1.2 server, require_cert and no client certificate (the client's
+ *    flight is read before the server sends ChangeCipherSpec): 40;
+ *  - a client that does not accept the version in the ServerHello (it has
+ *    sent nothing but its ClientHello): 70.
+ */
+static void send_missing_alert(struct wconn *w, int err) {
+  int desc = -1;
+  int v = wolfSSL_version(w->ssl);
+  if (w->alert >= 0)
+    return;
+  switch (err) {
+  case NO_PEER_CERT:
+    if (w->is_server && v <= OTLS__TLS1_2)
+      desc = handshake_failure;
+    break;
+  case VERSION_ERROR:
+  case UNSUPPORTED_PROTO_VERSION:
+    if (!w->is_server)
+      desc = wolfssl_alert_protocol_version;
+    break;
+  default: break;
+  }
+  if (desc < 0)
+    return;
+  if (v < OTLS__TLS1_0 || v > OTLS__TLS1_2)
+    v = OTLS__TLS1_2; /* TLS 1.3 records say 1.2 */
+  const uint8_t rec[7] = {21 /* alert */, (uint8_t)(v >> 8), (uint8_t)v, 0, 2,
+                          alert_fatal,    (uint8_t)desc};
+  if (otls__tx_send(w->conn, rec, sizeof(rec)) == (long)sizeof(rec)) {
+    w->alert = desc;
+    w->alert_sent = true;
+  }
+}
+
+/* --- connection ------------------------------------------------------------ */
+
+static void conn_free(void *p) {
+  struct wconn *w = p;
+  if (w == NULL)
+    return;
+  wolfSSL_free(w->ssl);
+  wolfSSL_X509_STORE_free(w->store);
+  free(w->sni);
+  free(w);
+}
+
+static int conn_new(void **out, void *bctx, struct otls_conn *conn, bool is_server,
+                    const char *servername) {
+  struct wctx *c = bctx;
+  struct wconn *w;
+  int mode, rv;
+
+  *out = NULL;
+  w = calloc(1, sizeof(*w));
+  if (w == NULL)
+    return OTLS_E_NOMEM;
+  w->conn = conn;
+  w->wctx = c;
+  w->is_server = is_server;
+  w->alert = -1;
+  w->ssl = wolfSSL_new(c->ctx);
+  if (w->ssl == NULL) {
+    otls__conn_set_error(conn, "wolfSSL_new failed");
+    wolfSSL_ERR_clear_error();
+    free(w);
+    return OTLS_E_NOMEM;
+  }
+  wolfSSL_SSLSetIORecv(w->ssl, io_recv);
+  wolfSSL_SSLSetIOSend(w->ssl, io_send);
+  wolfSSL_SetIOReadCtx(w->ssl, w);
+  wolfSSL_SetIOWriteCtx(w->ssl, w);
+  wolfSSL_SetCertCbCtx(w->ssl, w);
+
+  if (is_server) {
+    wolfSSL_set_accept_state(w->ssl);
+    /* Without request_cert no CertificateRequest is sent at all. */
+    mode = WOLFSSL_VERIFY_NONE;
+    if (c->request_cert)
+      mode = WOLFSSL_VERIFY_PEER;
+    if (c->require_cert)
+      mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+  } else {
+    wolfSSL_set_connect_state(w->ssl);
+    /* VERIFY_NONE would not verify at all; the callback never fails. */
+    mode = WOLFSSL_VERIFY_PEER;
+    if (servername != NULL && servername[0] != '\0') {
+      size_t n = strlen(servername);
+      if (n > UINT16_MAX || wolfSSL_UseSNI(w->ssl, WOLFSSL_SNI_HOST_NAME, servername,
+                                           (unsigned short)n) != WOLFSSL_SUCCESS) {
+        otls__conn_set_error(conn, "wolfSSL: cannot set SNI name");
+        wolfSSL_ERR_clear_error();
+        conn_free(w);
+        return OTLS_E_INTERNAL;
+      }
+    }
+  }
+  if (mode != WOLFSSL_VERIFY_NONE) {
+    if (!c->shared_store && (rv = conn_store(w)) < 0) {
+      conn_free(w);
+      return rv;
+    }
+    wolfSSL_set_verify(w->ssl, mode, verify_cb);
+  } else {
+    wolfSSL_set_verify(w->ssl, WOLFSSL_VERIFY_NONE, NULL);
+  }
+  wolfSSL_get_alert_history(w->ssl, &w->seen);
+  *out = w;
+  return 0;
+}
+
+/* NamedGroup id for wolfSSL's name of the key exchange, 0 when none/FFDHE. */
+static int group_from_name(const char *name) {
+  static const struct {
+    const char *name;
+    int id;
+  } tab[] = {{"SECP256R1", 23}, {"SECP384R1", 24}, {"SECP521R1", 25}, {"X25519", 29}, {"X448", 30}};
+  if (name == NULL || strncmp(name, "FFDHE", 5) == 0)
+    return 0;
+  for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+    if (strcmp(name, tab[i].name) == 0)
+      return tab[i].id;
+  return -1; /* some other curve: never one we enabled */
+}
+
+/*
+ * In TLS 1.2 wolfSSL does not enforce the group lists: with no curve in
+ * common a server falls back to P-256, and a client accepts a curve it
+ * never offered. So the negotiated ECDHE group is checked here.
+ */
+static int check_group(struct wconn *w) {
+  const char *suite;
+  int g;
+  if (w->wctx->n_groups == 0)
+    return 0;
+  if (wolfSSL_version(w->ssl) != OTLS__TLS1_3) {
+    suite = wolfSSL_get_cipher_name(w->ssl);
+    if (suite == NULL || strncmp(suite, "ECDHE-", 6) != 0)
+      return 0;
+  }
+  g = group_from_name(wolfSSL_get_curve_name(w->ssl));
+  if (g == 0)
+    return 0;
+  for (size_t i = 0; i < w->wctx->n_groups; i++)
+    if (w->wctx->groups[i] == g)
+      return 0;
+  otls__conn_set_error(w->conn, "wolfSSL negotiated key exchange group %s, which is not enabled",
+                       wolfSSL_get_curve_name(w->ssl));
+  return OTLS_E_HANDSHAKE;
+}
+
+static int handshake(void *p) {
+  struct wconn *w = p;
+  int r = wolfSSL_negotiate(w->ssl);
+  int err = r == WOLFSSL_SUCCESS ? 0 : wolfSSL_get_error(w->ssl, r);
+  note_alerts(w, err);
+  if (r == WOLFSSL_SUCCESS) {
+    if (!w->checked) {
+      /* Once: the facts wolfSSL does not establish itself. */
+      w->checked = true;
+      check_crls(w);
+      w->post_rv = check_group(w);
+      /* Overridden verification errors stay in wolfSSL's per-thread queue. */
+      wolfSSL_ERR_clear_error();
+    }
+    return w->post_rv;
+  }
+  if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE)
+    return OTLS__IO_WANT_READ;
+  if (w->not_tls) {
+    /* OpenSSL's "wrong version number": no alert, a version mismatch. */
+    int rv = conn_fail(w, VERSION_ERROR, AT_HANDSHAKE, "handshake");
+    otls__conn_set_error(w->conn, "wolfSSL handshake: the peer does not speak TLS "
+                                  "(wrong version number)");
+    return rv;
+  }
+  send_missing_alert(w, err);
+  return conn_fail(w, err, AT_HANDSHAKE, "handshake");
+}
+
+static int conn_read(void *p, void *buf, size_t len, size_t *n) {
+  struct wconn *w = p;
+  int r, err;
+  *n = 0;
+  if (len == 0)
+    return OTLS__IO_OK;
+  r = wolfSSL_read(w->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+  err = r > 0 ? 0 : wolfSSL_get_error(w->ssl, r);
+  note_alerts(w, err);
+  if (r > 0) {
+    *n = (size_t)r;
+    return OTLS__IO_OK;
+  }
+  switch (err) {
+  case WOLFSSL_ERROR_WANT_READ:
+  case WOLFSSL_ERROR_WANT_WRITE: return OTLS__IO_WANT_READ;
+  case WOLFSSL_ERROR_ZERO_RETURN: return OTLS__IO_CLOSED;
+  default: break;
+  }
+  /* A zero return without close_notify is the transport ending. */
+  if (err == WOLFSSL_ERROR_NONE || err == 0)
+    err = SOCKET_PEER_CLOSED_E;
+  return conn_fail(w, err, AT_IO, "read");
+}
+
+static int conn_write(void *p, const void *buf, size_t len) {
+  struct wconn *w = p;
+  const unsigned char *b = buf;
+  while (len > 0) {
+    int chunk = len > INT_MAX ? INT_MAX : (int)len;
+    int r = wolfSSL_write(w->ssl, b, chunk);
+    if (r > 0) {
+      b += r;
+      len -= (size_t)r;
+      continue;
+    }
+    int err = wolfSSL_get_error(w->ssl, r);
+    note_alerts(w, err);
+    if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE) {
+      /* Output never blocks here; input is only needed mid-handshake. */
+      otls__conn_set_error(w->conn, "wolfSSL write: unexpected want-read/write");
+      return OTLS_E_INTERNAL;
+    }
+    return conn_fail(w, err, AT_IO, "write");
+  }
+  note_alerts(w, 0);
+  return OTLS__IO_OK;
+}
+
+static int conn_shutdown(void *p) {
+  struct wconn *w = p;
+  int r = wolfSSL_shutdown(w->ssl);
+  int err =
+      (r == WOLFSSL_SUCCESS || r == WOLFSSL_SHUTDOWN_NOT_DONE) ? 0 : wolfSSL_get_error(w->ssl, r);
+  note_alerts(w, err);
+  if (err == 0 || err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_ZERO_RETURN)
+    return 0;
+  return conn_fail(w, err, AT_IO, "shutdown");
+}
+
+/* --- facts ------------------------------------------------------------------ */
+
+static uint16_t conn_protocol(void *p) {
+  struct wconn *w = p;
+  if (!wolfSSL_is_init_finished(w->ssl))
+    return 0;
+  int v = wolfSSL_version(w->ssl);
+  switch (v) {
+  case OTLS__TLS1_0:
+  case OTLS__TLS1_1:
+  case OTLS__TLS1_2:
+  case OTLS__TLS1_3: return (uint16_t)v;
+  default: return 0;
+  }
+}
+
+static uint16_t conn_cipher_id(void *p) {
+  struct wconn *w = p;
+  if (!wolfSSL_is_init_finished(w->ssl))
+    return 0;
+  /* (cipherSuite0 << 8) | cipherSuite: the two IANA bytes, first byte high. */
+  int cs = wolfSSL_get_current_cipher_suite(w->ssl);
+  return cs > 0 ? (uint16_t)cs : 0;
+}
+
+static size_t conn_peer_chain(void *p, struct otls__blob *out, size_t max) {
+  struct wconn *w = p;
+  WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(w->ssl);
+  int count = chain != NULL ? wolfSSL_get_chain_count(chain) : 0;
+  size_t n = 0;
+  for (int i = 0; i < count && n < max; i++) {
+    unsigned char *der = wolfSSL_get_chain_cert(chain, i);
+    int len = wolfSSL_get_chain_length(chain, i);
+    if (der == NULL || len <= 0)
+      break;
+    out[n].data = der;
+    out[n].len = (size_t)len;
+    n++;
+  }
+  return n;
+}
+
+static unsigned conn_verify_facts(void *p) {
+  struct wconn *w = p;
+  return w->vf;
+}
+
+static const char *conn_servername(void *p) {
+  struct wconn *w = p;
+  void *data = NULL;
+  unsigned short n;
+  if (!w->is_server)
+    return NULL;
+  if (w->sni_done)
+    return w->sni;
+  n = wolfSSL_SNI_GetRequest(w->ssl, WOLFSSL_SNI_HOST_NAME, &data);
+  if (n == 0 || data == NULL || memchr(data, '\0', n) != NULL)
+    return NULL;
+  w->sni = malloc((size_t)n + 1);
+  if (w->sni == NULL)
+    return NULL;
+  memcpy(w->sni, data, n);
+  w->sni[n] = '\0';
+  w->sni_done = true;
+  return w->sni;
+}
+
+static int conn_alert(void *p, bool *sent) {
+  struct wconn *w = p;
+  if (sent != NULL)
+    *sent = w->alert_sent;
+  return w->alert;
+}
+
+/* --- crypto helpers ------------------------------------------------------------ */
+
+static int backend_digest(int alg, const void *data, size_t len, uint8_t *out) {
+  int r, n;
+  if (len > UINT32_MAX)
+    return OTLS_E_INVAL;
+  switch (alg) {
+  case OTLS__MD_SHA1:
+    r = wc_ShaHash(data, (word32)len, out);
+    n = WC_SHA_DIGEST_SIZE;
+    break;
+  case OTLS__MD_SHA256:
+    r = wc_Sha256Hash(data, (word32)len, out);
+    n = WC_SHA256_DIGEST_SIZE;
+    break;
+  case OTLS__MD_SHA384:
+    r = wc_Sha384Hash(data, (word32)len, out);
+    n = WC_SHA384_DIGEST_SIZE;
+    break;
+  case OTLS__MD_SHA512:
+    r = wc_Sha512Hash(data, (word32)len, out);
+    n = WC_SHA512_DIGEST_SIZE;
+    break;
+  default: return OTLS_E_UNSUPPORTED;
+  }
+  return r == 0 ? n : OTLS_E_INTERNAL;
+}
+
+/* --- globals ------------------------------------------------------------------ */
+
+static const char *backend_version(void) {
+  return wolfSSL_lib_version();
+}
+
+static int backend_global_init(void) {
+  /* Never paired with wolfSSL_Cleanup(): it would pull global state from
+   * under any other wolfSSL user in the process. */
+  return wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : OTLS_E_INTERNAL;
+}
+
+const struct otls_backend otls__backend = {
+    .name = "wolfssl",
+    .caps = (1ull << OTLS_CAP_TLS1_3) | (1ull << OTLS_CAP_TLS1_2) | (1ull << OTLS_CAP_TLS1_1) |
+            (1ull << OTLS_CAP_ENCRYPTED_KEYS) | (1ull << OTLS_CAP_CLIENT_CERT) |
+            (1ull << OTLS_CAP_CRL),
+    .version = backend_version,
+    .global_init = backend_global_init,
+    .ctx_new = ctx_new,
+    .ctx_free = ctx_free,
+    .conn_new = conn_new,
+    .conn_free = conn_free,
+    .handshake = handshake,
+    .read = conn_read,
+    .write = conn_write,
+    .shutdown = conn_shutdown,
+    .protocol = conn_protocol,
+    .cipher_id = conn_cipher_id,
+    .peer_chain = conn_peer_chain,
+    .verify_facts = conn_verify_facts,
+    .servername = conn_servername,
+    .alert = conn_alert,
+    .digest = backend_digest,
+};
