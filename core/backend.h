@@ -214,6 +214,11 @@ struct otls__suite {
   uint16_t min_version; /* OTLS__TLS1_x, or 0x0300 */
   const char *name;     /* OpenSSL name */
   const char *iana;     /* IANA name */
+  /* OpenSSL 3.0's classification; the bit values are in core/ciphers.h. */
+  uint32_t kx, auth, enc, mac; /* OTLS__KX_*, OTLS__AU_*, OTLS__ENC_*, OTLS__MAC_* */
+  uint8_t strength;            /* OTLS__STR_*: HIGH/MEDIUM/..., FIPS, NOT_DEFAULT */
+  uint8_t backends;            /* OTLS__BK_*: the backends that implement it */
+  uint16_t bits, alg_bits;     /* strength bits, bulk-cipher key bits */
 };
 /* Look a suite up by its two-byte id; NULL when omnitls does not know it. */
 const struct otls__suite *otls__suite_by_id(uint16_t id);

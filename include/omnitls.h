@@ -13,6 +13,7 @@
 #include "omnitls/version.h"
 #include "omnitls/context.h"
 #include "omnitls/conn.h"
+#include "omnitls/ciphers.h"
 #include "omnitls/socket.h"
 #include "omnitls/identity.h"
 

@@ -47,6 +47,7 @@ OTLS_BEGIN_DECLS
     "invalid or unsupported TLS protocol version")                                 \
   X(NO_CERT, -28, "ERR_OTLS_NO_CERTIFICATE",                                       \
     "a key was given without a certificate, or the reverse")                      \
+  X(NO_CIPHER_MATCH, -29, "ERR_SSL_NO_CIPHER_MATCH", "no cipher suite matches")   \
   /* handshake and records */                                                      \
   X(HANDSHAKE, -40, "ERR_SSL_HANDSHAKE_FAILURE", "TLS handshake failed")           \
   X(PROTOCOL, -41, "ERR_SSL_PROTOCOL_ERROR", "TLS protocol error (bad record)")    \
