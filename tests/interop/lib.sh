@@ -40,6 +40,8 @@ dump_logs() {
 
 fail() {
   echo "FAIL: $*" >&2
+  # The interop matrix report reads one result file per matrix cell.
+  [ -z "${RESULT_FILE:-}" ] || echo "FAIL $*" >"$RESULT_FILE"
   dump_logs
   exit 1
 }
@@ -113,7 +115,7 @@ start_omnitls_server() {
   PIDS+=("$SERVER_PID")
   while [ $((tries += 1)) -le 100 ]; do
     # ACCEPT is the first line; `read` fails until its newline is written.
-    if IFS= read -r line <"$WORK/$out.out" && [[ $line == "ACCEPT "* ]]; then
+    if [ -f "$WORK/$out.out" ] && IFS= read -r line <"$WORK/$out.out" && [[ $line == "ACCEPT "* ]]; then
       break
     fi
     line=""

@@ -244,9 +244,142 @@ omnitls_client() {
   [ "$(grep -c '^HTTP/1.0 200 OK' "$WORK/client.out")" = 2 ] ||
     fail "expected two HTTP 200 answers on one connection"
   check_server_json "$proto" "$cipher" '"localhost"'
+  [ -z "${RESULT_FILE:-}" ] || echo "ok $proto $cipher" >"$RESULT_FILE"
+}
+
+# --- GnuTLS's command-line peers -------------------------------------------------
+gnutls_prio() { echo "NORMAL:-VERS-ALL:+VERS-TLS1.${1#tls1}"; }
+
+# omnitls s_server -www  <-  gnutls-cli
+www_gnutls_client() {
+  local v=$1 proto
+  need gnutls-cli
+  proto=$(vname "$v")
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" -www -json -naccept 1
+  printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 gnutls-cli --x509cafile "$PKI/ca.pem" \
+    --priority "$(gnutls_prio "$v")" -p "$PORT" localhost >"$WORK/client.out" 2>&1 ||
+    fail "gnutls-cli failed"
+  wait_server || fail "omnitls s_server exited with an error"
+  expect_fixed "$WORK/client.out" "(TLS1.${v#tls1}-" "gnutls-cli did not negotiate $proto"
+  expect "$WORK/client.out" "^HTTP/1.0 200 OK" "no HTTP answer"
+  expect "$WORK/client.out" "^Protocol: $proto" "the page does not show $proto"
+  json_event "$WORK/server.out" secureConnection >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" "\"protocol\":\"$proto\"" "server JSON: protocol"
+  expect_fixed "$WORK/server-event.json" '"servername":"localhost"' "server JSON: servername"
+}
+
+# omnitls s_client  ->  gnutls-serv --echo
+client_gnutls_server() {
+  local v=$1 proto attempt=0
+  need gnutls-serv
+  proto=$(vname "$v")
+  while [ $((attempt += 1)) -le 20 ]; do
+    PORT=$((20000 + RANDOM % 40000))
+    timeout 50 gnutls-serv --echo --x509certfile "$PKI/server-rsa-chain.pem" \
+      --x509keyfile "$PKI/server-rsa.key" --priority "$(gnutls_prio "$v")" -p "$PORT" \
+      </dev/null >"$WORK/gserver.out" 2>&1 &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    local tries=0
+    while [ $((tries += 1)) -le 50 ]; do
+      grep -q "listening" "$WORK/gserver.out" 2>/dev/null && break
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$SERVER_PID" 2>/dev/null && break
+  done
+  printf 'hello gnutls\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
+    -servername localhost -CAfile "$PKI/ca.pem" -json >"$WORK/client.out" 2>"$WORK/client.err" ||
+    fail "omnitls s_client exited with an error"
+  head -n1 "$WORK/client.out" >"$WORK/client-event.json"
+  expect_fixed "$WORK/client-event.json" "\"protocol\":\"$proto\"" "client JSON: protocol"
+  expect_fixed "$WORK/client-event.json" '"authorized":true' "client JSON: not authorized"
+  expect_fixed "$WORK/client.out" "hello gnutls" "the echo did not come back"
+}
+
+# --- Node.js v20 -------------------------------------------------------------------
+node_client() {
+  local v=$1 proto
+  need node
+  proto=$(vname "$v")
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" -echo -json -naccept 1
+  timeout 20 node "$HERE/node_peer.js" client "$PKI" "$proto" "$PORT" "hello node" \
+    >"$WORK/client.out" 2>"$WORK/client.err" || fail "the node client failed"
+  wait_server || fail "omnitls s_server exited with an error"
+  head -n1 "$WORK/client.out" >"$WORK/client-event.json"
+  expect_fixed "$WORK/client-event.json" "\"protocol\":\"$proto\"" "node: protocol"
+  expect_fixed "$WORK/client-event.json" '"authorized":true' "node: not authorized"
+  expect_fixed "$WORK/client.out" "hello node" "the echo did not come back"
+  local cipher
+  cipher=$(sed -n 's/.*"cipher":{"name":"\([^"]*\)".*/\1/p' "$WORK/client-event.json")
+  json_event "$WORK/server.out" secureConnection >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" "\"cipher\":{\"name\":\"$cipher\"" \
+    "omnitls and node disagree on the cipher"
+}
+
+node_server() {
+  local v=$1 proto line tries=0
+  need node
+  proto=$(vname "$v")
+  timeout 50 node "$HERE/node_peer.js" server "$PKI" "$proto" >"$WORK/nserver.out" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  while [ $((tries += 1)) -le 100 ]; do
+    line=$(grep -m1 '^ACCEPT ' "$WORK/nserver.out" 2>/dev/null || true)
+    [ -n "$line" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$line" ] || fail "the node server did not start"
+  PORT=${line##*:}
+  printf 'hello from omnitls\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
+    -servername localhost -CAfile "$PKI/ca.pem" -json >"$WORK/client.out" 2>"$WORK/client.err" ||
+    fail "omnitls s_client exited with an error"
+  wait_server || fail "the node server exited with an error"
+  head -n1 "$WORK/client.out" >"$WORK/client-event.json"
+  expect_fixed "$WORK/client-event.json" "\"protocol\":\"$proto\"" "client JSON: protocol"
+  expect_fixed "$WORK/client-event.json" '"authorized":true' "client JSON: not authorized"
+  expect_fixed "$WORK/client.out" "hello from omnitls" "the echo did not come back"
+  grep '^{' "$WORK/nserver.out" | head -n1 >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" '"servername":"localhost"' "node saw no SNI"
+  local cipher
+  cipher=$(sed -n 's/.*"cipher":{"name":"\([^"]*\)".*/\1/p' "$WORK/client-event.json")
+  expect_fixed "$WORK/server-event.json" "\"name\":\"$cipher\"" "omnitls and node disagree on the cipher"
+}
+
+# --- the default trust store --------------------------------------------------------
+# With no -CAfile the client must trust exactly the system bundle
+# (/etc/ssl/certs/ca-certificates.crt) on every backend (BoringSSL's own
+# default path does not exist on Debian). In a private mount namespace the
+# bundle is replaced by the test root for the duration of one client run.
+system_trust_store() {
+  [ "$(id -u)" = 0 ] || skip "needs root for a private mount namespace"
+  command -v unshare >/dev/null 2>&1 || skip "unshare (util-linux) is not installed"
+  unshare -m true 2>/dev/null || skip "mount namespaces are not permitted here"
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" -www -json -naccept 2
+  # 1. The real bundle does not know the test root: rejected.
+  local rc=0
+  printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 "$OMNITLS" s_client -connect "localhost:$PORT" -json \
+    >"$WORK/client1.out" 2>"$WORK/client1.err" || rc=$?
+  [ "$rc" = 1 ] || fail "a server unknown to the system store was accepted (exit $rc)"
+  expect_fixed "$WORK/client1.out" '"error":"UNABLE_TO_GET_ISSUER_CERT_LOCALLY"' \
+    "the default store did not reject the test chain as expected"
+  # 2. A bundle holding the test root: authorized.
+  printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 unshare -m sh -c '
+      mount --bind "$1" /etc/ssl/certs/ca-certificates.crt && shift && exec "$@"' sh \
+    "$PKI/ca.pem" "$OMNITLS" s_client -connect "localhost:$PORT" -json \
+    >"$WORK/client2.out" 2>"$WORK/client2.err" || fail "the client failed with the test root as system store"
+  head -n1 "$WORK/client2.out" >"$WORK/client-event.json"
+  expect_fixed "$WORK/client-event.json" '"authorized":true' "the system store was not used"
+  wait_server || fail "omnitls s_server exited with an error"
 }
 
 case $CASE in
+  system_trust_store) system_trust_store ;;
+  www_gnutls_client_tls1[23]) www_gnutls_client "${CASE##*_}" ;;
+  client_gnutls_server_tls1[23]) client_gnutls_server "${CASE##*_}" ;;
+  node_client_tls1[23]) node_client "${CASE##*_}" ;;
+  node_server_tls1[23]) node_server "${CASE##*_}" ;;
   www_openssl_client_tls1[23]) www_openssl_client "${CASE##*_}" ;;
   www_curl_tls1[23]) www_curl "${CASE##*_}" ;;
   www_curl_ipv6) www_curl_ipv6 ;;

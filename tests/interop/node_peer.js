@@ -1,0 +1,52 @@
+// omnitls interop: a Node.js tls peer, loopback only.
+//
+//   node node_peer.js server PKI_DIR VERSION   -> prints "ACCEPT 127.0.0.1:PORT", then for the
+//        first connection one JSON line {protocol, cipher, servername, authorized}, echoes
+//        what it receives and exits when the client closes.
+//   node node_peer.js client PKI_DIR VERSION PORT MESSAGE -> connects to localhost:PORT
+//        (127.0.0.1), prints one JSON line {protocol, cipher, authorized, authorizationError},
+//        sends MESSAGE, prints what comes back, and exits when the server closes.
+'use strict';
+const tls = require('tls');
+const fs = require('fs');
+const path = require('path');
+
+const [mode, pki, version] = process.argv.slice(2);
+const file = (n) => fs.readFileSync(path.join(pki, n));
+const range = { minVersion: version, maxVersion: version };
+const info = (s) => ({
+  protocol: s.getProtocol(),
+  cipher: s.getCipher(),
+  servername: s.servername || false,
+  authorized: s.authorized,
+  authorizationError: s.authorizationError || null,
+});
+setTimeout(() => { console.error('node_peer: timeout'); process.exit(3); }, 20000).unref();
+
+if (mode === 'server') {
+  const server = tls.createServer(
+    { key: file('server-rsa.key'), cert: file('server-rsa-chain.pem'), ...range },
+    (s) => {
+      console.log(JSON.stringify({ event: 'secureConnection', ...info(s) }));
+      s.pipe(s);
+      s.on('end', () => server.close());
+      s.on('error', (e) => { console.error('node_peer server:', e.code); process.exit(1); });
+    });
+  server.on('tlsClientError', (e) => { console.error('tlsClientError', e.code); process.exit(1); });
+  server.listen(0, '127.0.0.1', () => console.log(`ACCEPT 127.0.0.1:${server.address().port}`));
+} else if (mode === 'client') {
+  const [port, message] = process.argv.slice(5);
+  const s = tls.connect({ host: '127.0.0.1', servername: 'localhost', port: Number(port),
+                          ca: file('ca.pem'), ...range }, () => {
+    console.log(JSON.stringify(info(s)));
+    s.write(message);
+    s.end();
+  });
+  s.setEncoding('utf8');
+  s.on('data', (d) => process.stdout.write(d));
+  s.on('end', () => process.exit(0));
+  s.on('error', (e) => { console.error('node_peer client:', e.code, e.message); process.exit(1); });
+} else {
+  console.error('usage: node_peer.js server|client PKI VERSION [PORT MESSAGE]');
+  process.exit(2);
+}
