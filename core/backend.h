@@ -85,6 +85,8 @@ struct otls__ctx_config {
    */
   const uint16_t *suites;
   size_t n_suites;
+  /* Server: choose the suite in our order, not the client's. */
+  bool honor_cipher_order;
 
   /* Key-exchange groups, in preference order, as TLS NamedGroup ids. */
   const uint16_t *groups;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ciphers.h"
 #include "internal.h"
 #include "pem.h"
 #include "x509.h"
@@ -167,6 +168,25 @@ OTLS_MUST_CHECK static int check_versions(const otls_context_options *o, uint16_
   return 0;
 }
 
+/*
+ * A backend whose TLS 1.3 suites are fixed (BoringSSL) can honour a string
+ * naming TLS 1.3 suites only when it names exactly the default ones.
+ */
+OTLS_MUST_CHECK static int check_tls13_suites(const struct otls__cipher_list *l, char *detail,
+                                              size_t detail_len) {
+  if (!l->tls13_named || otls_backend_has(OTLS_CAP_TLS13_CIPHERS))
+    return 0;
+  size_t n13 = 0;
+  for (size_t i = 0; i < otls__n_default_suites; i++)
+    if (otls__suite_by_id(otls__default_suites[i])->min_version == OTLS__TLS1_3)
+      n13++;
+  if (l->n13 == n13 && memcmp(l->ids, otls__default_suites, n13 * sizeof(uint16_t)) == 0)
+    return 0;
+  otls__detail(detail, detail_len, "the %s backend cannot choose its TLS 1.3 cipher suites",
+               otls__backend.name);
+  return OTLS_E_UNSUPPORTED;
+}
+
 static void context_destroy(otls_context *ctx) {
   if (ctx->bctx)
     otls__backend.ctx_free(ctx->bctx);
@@ -248,6 +268,17 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
   ctx->reject_unauthorized = o->reject_unauthorized;
   ctx->request_cert = o->request_cert;
 
+  struct otls__cipher_list *suites = malloc(sizeof(*suites));
+  if (suites == NULL) {
+    rv = OTLS_E_NOMEM;
+    goto out_free;
+  }
+  if ((rv = otls__ciphers_eval(o->ciphers, otls__backend_bit(), suites, detail, detail_len)) < 0 ||
+      (rv = check_tls13_suites(suites, detail, detail_len)) < 0) {
+    free(suites);
+    goto out_free;
+  }
+
   struct otls__ctx_config cfg = {
       .min_version = ctx->min_version,
       .max_version = ctx->max_version,
@@ -266,13 +297,15 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
       .n_crl = crl.n,
       .request_cert = o->request_cert,
       .require_cert = o->request_cert && o->reject_unauthorized,
-      .suites = otls__default_suites,
-      .n_suites = otls__n_default_suites,
+      .suites = suites->ids,
+      .n_suites = suites->n,
+      .honor_cipher_order = o->honor_cipher_order,
       .groups = otls__default_groups,
       .n_groups = otls__n_default_groups,
       .num_tickets = 1,
   };
   rv = otls__backend.ctx_new(&ctx->bctx, &cfg, detail, detail_len);
+  free(suites);
   if (rv < 0) {
     ctx->bctx = NULL;
     goto out_free;

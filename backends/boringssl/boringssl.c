@@ -14,10 +14,14 @@ static const char *boring_version(void) { return "BoringSSL (API " STR(BORINGSSL
 
 const struct otls_backend otls__backend = {
     .name = "boringssl",
-    /* One certificate slot per context (BACKENDS.md §6): no MULTI_CERT. */
+    /*
+     * One certificate slot per context (BACKENDS.md §6): no MULTI_CERT.
+     * TLS 1.3 suites are fixed: no TLS13_CIPHERS.
+     */
     .caps = (1ull << OTLS_CAP_TLS1_3) | (1ull << OTLS_CAP_TLS1_2) | (1ull << OTLS_CAP_TLS1_1) |
             (1ull << OTLS_CAP_TLS1_0) | (1ull << OTLS_CAP_ENCRYPTED_KEYS) |
-            (1ull << OTLS_CAP_CLIENT_CERT) | (1ull << OTLS_CAP_CRL),
+            (1ull << OTLS_CAP_CLIENT_CERT) | (1ull << OTLS_CAP_CRL) |
+            (1ull << OTLS_CAP_CLIENT_CIPHER_ORDER) | (1ull << OTLS_CAP_EXACT_CIPHERS),
     .version = boring_version,
     .global_init = otls__ossl_global_init,
     OTLS__OSSL_COMMON_SLOTS,

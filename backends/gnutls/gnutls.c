@@ -509,7 +509,9 @@ static int build_priority(const struct otls__ctx_config *cfg, struct strbuf *sb,
     sb_add(sb, sign_tokens[i]);
   sb_add(sb, "+COMP-NULL");
   sb_add(sb, "+CTYPE-X509");
-  /* No %SERVER_PRECEDENCE: the client's order wins, as Node's default. */
+  /* Without honorCipherOrder the client's order wins, as Node's default. */
+  if (cfg->honor_cipher_order)
+    sb_add(sb, "%SERVER_PRECEDENCE");
   if (sb->overflow) {
     otls__detail(detail, detail_len, "gnutls: priority string too long");
     return OTLS_E_INVAL;
@@ -1202,7 +1204,14 @@ const struct otls_backend otls__backend = {
     .name = "gnutls",
     .caps = (1ull << OTLS_CAP_TLS1_3) | (1ull << OTLS_CAP_TLS1_2) | (1ull << OTLS_CAP_TLS1_1) |
             (1ull << OTLS_CAP_TLS1_0) | (1ull << OTLS_CAP_ENCRYPTED_KEYS) |
-            (1ull << OTLS_CAP_CLIENT_CERT) | (1ull << OTLS_CAP_CRL),
+            (1ull << OTLS_CAP_CLIENT_CERT) | (1ull << OTLS_CAP_CRL) |
+            (1ull << OTLS_CAP_TLS13_CIPHERS),
+    /*
+     * No EXACT_CIPHERS: priority strings enable ciphers x key exchanges, so
+     * a list is approximated (README); and without an exact list the client
+     * order cannot be the configured one either (no CLIENT_CIPHER_ORDER).
+     * Core will choose the suite itself once it pre-parses the ClientHello.
+     */
     .version = gt_version,
     .global_init = gt_global_init,
     .ctx_new = gt_ctx_new,

@@ -315,7 +315,8 @@ static int load_trust(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *de
 
 static int set_suites(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
                       size_t detail_len) {
-  char tls12[1024] = "", tls13[512] = "";
+  /* Room for every suite of the table: ~175 names of at most 40 bytes. */
+  char tls12[8192] = "", tls13[512] = "";
   size_t u12 = 0, u13 = 0;
   for (size_t i = 0; i < cfg->n_suites; i++) {
     const struct otls__suite *s = otls__suite_by_id(cfg->suites[i]);
@@ -391,7 +392,10 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
 #endif
   /* No resumption, renegotiation or compression until core manages them. */
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
-  SSL_CTX_clear_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (cfg->honor_cipher_order)
+    SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  else
+    SSL_CTX_clear_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(ctx, 0);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);

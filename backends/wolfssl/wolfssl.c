@@ -1464,7 +1464,9 @@ const struct otls_backend otls__backend = {
     .name = "wolfssl",
     .caps = (1ull << OTLS_CAP_TLS1_3) | (1ull << OTLS_CAP_TLS1_2) | (1ull << OTLS_CAP_TLS1_1) |
             (1ull << OTLS_CAP_ENCRYPTED_KEYS) | (1ull << OTLS_CAP_CLIENT_CERT) |
-            (1ull << OTLS_CAP_CRL),
+            (1ull << OTLS_CAP_CRL) | (1ull << OTLS_CAP_TLS13_CIPHERS) |
+            (1ull << OTLS_CAP_EXACT_CIPHERS),
+    /* A wolfSSL server always picks by its own order: no CLIENT_CIPHER_ORDER. */
     .version = backend_version,
     .global_init = backend_global_init,
     .ctx_new = ctx_new,

@@ -103,6 +103,22 @@ typedef struct otls_context_options {
    * Node.js: `requestCert`.
    */
   bool request_cert;
+
+  /*
+   * Cipher suites, in OpenSSL's cipher-string grammar plus TLS 1.3 suite
+   * names, exactly as Node's `ciphers` option (see ciphers.h for the rules).
+   * NULL = the process default (otls_default_ciphers()). A string that
+   * selects nothing is OTLS_E_NO_CIPHER_MATCH; naming TLS 1.3 suites other
+   * than the default three on a backend without OTLS_CAP_TLS13_CIPHERS is
+   * OTLS_E_UNSUPPORTED. Node.js: `ciphers`.
+   */
+  const char *ciphers;
+
+  /*
+   * Server: pick the suite by our order instead of the client's. Default
+   * false. Node.js: `honorCipherOrder`.
+   */
+  bool honor_cipher_order;
 } otls_context_options;
 
 /* otls_context_options_init() — fill `opts` with the defaults above. */

@@ -29,7 +29,12 @@ OTLS_BEGIN_DECLS
   X(ENCRYPTED_KEYS, 4, "encrypted-keys", "passphrase-protected keys")     \
   X(CLIENT_CERT, 5, "client-cert", "requestCert / client certificates")   \
   X(CRL, 6, "crl", "certificate revocation lists")                        \
-  X(MULTI_CERT, 7, "multi-cert", "several key/certificate pairs on one context")
+  X(MULTI_CERT, 7, "multi-cert", "several key/certificate pairs on one context")  \
+  X(TLS13_CIPHERS, 8, "tls13-ciphers", "choosing the TLS 1.3 cipher suites")      \
+  X(CLIENT_CIPHER_ORDER, 9, "client-cipher-order",                                \
+    "a server that follows the client's suite order (honorCipherOrder=false)")  \
+  X(EXACT_CIPHERS, 10, "exact-ciphers",                                           \
+    "the engine enables exactly the evaluated suite list, in order")
 
 enum otls_cap {
 #define OTLS__CAP_ENUM(suffix, bit, name, desc) OTLS_CAP_##suffix = (bit),

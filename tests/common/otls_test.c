@@ -30,7 +30,13 @@ void otls_test_fail(const char *file, int line, const char *fmt, ...) {
   exit(1);
 }
 
+static void (*skip_hook)(void);
+
+void otls_test_on_skip(void (*hook)(void)) { skip_hook = hook; }
+
 void otls_test_skip(const char *reason) {
+  if (skip_hook)
+    skip_hook();
   printf("SKIP (backend %s): %s\n", otls_backend_name(), reason);
   fflush(NULL);
   exit(77);

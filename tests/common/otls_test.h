@@ -32,6 +32,8 @@ void otls_test_register(const char *name, otls_test_fn fn);
 void otls_test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));
 void otls_test_skip(const char *reason) __attribute__((noreturn));
+/* Called by otls_test_skip() before it exits (e.g. to drop a partial transcript). */
+void otls_test_on_skip(void (*hook)(void));
 
 #define CHECK(cond)                                                              \
   do {                                                                           \

@@ -9,14 +9,26 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "otls_test.h"
 
 /* --- transcript ------------------------------------------------------------ */
 
 static FILE *transcript;
+static char transcript_path[1024];
+
+/* A scenario that is Not Run on this backend leaves no transcript behind. */
+static void drop_transcript(void) {
+  if (transcript) {
+    fclose(transcript);
+    transcript = NULL;
+    unlink(transcript_path);
+  }
+}
 
 static void transcript_open(const char *scenario) {
+  otls_test_on_skip(drop_transcript);
   const char *dir = getenv("OTLS_TRANSCRIPT_DIR");
   if (dir == NULL)
     return;
@@ -30,6 +42,7 @@ static void transcript_open(const char *scenario) {
   }
   mkdir(dir, 0755);
   snprintf(path, sizeof(path), "%s/%s.txt", dir, scenario);
+  snprintf(transcript_path, sizeof(transcript_path), "%s", path);
   transcript = fopen(path, "w");
   if (transcript == NULL)
     otls_test_fail(__FILE__, __LINE__, "cannot write %s: %s", path, strerror(errno));
@@ -586,6 +599,186 @@ SCENARIO(input_is_bounded)
   T("server.feed", "bounded at %u", OTLS_CONN_INPUT_MAX);
   otls_conn_free(s);
   otls_context_free(sctx);
+  fclose(transcript);
+  transcript = NULL;
+END_SCENARIO
+
+/* --- cipher suites ------------------------------------------------------------ */
+
+SCENARIO(ciphers_option_selects_the_tls12_suite)
+  if (!otls_backend_has(OTLS_CAP_EXACT_CIPHERS))
+    otls_test_skip("the engine cannot enable exactly one TLS 1.2 suite");
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  otls_context_options o;
+  otls_context_options_init(&o);
+  /* One suite on the server; the default list on the client. */
+  struct pair p;
+  memset(&p, 0, sizeof(p));
+  p.cctx = ctx_from(&c);
+  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
+  otls_source key = otls_source_file(pki("server-rsa.key"));
+  o.cert = &cert;
+  o.cert_count = 1;
+  o.key = &key;
+  o.key_count = 1;
+  o.ciphers = "ECDHE-RSA-AES256-GCM-SHA384";
+  CHECK_ERR(otls_context_new(&p.sctx, &o, NULL, 0), 0);
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  so.is_server = true;
+  CHECK_ERR(otls_conn_new(&p.client, p.cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&p.server, p.sctx, &so), 0);
+  pump_handshake(p.client, p.server, &p.cerr, &p.serr);
+  observe("client", p.client, p.cerr);
+  CHECK_ERR(p.cerr, 0);
+  otls_cipher_info ci;
+  CHECK_ERR(otls_conn_cipher(p.client, &ci), 0);
+  CHECK_STR(ci.name, "ECDHE-RSA-AES256-GCM-SHA384");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(ciphers_option_with_no_common_suite_fails)
+  if (!otls_backend_has(OTLS_CAP_EXACT_CIPHERS))
+    otls_test_skip("the engine cannot enable exactly one TLS 1.2 suite");
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  struct pair p;
+  memset(&p, 0, sizeof(p));
+  p.cctx = ctx_from(&c);
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
+  otls_source key = otls_source_file(pki("server-rsa.key"));
+  o.cert = &cert;
+  o.cert_count = 1;
+  o.key = &key;
+  o.key_count = 1;
+  o.ciphers = "ECDHE-RSA-AES128-SHA"; /* not in the client's default list */
+  CHECK_ERR(otls_context_new(&p.sctx, &o, NULL, 0), 0);
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  so.is_server = true;
+  CHECK_ERR(otls_conn_new(&p.client, p.cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&p.server, p.sctx, &so), 0);
+  pump_handshake(p.client, p.server, &p.cerr, &p.serr);
+  observe("client", p.client, p.cerr);
+  observe("server", p.server, p.serr);
+  CHECK_ERR(p.serr, OTLS_E_NO_SHARED_CIPHER);
+  CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
+  pair_free(&p);
+END_SCENARIO
+
+static otls_context *server_ctx_with(const char *ciphers, bool honor) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
+  otls_source key = otls_source_file(pki("server-rsa.key"));
+  o.cert = &cert;
+  o.cert_count = 1;
+  o.key = &key;
+  o.key_count = 1;
+  o.ciphers = ciphers;
+  o.honor_cipher_order = honor;
+  otls_context *ctx = NULL;
+  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), 0);
+  return ctx;
+}
+
+static otls_context *client_ctx_with(const char *ciphers, const char *max) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source ca = otls_source_file(pki("ca.pem"));
+  o.ca = &ca;
+  o.ca_count = 1;
+  o.ciphers = ciphers;
+  o.max_version = max;
+  otls_context *ctx = NULL;
+  char detail[256];
+  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
+  if (rv == OTLS_E_UNSUPPORTED)
+    otls_test_skip(detail);
+  CHECK_ERR(rv, 0);
+  return ctx;
+}
+
+static const char *negotiate(otls_context *cctx, otls_context *sctx) {
+  static char name[64];
+  otls_conn *c = NULL, *s = NULL;
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  so.is_server = true;
+  CHECK_ERR(otls_conn_new(&c, cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  int ce, se;
+  pump_handshake(c, s, &ce, &se);
+  CHECK_ERR(ce, 0);
+  otls_cipher_info ci;
+  CHECK_ERR(otls_conn_cipher(c, &ci), 0);
+  snprintf(name, sizeof(name), "%s", ci.name);
+  otls_conn_free(c);
+  otls_conn_free(s);
+  return name;
+}
+
+SCENARIO(server_follows_client_order_unless_honor_cipher_order)
+  if (!otls_backend_has(OTLS_CAP_CLIENT_CIPHER_ORDER) || !otls_backend_has(OTLS_CAP_EXACT_CIPHERS))
+    otls_test_skip("the engine cannot follow the configured/client suite order");
+  otls_context *cctx = client_ctx_with("ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256",
+                                       "TLSv1.2");
+  otls_context *s1 = server_ctx_with("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384", false);
+  otls_context *s2 = server_ctx_with("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384", true);
+  const char *a = negotiate(cctx, s1);
+  T("client_order", "%s", a);
+  CHECK_STR(a, "ECDHE-RSA-AES256-GCM-SHA384");
+  const char *b = negotiate(cctx, s2);
+  T("server_order", "%s", b);
+  CHECK_STR(b, "ECDHE-RSA-AES128-GCM-SHA256");
+  otls_context_free(cctx);
+  otls_context_free(s1);
+  otls_context_free(s2);
+  fclose(transcript);
+  transcript = NULL;
+END_SCENARIO
+
+SCENARIO(tls13_suite_chosen_by_ciphers_option)
+  if (!otls_backend_has(OTLS_CAP_TLS13_CIPHERS)) {
+    otls_context_options o;
+    otls_context_options_init(&o);
+    o.ciphers = "TLS_CHACHA20_POLY1305_SHA256";
+    otls_context *ctx = NULL;
+    CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), OTLS_E_UNSUPPORTED);
+    otls_test_skip("TLS 1.3 suites cannot be chosen (checked: OTLS_E_UNSUPPORTED)");
+  }
+  otls_context *cctx = client_ctx_with("TLS_CHACHA20_POLY1305_SHA256", NULL);
+  otls_context *sctx = server_ctx_with(NULL, false);
+  const char *a = negotiate(cctx, sctx);
+  T("tls13", "%s", a);
+  CHECK_STR(a, "TLS_CHACHA20_POLY1305_SHA256");
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  fclose(transcript);
+  transcript = NULL;
+END_SCENARIO
+
+SCENARIO(cipher_string_selecting_nothing_is_rejected)
+  otls_context_options o;
+  otls_context_options_init(&o);
+  o.ciphers = "NOTACIPHER";
+  otls_context *ctx = NULL;
+  char detail[256];
+  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
+  CHECK_ERR(rv, OTLS_E_NO_CIPHER_MATCH);
+  T("context", "%s", otls_err_name(rv));
+  o.ciphers = "HIGH:!aNULL:!MD5";
+  CHECK_ERR(otls_context_new(&ctx, &o, detail, sizeof(detail)), 0);
+  otls_context_free(ctx);
   fclose(transcript);
   transcript = NULL;
 END_SCENARIO
