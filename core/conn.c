@@ -259,6 +259,11 @@ static int after_handshake(struct otls_conn *c) {
     }
   }
   c->state = CONN_OPEN;
+  /* An idle connection should not hold the handshake's buffers. */
+  if (otls__buf_len(&c->in) == 0)
+    otls__buf_free(&c->in);
+  if (otls__buf_len(&c->out) == 0)
+    otls__buf_free(&c->out);
   return 0;
 }
 

@@ -11,10 +11,11 @@
 #include "omnitls/common.h"
 #include "omnitls/errors.h"
 #include "omnitls/version.h"
+#include "omnitls/ciphers.h"
 #include "omnitls/context.h"
 #include "omnitls/conn.h"
-#include "omnitls/ciphers.h"
-#include "omnitls/socket.h"
+#include "omnitls/cert.h"
 #include "omnitls/identity.h"
+#include "omnitls/socket.h"
 
 #endif /* OMNITLS_H */

@@ -1,0 +1,671 @@
+/*
+ * omnitls benchmarks — the harness of bench-<backend>: scenarios, A/B
+ * timing, statistics and output. It never touches a TLS library; the two
+ * sides are reached through struct bench_impl (bench.h).
+ *
+ * Method (docs/performance.md):
+ *  - per scenario, first one probe handshake on each side: both must have
+ *    negotiated the scenario's protocol and suite (each side's own API) and,
+ *    as the first flights on the wire show, its key-exchange group without
+ *    a HelloRetryRequest, and the clients must have sent the same key
+ *    shares; otherwise exit 1 (--check prints what each side did);
+ *  - a warm-up slice per side, then N repetitions, each one fixed-length
+ *    slice of raw and one of omnitls, the order alternating (AB, BA, ...);
+ *  - a rate is work done / thread CPU time in the slice (the slice itself is
+ *    wall time), so time spent descheduled by other processes on the machine
+ *    does not count; it is single-threaded CPU-bound work;
+ *  - ratio = omnitls / raw per repetition; reported: both medians, the
+ *    median of the paired ratios and its min and max;
+ *  - heap: glibc mallinfo2() (uordblks + hblkhd) before and after opening
+ *    200 established connection pairs, divided by 200.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+
+enum kind { K_HANDSHAKE, K_BULK, K_HEAP };
+
+struct scenario {
+  const char *name;
+  const char *unit;
+  enum kind kind;
+  enum bench_cert cert;
+  bool tls12;
+  size_t write_size; /* bulk */
+  /* What both sides must negotiate. */
+  const char *protocol;
+  uint16_t suite;
+  uint16_t group;
+};
+
+#define GROUP_X25519 29
+
+static const struct scenario scenarios[] = {
+    {"handshake-tls13-x25519-ecdsa-p256", "handshakes/s", K_HANDSHAKE, BENCH_CERT_EC, false, 0,
+     "TLSv1.3", 0x1301, GROUP_X25519},
+    {"handshake-tls13-x25519-rsa2048", "handshakes/s", K_HANDSHAKE, BENCH_CERT_RSA, false, 0,
+     "TLSv1.3", 0x1301, GROUP_X25519},
+    {"handshake-tls12-ecdhe-ecdsa-aes128gcm", "handshakes/s", K_HANDSHAKE, BENCH_CERT_EC, true, 0,
+     "TLSv1.2", 0xC02B, GROUP_X25519},
+    {"bulk-16k-tls13-aes128gcm", "MB/s", K_BULK, BENCH_CERT_EC, false, 16384, "TLSv1.3", 0x1301,
+     GROUP_X25519},
+    {"bulk-1k-tls13-aes128gcm", "MB/s", K_BULK, BENCH_CERT_EC, false, 1024, "TLSv1.3", 0x1301,
+     GROUP_X25519},
+    {"heap-idle-pair-tls13", "bytes/pair", K_HEAP, BENCH_CERT_EC, false, 0, "TLSv1.3", 0x1301,
+     GROUP_X25519},
+};
+#define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
+
+/* Bytes moved per bulk work unit, whatever the write size. */
+#define BULK_CHUNK (256u * 1024u)
+#define HEAP_PAIRS 200
+#define MAX_REPS 64
+
+struct params {
+  double warmup; /* seconds per side */
+  double slice;  /* seconds per repetition per side */
+  int reps;
+  int heap_reps;
+};
+
+static const struct params full = {0.3, 0.2, 21, 5};
+static const struct params quick = {0.05, 0.1, 3, 2};
+
+struct result {
+  const struct scenario *sc;
+  double raw, otls, ratio, ratio_min, ratio_max;
+  char negotiated[96];
+};
+
+static uint8_t bulk_data[BULK_CHUNK];
+
+/* --- small helpers ---------------------------------------------------------- */
+
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "bench-%s: ", bench_raw_backend());
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(1);
+}
+
+const char *bench_path(char *buf, size_t cap, const char *dir, const char *name) {
+  snprintf(buf, cap, "%s/%s", dir, name);
+  return buf;
+}
+
+const char *bench_chain_file(enum bench_cert c) {
+  return c == BENCH_CERT_EC ? "server-ec-chain.pem" : "server-rsa-chain.pem";
+}
+
+const char *bench_key_file(enum bench_cert c) {
+  return c == BENCH_CERT_EC ? "server-ec.key" : "server-rsa.key";
+}
+
+static double now(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n) {
+  double s[MAX_REPS];
+  memcpy(s, v, (size_t)n * sizeof(*v));
+  qsort(s, (size_t)n, sizeof(*s), cmp_double);
+  return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static const char *group_name(uint16_t g) {
+  switch (g) {
+  case 23: return "P-256";
+  case 24: return "P-384";
+  case 25: return "P-521";
+  case 29: return "X25519";
+  case 30: return "X448";
+  case 0: return "none";
+  }
+  return "other";
+}
+
+/* --- what the server's first flight says ------------------------------------ */
+
+struct wire {
+  uint16_t version; /* supported_versions if present, else legacy_version */
+  uint16_t suite;
+  uint16_t group; /* TLS 1.3 key_share or TLS 1.2 ServerKeyExchange curve */
+  bool server_hello;
+  bool hrr;
+};
+
+/* What the client's first flight (the ClientHello) offered. */
+struct hello {
+  bool seen;
+  size_t n_suites;
+  uint16_t shares[8]; /* key_share groups */
+  size_t n_shares;
+  uint16_t groups[16]; /* supported_groups */
+  size_t n_groups;
+  size_t n_sigalgs;
+  uint16_t ext[32]; /* extension types in order */
+  size_t n_ext;
+  size_t len; /* ClientHello body length */
+};
+
+/* RFC 8446 §4.1.3: the ServerHello.random of a HelloRetryRequest. */
+static const uint8_t hrr_random[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+
+static void parse_server_hello(const uint8_t *b, size_t n, struct wire *w) {
+  if (n < 38)
+    return;
+  w->server_hello = true;
+  w->version = (uint16_t)(b[0] << 8 | b[1]);
+  w->hrr = memcmp(b + 2, hrr_random, 32) == 0;
+  size_t k = 34;
+  k += 1 + b[k]; /* legacy_session_id */
+  if (k + 3 > n)
+    return;
+  w->suite = (uint16_t)(b[k] << 8 | b[k + 1]);
+  k += 3; /* suite, compression */
+  if (k + 2 > n)
+    return;
+  size_t end = k + 2 + (size_t)(b[k] << 8 | b[k + 1]);
+  if (end > n)
+    end = n;
+  for (k += 2; k + 4 <= end;) {
+    uint16_t type = (uint16_t)(b[k] << 8 | b[k + 1]);
+    size_t len = (size_t)(b[k + 2] << 8 | b[k + 3]);
+    const uint8_t *d = b + k + 4;
+    if (k + 4 + len > end)
+      break;
+    if (type == 43 && len >= 2) /* supported_versions */
+      w->version = (uint16_t)(d[0] << 8 | d[1]);
+    if (type == 51 && len >= 2) /* key_share: group first */
+      w->group = (uint16_t)(d[0] << 8 | d[1]);
+    k += 4 + len;
+  }
+}
+
+static uint16_t u16(const uint8_t *b) {
+  return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static void parse_client_hello(const uint8_t *b, size_t n, struct hello *h) {
+  h->seen = true;
+  h->len = n;
+  size_t k = 34; /* legacy_version, random */
+  if (k + 1 > n)
+    return;
+  k += 1 + b[k]; /* legacy_session_id */
+  if (k + 2 > n)
+    return;
+  h->n_suites = u16(b + k) / 2;
+  k += 2 + u16(b + k);
+  if (k + 1 > n)
+    return;
+  k += 1 + b[k]; /* compression methods */
+  if (k + 2 > n)
+    return;
+  size_t end = k + 2 + u16(b + k);
+  if (end > n)
+    end = n;
+  for (k += 2; k + 4 <= end;) {
+    uint16_t type = u16(b + k);
+    size_t len = u16(b + k + 2);
+    const uint8_t *d = b + k + 4;
+    if (k + 4 + len > end)
+      break;
+    if (h->n_ext < 32)
+      h->ext[h->n_ext++] = type;
+    if (type == 10 && len >= 2) /* supported_groups */
+      for (size_t i = 2; i + 2 <= len && h->n_groups < 16; i += 2)
+        h->groups[h->n_groups++] = u16(d + i);
+    if (type == 13 && len >= 2) /* signature_algorithms */
+      h->n_sigalgs = u16(d) / 2;
+    if (type == 51 && len >= 2) /* key_share: client_shares */
+      for (size_t i = 2; i + 4 <= len && h->n_shares < 8; i += 4 + u16(d + i + 2))
+        h->shares[h->n_shares++] = u16(d + i);
+    k += 4 + len;
+  }
+}
+
+/* The handshake messages of the plaintext records at the start of a flight. */
+static size_t handshake_bytes(const uint8_t *p, size_t n, uint8_t *hs, size_t cap) {
+  size_t hn = 0;
+  for (size_t i = 0; i + 5 <= n;) {
+    size_t len = (size_t)(p[i + 3] << 8 | p[i + 4]);
+    if (i + 5 + len > n || p[i] == 23)
+      break;
+    if (p[i] == 22 && hn + len <= cap) {
+      memcpy(hs + hn, p + i + 5, len);
+      hn += len;
+    }
+    i += 5 + len;
+  }
+  return hn;
+}
+
+static void parse_hello(const uint8_t *p, size_t n, struct hello *h) {
+  static uint8_t hs[sizeof(((struct bench_negotiated *)0)->cflight)];
+  size_t hn = handshake_bytes(p, n, hs, sizeof(hs));
+  memset(h, 0, sizeof(*h));
+  if (hn >= 4 && hs[0] == 1) {
+    size_t len = (size_t)(hs[1] << 16 | hs[2] << 8 | hs[3]);
+    parse_client_hello(hs + 4, len + 4 <= hn ? len : hn - 4, h);
+  }
+}
+
+static void parse_flight(const uint8_t *p, size_t n, struct wire *w) {
+  static uint8_t hs[sizeof(((struct bench_negotiated *)0)->flight)];
+  size_t hn = handshake_bytes(p, n, hs, sizeof(hs));
+  memset(w, 0, sizeof(*w));
+  for (size_t j = 0; j + 4 <= hn;) {
+    size_t len = (size_t)(hs[j + 1] << 16 | hs[j + 2] << 8 | hs[j + 3]);
+    const uint8_t *b = hs + j + 4;
+    if (j + 4 + len > hn)
+      break;
+    if (hs[j] == 2)
+      parse_server_hello(b, len, w);
+    if (hs[j] == 12 && len >= 3 && b[0] == 3) /* ServerKeyExchange, named_curve */
+      w->group = (uint16_t)(b[1] << 8 | b[2]);
+    j += 4 + len;
+  }
+}
+
+static const char *version_name(uint16_t v) {
+  switch (v) {
+  case 0x0304: return "TLSv1.3";
+  case 0x0303: return "TLSv1.2";
+  case 0x0302: return "TLSv1.1";
+  case 0x0301: return "TLSv1";
+  }
+  return "?";
+}
+
+static void list_groups(char *buf, size_t cap, const uint16_t *g, size_t n) {
+  size_t used = 0;
+  buf[0] = 0;
+  for (size_t i = 0; i < n && used < cap; i++) {
+    int k = snprintf(buf + used, cap - used, "%s%s", i ? "," : "", group_name(g[i]));
+    if (k < 0)
+      break;
+    used += (size_t)k;
+  }
+}
+
+static void describe(FILE *f, const char *who, const struct bench_negotiated *neg,
+                     const struct hello *h, const struct wire *w) {
+  char shares[96], groups[160], ext[200];
+  list_groups(shares, sizeof(shares), h->shares, h->n_shares);
+  list_groups(groups, sizeof(groups), h->groups, h->n_groups);
+  size_t used = 0;
+  ext[0] = 0;
+  for (size_t i = 0; i < h->n_ext && used < sizeof(ext); i++) {
+    int k = snprintf(ext + used, sizeof(ext) - used, "%s%u", i ? "," : "", h->ext[i]);
+    used += k > 0 ? (size_t)k : 0;
+  }
+  fprintf(f,
+          "  %-7s ClientHello %zu bytes: %zu suites, %zu signature algorithms, groups %s, "
+          "key shares %s, extensions %s\n"
+          "  %-7s server: %s %s 0x%04X, wire %s 0x%04X group %s%s\n",
+          who, h->len, h->n_suites, h->n_sigalgs, groups, shares, ext, "", neg->protocol,
+          neg->suite_name, neg->suite, version_name(w->version), w->suite, group_name(w->group),
+          w->hrr ? " (HelloRetryRequest)" : "");
+}
+
+/*
+ * Once per scenario: both sides negotiated what the scenario says, as their
+ * APIs report it and as the wire shows it, and the clients sent the same key
+ * shares. Exits on any difference; `verbose` prints what both sides did.
+ */
+static void check_negotiation(const struct scenario *sc, void *env_raw, void *env_otls,
+                              char *summary, size_t cap, bool verbose) {
+  static struct bench_negotiated neg[2];
+  const struct bench_impl *im[2] = {&bench_raw, &bench_otls};
+  void *env[2] = {env_raw, env_otls};
+  struct wire w[2];
+  struct hello h[2];
+  bool bad = false;
+  for (int i = 0; i < 2; i++) {
+    memset(&neg[i], 0, sizeof(neg[i]));
+    if (im[i]->probe(env[i], &neg[i]) < 0)
+      die("%s: %s: the probe handshake failed", sc->name, im[i]->name);
+    parse_flight(neg[i].flight, neg[i].flight_len, &w[i]);
+    parse_hello(neg[i].cflight, neg[i].cflight_len, &h[i]);
+  }
+  for (int i = 0; i < 2; i++) {
+    const char *who = im[i]->name;
+    if (strcmp(neg[i].protocol, sc->protocol) != 0 || neg[i].suite != sc->suite) {
+      fprintf(stderr, "bench-%s: %s: %s negotiated %s %s (0x%04X), expected %s 0x%04X\n",
+              bench_raw_backend(), sc->name, who, neg[i].protocol, neg[i].suite_name, neg[i].suite,
+              sc->protocol, sc->suite);
+      bad = true;
+    }
+    if (!w[i].server_hello || w[i].hrr || w[i].group != sc->group || w[i].suite != neg[i].suite ||
+        strcmp(version_name(w[i].version), neg[i].protocol) != 0) {
+      fprintf(stderr,
+              "bench-%s: %s: %s: the wire says %s suite 0x%04X group %s%s (API: %s 0x%04X), "
+              "expected group %s in one round trip\n",
+              bench_raw_backend(), sc->name, who, version_name(w[i].version), w[i].suite,
+              group_name(w[i].group), w[i].hrr ? " after a HelloRetryRequest" : "", neg[i].protocol,
+              neg[i].suite, group_name(sc->group));
+      bad = true;
+    }
+    if (!h[i].seen) {
+      fprintf(stderr, "bench-%s: %s: %s: no ClientHello seen\n", bench_raw_backend(), sc->name,
+              who);
+      bad = true;
+    }
+  }
+  if (strcmp(neg[0].protocol, neg[1].protocol) != 0 || neg[0].suite != neg[1].suite ||
+      w[0].group != w[1].group) {
+    fprintf(stderr, "bench-%s: %s: raw negotiated %s %s %s, omnitls %s %s %s\n",
+            bench_raw_backend(), sc->name, neg[0].protocol, neg[0].suite_name,
+            group_name(w[0].group), neg[1].protocol, neg[1].suite_name, group_name(w[1].group));
+    bad = true;
+  }
+  /* Each key share is a key generation on the client: the same work means
+   * the same shares. */
+  if (h[0].n_shares != h[1].n_shares ||
+      memcmp(h[0].shares, h[1].shares, h[0].n_shares * sizeof(h[0].shares[0])) != 0) {
+    fprintf(stderr, "bench-%s: %s: the clients sent different key shares\n", bench_raw_backend(),
+            sc->name);
+    bad = true;
+  }
+  if (verbose || bad) {
+    FILE *f = bad ? stderr : stdout;
+    fprintf(f, "%s (%s):\n", sc->name, bench_raw_backend());
+    for (int i = 0; i < 2; i++)
+      describe(f, im[i]->name, &neg[i], &h[i], &w[i]);
+  }
+  if (bad)
+    die("%s: the two sides did not do the same work", sc->name);
+  snprintf(summary, cap, "%s %s %s", neg[1].protocol, neg[1].suite_name, group_name(w[1].group));
+}
+
+/* --- timing ----------------------------------------------------------------------- */
+
+struct side {
+  const struct bench_impl *im;
+  void *env;
+  void *pair; /* bulk: one established pair per side for the whole scenario */
+};
+
+/* One unit of work; returns what it counts (handshakes or bytes). */
+static double work_unit(const struct scenario *sc, struct side *s) {
+  if (sc->kind == K_HANDSHAKE) {
+    if (s->im->handshake(s->env) < 0)
+      die("%s: %s: handshake failed", sc->name, s->im->name);
+    return 1;
+  }
+  size_t n = BULK_CHUNK / sc->write_size;
+  if (s->im->transfer(s->pair, bulk_data, sc->write_size, n) < 0)
+    die("%s: %s: transfer failed", sc->name, s->im->name);
+  return (double)(n * sc->write_size);
+}
+
+/* Work for `seconds` of wall time; the rate per second of CPU time. */
+static double slice(const struct scenario *sc, struct side *s, double seconds) {
+  double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_THREAD_CPUTIME_ID);
+  double units = 0;
+  do
+    units += work_unit(sc, s);
+  while (now(CLOCK_MONOTONIC) - w0 < seconds);
+  double cpu = now(CLOCK_THREAD_CPUTIME_ID) - c0;
+  double rate = units / cpu;
+  return sc->kind == K_BULK ? rate / 1e6 : rate;
+}
+
+static size_t heap_in_use(void) {
+  struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
+/* Heap bytes per established idle connection pair. */
+static double heap_per_pair(const struct scenario *sc, struct side *s) {
+  static void *pairs[HEAP_PAIRS];
+  size_t before = heap_in_use();
+  for (int i = 0; i < HEAP_PAIRS; i++)
+    if ((pairs[i] = s->im->pair_open(s->env)) == NULL)
+      die("%s: %s: cannot open connection pair %d", sc->name, s->im->name, i);
+  size_t after = heap_in_use();
+  for (int i = 0; i < HEAP_PAIRS; i++)
+    s->im->pair_close(pairs[i]);
+  return ((double)after - (double)before) / HEAP_PAIRS;
+}
+
+static double measure(const struct scenario *sc, struct side *s, const struct params *p) {
+  return sc->kind == K_HEAP ? heap_per_pair(sc, s) : slice(sc, s, p->slice);
+}
+
+static void run_scenario(const struct scenario *sc, const char *pki, const struct params *p,
+                         bool check_only, struct result *r) {
+  struct bench_setup setup = {.pki_dir = pki, .cert = sc->cert, .tls12 = sc->tls12};
+  struct side side[2] = {{&bench_raw, NULL, NULL}, {&bench_otls, NULL, NULL}};
+  for (int i = 0; i < 2; i++)
+    if ((side[i].env = side[i].im->env_new(&setup)) == NULL)
+      die("%s: %s: cannot set up the contexts", sc->name, side[i].im->name);
+  memset(r, 0, sizeof(*r));
+  r->sc = sc;
+  check_negotiation(sc, side[0].env, side[1].env, r->negotiated, sizeof(r->negotiated), check_only);
+  if (check_only) {
+    for (int i = 0; i < 2; i++)
+      side[i].im->env_free(side[i].env);
+    return;
+  }
+
+  int reps = sc->kind == K_HEAP ? p->heap_reps : p->reps;
+  double v[2][MAX_REPS], ratio[MAX_REPS];
+  for (int i = 0; i < 2; i++) {
+    if (sc->kind == K_BULK && (side[i].pair = side[i].im->pair_open(side[i].env)) == NULL)
+      die("%s: %s: cannot open a connection pair", sc->name, side[i].im->name);
+    /* Warm-up: caches, lazily built tables, allocator pools. */
+    if (sc->kind == K_HEAP) {
+      for (int j = 0; j < 8; j++) {
+        void *q = side[i].im->pair_open(side[i].env);
+        if (q == NULL)
+          die("%s: %s: cannot open a connection pair", sc->name, side[i].im->name);
+        side[i].im->pair_close(q);
+      }
+    } else {
+      (void)slice(sc, &side[i], p->warmup);
+    }
+  }
+  for (int k = 0; k < reps; k++) {
+    int first = k % 2; /* AB, BA, AB, ... */
+    v[first][k] = measure(sc, &side[first], p);
+    v[!first][k] = measure(sc, &side[!first], p);
+    ratio[k] = v[0][k] > 0 ? v[1][k] / v[0][k] : 0;
+  }
+  r->raw = median(v[0], reps);
+  r->otls = median(v[1], reps);
+  r->ratio = median(ratio, reps);
+  r->ratio_min = r->ratio_max = ratio[0];
+  for (int k = 1; k < reps; k++) {
+    if (ratio[k] < r->ratio_min)
+      r->ratio_min = ratio[k];
+    if (ratio[k] > r->ratio_max)
+      r->ratio_max = ratio[k];
+  }
+  for (int i = 0; i < 2; i++) {
+    if (side[i].pair)
+      side[i].im->pair_close(side[i].pair);
+    side[i].im->env_free(side[i].env);
+  }
+}
+
+/* --- profiling: N units of one side, for callgrind ---------------------------- */
+
+/*
+ * Not static and never inlined, so that
+ *   valgrind --tool=callgrind --collect-atstart=no --toggle-collect=bench_profile_loop
+ * counts exactly the measured work of one side.
+ */
+__attribute__((noinline)) void bench_profile_loop(const struct scenario *sc, struct side *s,
+                                                  long n) {
+  for (long i = 0; i < n; i++)
+    (void)(sc->kind == K_HEAP ? heap_per_pair(sc, s) : work_unit(sc, s));
+}
+
+/*
+ * Both sides are set up and warmed up, as in a measured run: the backends
+ * keep process-wide state (wolfSSL's ECC fixed-point cache, for one) that
+ * the other side's setup would otherwise change.
+ */
+static int profile(const char *pki, const char *name, const char *impl, long n) {
+  const struct scenario *sc = NULL;
+  for (size_t i = 0; i < N_SCENARIOS; i++)
+    if (strcmp(scenarios[i].name, name) == 0)
+      sc = &scenarios[i];
+  if (sc == NULL)
+    die("unknown scenario '%s'", name);
+  if (strcmp(impl, "raw") != 0 && strcmp(impl, "omnitls") != 0)
+    die("--profile: the side is 'raw' or 'omnitls', not '%s'", impl);
+  struct bench_setup setup = {.pki_dir = pki, .cert = sc->cert, .tls12 = sc->tls12};
+  struct side side[2] = {{&bench_raw, NULL, NULL}, {&bench_otls, NULL, NULL}};
+  for (int i = 0; i < 2; i++) {
+    if ((side[i].env = side[i].im->env_new(&setup)) == NULL)
+      die("%s: %s: cannot set up the contexts", sc->name, side[i].im->name);
+    if (sc->kind == K_BULK && (side[i].pair = side[i].im->pair_open(side[i].env)) == NULL)
+      die("%s: %s: cannot open a connection pair", sc->name, side[i].im->name);
+    (void)(sc->kind == K_HEAP ? heap_per_pair(sc, &side[i]) : work_unit(sc, &side[i]));
+  }
+  bench_profile_loop(sc, &side[strcmp(impl, "raw") == 0 ? 0 : 1], n);
+  for (int i = 0; i < 2; i++) {
+    if (side[i].pair)
+      side[i].im->pair_close(side[i].pair);
+    side[i].im->env_free(side[i].env);
+  }
+  return 0;
+}
+
+/* --- output -------------------------------------------------------------------------- */
+
+static void print_row(FILE *f, const struct result *r) {
+  char range[32];
+  snprintf(range, sizeof(range), "%.3f-%.3f", r->ratio_min, r->ratio_max);
+  fprintf(f, "%-38s %-9s %-12s %12.1f %12.1f %7.3f  %-11s  %s\n", r->sc->name, bench_raw_backend(),
+          r->sc->unit, r->raw, r->otls, r->ratio, range, r->negotiated);
+  fflush(f);
+}
+
+static int write_json(const char *path, const struct result *r, size_t n) {
+  FILE *f = fopen(path, "w");
+  if (f == NULL)
+    return -1;
+  fputs("[\n", f);
+  for (size_t i = 0; i < n; i++)
+    fprintf(f,
+            "  {\"scenario\": \"%s\", \"backend\": \"%s\", \"unit\": \"%s\", \"raw\": %.1f, "
+            "\"omnitls\": %.1f, \"ratio\": %.4f, \"ratio_min\": %.4f, \"ratio_max\": %.4f, "
+            "\"node\": null}%s\n",
+            r[i].sc->name, bench_raw_backend(), r[i].sc->unit, r[i].raw, r[i].otls, r[i].ratio,
+            r[i].ratio_min, r[i].ratio_max, i + 1 < n ? "," : "");
+  fputs("]\n", f);
+  return fclose(f) == 0 ? 0 : -1;
+}
+
+static int write_tsv(const char *path, const struct result *r, size_t n) {
+  FILE *f = fopen(path, "w");
+  if (f == NULL)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    fprintf(f, "%s\t%s\t%s\t%.1f\t%.1f\t%.4f\t%.4f\t%.4f\t%s\n", r[i].sc->name, bench_raw_backend(),
+            r[i].sc->unit, r[i].raw, r[i].otls, r[i].ratio, r[i].ratio_min, r[i].ratio_max,
+            r[i].negotiated);
+  return fclose(f) == 0 ? 0 : -1;
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: bench-%s [--quick] [--json FILE] [--tsv FILE] [--pki DIR] [--only SCENARIO]\n"
+          "       bench-%s --check [--pki DIR] [--only SCENARIO]   (what both sides negotiate)\n"
+          "       bench-%s --profile SCENARIO raw|omnitls N [--pki DIR]\n"
+          "       bench-%s --about | --list\n"
+          "PKI: --pki, else $OTLS_PKI_DIR (made by tests/fixtures/gen-pki.sh DIR)\n",
+          bench_raw_backend(), bench_raw_backend(), bench_raw_backend(), bench_raw_backend());
+}
+
+int main(int argc, char **argv) {
+  const struct params *p = &full;
+  const char *json = NULL, *tsv = NULL, *only = NULL, *pki = getenv("OTLS_PKI_DIR");
+  const char *prof_sc = NULL, *prof_side = NULL;
+  long prof_n = 0;
+  bool check_only = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    bool more = i + 1 < argc;
+    if (strcmp(a, "--quick") == 0) {
+      p = &quick;
+    } else if (strcmp(a, "--json") == 0 && more) {
+      json = argv[++i];
+    } else if (strcmp(a, "--tsv") == 0 && more) {
+      tsv = argv[++i];
+    } else if (strcmp(a, "--pki") == 0 && more) {
+      pki = argv[++i];
+    } else if (strcmp(a, "--only") == 0 && more) {
+      only = argv[++i];
+    } else if (strcmp(a, "--profile") == 0 && i + 3 < argc) {
+      prof_sc = argv[++i];
+      prof_side = argv[++i];
+      prof_n = strtol(argv[++i], NULL, 10);
+    } else if (strcmp(a, "--check") == 0) {
+      check_only = true;
+    } else if (strcmp(a, "--about") == 0) {
+      printf("%s\n", bench_raw_version());
+      return 0;
+    } else if (strcmp(a, "--list") == 0) {
+      for (size_t k = 0; k < N_SCENARIOS; k++)
+        printf("%s\t%s\n", scenarios[k].name, scenarios[k].unit);
+      return 0;
+    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else {
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (pki == NULL || *pki == '\0') {
+    usage(stderr);
+    return 2;
+  }
+  for (size_t i = 0; i < sizeof(bulk_data); i++)
+    bulk_data[i] = (uint8_t)(i * 131u + 7u);
+  if (prof_sc)
+    return profile(pki, prof_sc, prof_side, prof_n);
+
+  static struct result res[N_SCENARIOS];
+  size_t n = 0;
+  for (size_t i = 0; i < N_SCENARIOS; i++) {
+    if (only && strcmp(only, scenarios[i].name) != 0)
+      continue;
+    run_scenario(&scenarios[i], pki, p, check_only, &res[n]);
+    if (!check_only)
+      print_row(stdout, &res[n]);
+    n++;
+  }
+  if (n == 0)
+    die("no scenario named '%s' (see --list)", only);
+  if (check_only)
+    return 0;
+  if (json && write_json(json, res, n) < 0)
+    die("cannot write %s: %s", json, strerror(errno));
+  if (tsv && write_tsv(tsv, res, n) < 0)
+    die("cannot write %s: %s", tsv, strerror(errno));
+  return 0;
+}

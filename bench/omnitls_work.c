@@ -1,0 +1,241 @@
+/*
+ * omnitls benchmarks — the work of bench.h through omnitls' public API only:
+ * two otls_conn (client and server) in one process, ciphertext moved with
+ * otls_conn_output() -> otls_conn_feed() -> otls_conn_consume().
+ *
+ * Everything is left at omnitls' defaults except what the scenario names:
+ * the server's key and chain, the client's CA, SNI/host "localhost", and
+ * maxVersion "TLSv1.2" for the TLS 1.2 scenario.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "omnitls.h"
+
+#include "bench.h"
+
+struct env {
+  otls_context *client, *server;
+};
+
+struct pair {
+  otls_conn *c, *s;
+};
+
+static void report(const char *what, int rv, const otls_conn *c) {
+  fprintf(stderr, "omnitls: %s: %s (%s)%s%s\n", what, otls_err_name(rv), otls_strerror(rv),
+          c ? ": " : "", c ? otls_conn_error(c) : "");
+}
+
+static void *env_new(const struct bench_setup *s) {
+  char chain[1024], key[1024], ca[1024], detail[512] = "";
+  otls_source src_chain =
+      otls_source_file(bench_path(chain, sizeof(chain), s->pki_dir, bench_chain_file(s->cert)));
+  otls_source src_key =
+      otls_source_file(bench_path(key, sizeof(key), s->pki_dir, bench_key_file(s->cert)));
+  otls_source src_ca = otls_source_file(bench_path(ca, sizeof(ca), s->pki_dir, "ca.pem"));
+  struct env *e = calloc(1, sizeof(*e));
+  if (e == NULL)
+    return NULL;
+
+  otls_context_options o;
+  otls_context_options_init(&o);
+  o.key = &src_key;
+  o.key_count = 1;
+  o.cert = &src_chain;
+  o.cert_count = 1;
+  /* The server's own trust is unused; give it the test CA so that context
+   * creation does not load the system bundle (not part of the work). */
+  o.ca = &src_ca;
+  o.ca_count = 1;
+  if (s->tls12)
+    o.max_version = "TLSv1.2";
+  int rv = otls_context_new(&e->server, &o, detail, sizeof(detail));
+  if (rv < 0) {
+    fprintf(stderr, "omnitls: server context: %s: %s\n", otls_err_name(rv), detail);
+    goto out_free;
+  }
+
+  otls_context_options_init(&o);
+  o.ca = &src_ca;
+  o.ca_count = 1;
+  if (s->tls12)
+    o.max_version = "TLSv1.2";
+  rv = otls_context_new(&e->client, &o, detail, sizeof(detail));
+  if (rv < 0) {
+    fprintf(stderr, "omnitls: client context: %s: %s\n", otls_err_name(rv), detail);
+    goto out_free;
+  }
+  return e;
+out_free:
+  otls_context_free(e->server);
+  free(e);
+  return NULL;
+}
+
+static void env_free(void *p) {
+  struct env *e = p;
+  if (e == NULL)
+    return;
+  otls_context_free(e->client);
+  otls_context_free(e->server);
+  free(e);
+}
+
+/* Move all pending ciphertext from `from` to `to`; optionally keep a copy. */
+static int move(otls_conn *from, otls_conn *to, struct bench_negotiated *capture) {
+  size_t n;
+  const uint8_t *p;
+  while ((p = otls_conn_output(from, &n)) != NULL) {
+    if (capture && otls_conn_is_server(from))
+      bench_keep(capture->flight, sizeof(capture->flight), &capture->flight_len, p, n);
+    else if (capture)
+      bench_keep(capture->cflight, sizeof(capture->cflight), &capture->cflight_len, p, n);
+    int fed = otls_conn_feed(to, p, n);
+    if (fed <= 0) {
+      report("feed", fed, to);
+      return -1;
+    }
+    otls_conn_consume(from, (size_t)fed);
+    if ((size_t)fed < n)
+      return 1; /* the receiver's input is full: it must read first */
+  }
+  return 0;
+}
+
+static int step(otls_conn *c) {
+  int rv = otls_conn_handshake(c);
+  if (rv == 0 || rv == OTLS_E_WANT_READ)
+    return 0;
+  report(otls_conn_is_server(c) ? "server handshake" : "client handshake", rv, c);
+  return -1;
+}
+
+static int handshake_pair(struct env *e, struct pair *pr, struct bench_negotiated *capture) {
+  otls_conn_options co;
+  otls_conn_options_init(&co);
+  co.servername = BENCH_HOST;
+  otls_conn_options so;
+  otls_conn_options_init(&so);
+  so.is_server = true;
+  pr->c = pr->s = NULL;
+  int rv = otls_conn_new(&pr->c, e->client, &co);
+  if (rv == 0)
+    rv = otls_conn_new(&pr->s, e->server, &so);
+  if (rv < 0) {
+    report("otls_conn_new", rv, NULL);
+    goto out_free;
+  }
+  for (int round = 0; round < 16; round++) {
+    if (step(pr->c) < 0 || move(pr->c, pr->s, capture) < 0 || step(pr->s) < 0 ||
+        move(pr->s, pr->c, capture) < 0)
+      goto out_free;
+    if (otls_conn_is_handshake_done(pr->c) && otls_conn_is_handshake_done(pr->s) &&
+        otls_conn_pending_output(pr->c) == 0 && otls_conn_pending_output(pr->s) == 0)
+      return 0;
+  }
+  fprintf(stderr, "omnitls: the handshake did not complete\n");
+out_free:
+  otls_conn_free(pr->c);
+  otls_conn_free(pr->s);
+  return -1;
+}
+
+static int handshake(void *env) {
+  struct pair pr;
+  if (handshake_pair(env, &pr, NULL) < 0)
+    return -1;
+  otls_conn_free(pr.c);
+  otls_conn_free(pr.s);
+  return 0;
+}
+
+static int probe(void *env, struct bench_negotiated *out) {
+  struct pair pr;
+  if (handshake_pair(env, &pr, out) < 0)
+    return -1;
+  const char *proto = otls_conn_protocol(pr.c);
+  otls_cipher_info ci;
+  int rv = otls_conn_cipher(pr.c, &ci);
+  if (proto && rv == 0) {
+    snprintf(out->protocol, sizeof(out->protocol), "%s", proto);
+    snprintf(out->suite_name, sizeof(out->suite_name), "%s", ci.standard_name);
+    out->suite = ci.id;
+  } else {
+    report("otls_conn_cipher", rv, pr.c);
+  }
+  otls_conn_free(pr.c);
+  otls_conn_free(pr.s);
+  return proto && rv == 0 ? 0 : -1;
+}
+
+static void *pair_open(void *env) {
+  struct pair *pr = malloc(sizeof(*pr));
+  if (pr && handshake_pair(env, pr, NULL) < 0) {
+    free(pr);
+    return NULL;
+  }
+  return pr;
+}
+
+static void pair_close(void *p) {
+  struct pair *pr = p;
+  otls_conn_free(pr->c);
+  otls_conn_free(pr->s);
+  free(pr);
+}
+
+/* The server reads everything it was fed; returns bytes read or -1. */
+static long drain(otls_conn *s) {
+  static uint8_t buf[BENCH_READ_BUF];
+  long total = 0;
+  for (;;) {
+    int n = otls_conn_read(s, buf, sizeof(buf));
+    if (n > 0) {
+      total += n;
+      continue;
+    }
+    if (n == OTLS_E_WANT_READ)
+      return total;
+    report("server read", n, s);
+    return -1;
+  }
+}
+
+static int transfer(void *p, const uint8_t *data, size_t size, size_t nwrites) {
+  struct pair *pr = p;
+  size_t got = 0;
+  for (size_t i = 0; i < nwrites; i++) {
+    int rv = otls_conn_write(pr->c, data + i * size, size);
+    if (rv != (int)size) {
+      report("client write", rv, pr->c);
+      return -1;
+    }
+    int more;
+    do {
+      if ((more = move(pr->c, pr->s, NULL)) < 0)
+        return -1;
+      long n = drain(pr->s);
+      if (n < 0)
+        return -1;
+      got += (size_t)n;
+    } while (more);
+  }
+  if (got != size * nwrites) {
+    fprintf(stderr, "omnitls: the server read %zu bytes of %zu\n", got, size * nwrites);
+    return -1;
+  }
+  return 0;
+}
+
+const struct bench_impl bench_otls = {
+    .name = "omnitls",
+    .env_new = env_new,
+    .env_free = env_free,
+    .handshake = handshake,
+    .probe = probe,
+    .pair_open = pair_open,
+    .pair_close = pair_close,
+    .transfer = transfer,
+};
