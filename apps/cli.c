@@ -290,15 +290,20 @@ void cli_error(int code, const char *detail) {
  * DER, base64); the full certificate object comes with the certificate API.
  * An empty object when the peer sent no certificate, as Node returns.
  */
+/* Node's getPeerCertificate() object, as JSON.stringify prints it; {} when none. */
 static void json_peer_certificate(struct json *j, otls_conn *c) {
-  json_object_begin(j);
-  const uint8_t *der;
-  size_t len;
-  if (otls_conn_peer_cert_der(c, 0, &der, &len) == 0) {
-    json_key(j, "raw");
-    json_base64(j, der, len);
+  otls_cert *cert = NULL;
+  char *text = NULL;
+  size_t len = 0;
+  if (otls_cert_peer(c, false, &cert) == 0 && cert != NULL &&
+      otls_cert_to_json(cert, &text, &len) == 0) {
+    json_raw(j, text, len);
+  } else {
+    json_object_begin(j);
+    json_object_end(j);
   }
-  json_object_end(j);
+  free(text);
+  otls_cert_free(cert);
 }
 
 void cli_json_tls_info(struct json *j, otls_conn *c) {

@@ -188,6 +188,11 @@ void json_string_n(struct json *j, const char *s, size_t n) {
   put_escaped(j, s, n);
 }
 
+void json_raw(struct json *j, const char *text, size_t n) {
+  before_value(j);
+  put(j, text, n);
+}
+
 void json_string(struct json *j, const char *s) {
   if (s == NULL)
     json_null(j);

@@ -40,6 +40,8 @@ void json_string(struct json *j, const char *s);
 void json_string_n(struct json *j, const char *s, size_t n);
 void json_base64(struct json *j, const uint8_t *data, size_t n);
 void json_bool(struct json *j, bool v);
+/* A value that is already valid JSON text (e.g. otls_cert_to_json()). */
+void json_raw(struct json *j, const char *text, size_t n);
 void json_null(struct json *j);
 void json_int(struct json *j, long long v);
 

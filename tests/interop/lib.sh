@@ -94,9 +94,9 @@ for n, line in enumerate(open(sys.argv[1], encoding="utf-8", errors="strict"), 1
   fi
 }
 
-# Base64 of the DER form of a PEM certificate (what peerCertificate.raw holds).
-cert_raw() {
-  openssl x509 -in "$1" -outform DER | base64 -w0
+# SHA-256 fingerprint as Node prints peerCertificate.fingerprint256.
+cert_fp256() {
+  openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/^.*=//'
 }
 
 # The one line of FILE holding `"event":"EVENT"`.

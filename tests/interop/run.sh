@@ -138,9 +138,11 @@ client_json_openssl_server() {
   [ -n "$cipher" ] || fail "openssl s_server reported no cipher"
   expect_fixed "$WORK/client-event.json" "\"cipher\":{\"name\":\"$cipher\"" "cipher is not $cipher"
   expect_fixed "$WORK/client-event.json" "\"version\":\"$proto\"}" "cipher.version is not $proto"
-  raw=$(cert_raw "$PKI/server-rsa.pem")
-  expect_fixed "$WORK/client-event.json" "\"peerCertificate\":{\"raw\":\"$raw\"}" \
-    "peerCertificate.raw is not the server's certificate"
+  raw=$(cert_fp256 "$PKI/server-rsa.pem")
+  expect_fixed "$WORK/client-event.json" "\"fingerprint256\":\"$raw\"" \
+    "peerCertificate is not the server's certificate"
+  expect_fixed "$WORK/client-event.json" '"peerCertificate":{"subject":{"C":"US","ST":"CA","L":"San Francisco","O":"omnitls","OU":"Test","CN":"localhost"}' \
+    "peerCertificate.subject is not Node's object"
   expect_fixed "$WORK/oserver.out" "Protocol version: $proto" "openssl s_server did not see $proto"
   expect_fixed "$WORK/client.out" "sltinmo olleh" "the data did not make the round trip"
 }
@@ -191,9 +193,9 @@ client_cert() {
   json_event "$WORK/server.out" secureConnection >"$WORK/server-event.json"
   expect_fixed "$WORK/server-event.json" "\"protocol\":\"$proto\"" "server JSON: protocol"
   expect_fixed "$WORK/server-event.json" '"authorized":true' "server JSON: not authorized"
-  raw=$(cert_raw "$PKI/client.pem")
-  expect_fixed "$WORK/server-event.json" "\"peerCertificate\":{\"raw\":\"$raw\"}" \
-    "server JSON: peerCertificate.raw is not the client's certificate"
+  raw=$(cert_fp256 "$PKI/client.pem")
+  expect_fixed "$WORK/server-event.json" "\"fingerprint256\":\"$raw\"" \
+    "server JSON: peerCertificate is not the client's certificate"
 }
 
 client_cert_missing_rejected() {
