@@ -5,6 +5,9 @@
  *   omnitls s_client -connect HOST:PORT [...]
  *   omnitls s_server -accept [HOST:]PORT -cert F -key F [...]
  *   omnitls version
+ *   omnitls x509 -in cert.pem [-chain]
+ *   omnitls check-identity HOST cert.pem
+ *   omnitls ciphers [STRING] [-v] [-json]
  *
  * Exit status: 0 success, 1 TLS or network failure, 2 bad command line.
  */
@@ -22,6 +25,9 @@ static const struct {
     {"s_client", cmd_s_client, "connect to a TLS server and relay stdin/stdout"},
     {"s_server", cmd_s_server, "accept TLS connections (-www, -echo, or relay)"},
     {"version", cmd_version, "library version, backend and capabilities"},
+    {"x509", cmd_x509, "print a certificate as Node's getPeerCertificate() JSON"},
+    {"check-identity", cmd_check_identity, "tls.checkServerIdentity(host, cert)"},
+    {"ciphers", cmd_ciphers, "evaluate a cipher string (OpenSSL grammar + TLS 1.3 names)"},
 };
 
 static void usage(FILE *f) {
