@@ -282,14 +282,25 @@ client_gnutls_server() {
       </dev/null >"$WORK/gserver.out" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-    local tries=0
+    # Ready once its IPv4 socket is bound ("...IPv4 ... port N...done");
+    # a port taken by someone else ("bind() failed") means: try another.
+    local tries=0 ready=0
     while [ $((tries += 1)) -le 50 ]; do
-      grep -q "listening" "$WORK/gserver.out" 2>/dev/null && break
+      if grep -q "IPv4.*port $PORT\.\.\.bind() failed" "$WORK/gserver.out" 2>/dev/null; then
+        break
+      fi
+      if grep -q "IPv4.*port $PORT\.\.\.done" "$WORK/gserver.out" 2>/dev/null; then
+        ready=1
+        break
+      fi
       kill -0 "$SERVER_PID" 2>/dev/null || break
       sleep 0.1
     done
-    kill -0 "$SERVER_PID" 2>/dev/null && break
+    [ "$ready" = 1 ] && break
+    kill "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
   done
+  [ "$ready" = 1 ] || fail "gnutls-serv did not start listening on 127.0.0.1"
   printf 'hello gnutls\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
     -servername localhost -CAfile "$PKI/ca.pem" -json >"$WORK/client.out" 2>"$WORK/client.err" ||
     fail "omnitls s_client exited with an error"
