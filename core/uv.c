@@ -1,0 +1,1160 @@
+/*
+ * omnitls — the event layer on libuv (uv.h): Node's tls.Server, tls.connect
+ * and TLSSocket over a sans-IO otls_conn.
+ *
+ * One TLS socket = one otls_conn + a transport (a uv_tcp_t, or the
+ * application's duplex callbacks) + one timer (handshake timeout, and the
+ * "next tick" that completes duplex writes outside the duplex's call).
+ *
+ * Received ciphertext lands in `rbuf` and is fed to the connection; what the
+ * connection cannot take yet (its input is bounded, OTLS_CONN_INPUT_MAX)
+ * stays in `rbuf` and reading stops until it is taken: a paused socket so
+ * pushes back on the peer through TCP flow control.
+ *
+ * Ciphertext produced by the connection is copied into one write request
+ * per flush (a `struct wreq`), which carries the callback of the plaintext
+ * write it came from. The bytes accepted by write() and not yet completed
+ * are the write queue measured against the high-water mark.
+ *
+ * Closing follows libuv: destroy() closes the handles; when the last close
+ * callback (and any getaddrinfo still in the thread pool) has come back,
+ * pending write callbacks fail with OTLS_E_CLOSED, on_close fires, the
+ * memory is released.
+ */
+#include <arpa/inet.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "omnitls/uv.h"
+
+/* One TLS record plus its worst-case overhead. */
+#define RBUF_SIZE (16384u + 512u)
+/* Plaintext handed to on_data per call. */
+#define PLAIN_SIZE 16384u
+/* Plaintext is encrypted in slices so one write request stays near a record
+ * train of this size whatever the caller passes. */
+#define WRITE_SLICE (64u * 1024u)
+
+struct wreq {
+  uv_write_t req;
+  struct wreq *next;
+  otls_uv_socket *s;
+  otls_uv_write_cb cb;
+  void *arg;
+  size_t plain_len; /* counted in the write queue */
+  size_t len;       /* bytes in data[]: ciphertext, or plaintext while pending */
+  uint8_t data[];
+};
+
+enum transport { T_TCP, T_DUPLEX };
+
+struct otls_uv_socket {
+  uv_loop_t *loop;
+  otls_conn *conn;
+  otls_uv_server *server;
+  otls_uv_socket *prev, *next; /* in the server's list */
+  enum transport kind;
+  uv_tcp_t tcp;
+  otls_uv_duplex duplex;
+  uv_timer_t timer; /* handshake timeout */
+  uv_timer_t tick;  /* "next tick": duplex completions, deferred pump */
+  uv_getaddrinfo_t gai;
+  uv_connect_t creq;
+  uv_shutdown_t sreq;
+  struct addrinfo *ai_list, *ai_next;
+  unsigned port;
+  otls_uv_socket_events ev;
+  otls_uv_secure_cb secure_cb;
+  void *data;
+  size_t hwm;
+  unsigned hs_timeout_ms;
+  /* write requests: pending (plaintext, before the handshake) and in flight */
+  struct wreq *pending, **pending_tail;
+  struct wreq *inflight, **inflight_tail; /* duplex: completion order */
+  size_t queue;                           /* plaintext bytes accepted, callbacks not fired */
+  unsigned duplex_done;                   /* duplex completions waiting for the tick */
+  int duplex_done_err;
+  /* received ciphertext not yet taken by the connection */
+  uint8_t rbuf[RBUF_SIZE];
+  size_t roff, rlen;
+  unsigned open_handles; /* handles whose close callback is awaited */
+  bool tcp_inited, connected, reading, want_read;
+  bool gai_active;
+  bool secure; /* handshake done */
+  bool paused;
+  bool in_pump, repump;
+  bool eof_fed;    /* the transport ended */
+  bool conn_eof;   /* ... and the connection was told, after rbuf */
+  bool ended;      /* end() called */
+  bool shut_sent;  /* transport half-closed */
+  bool peer_ended; /* close_notify received (or clean EOF) */
+  bool need_drain;
+  bool closing;
+  bool had_error;
+  char err[OTLS__ERRBUF];
+};
+
+struct otls_uv_server {
+  uv_loop_t *loop;
+  otls_context *ctx;
+  uv_tcp_t tcp;
+  otls_uv_server_options opts;
+  otls_uv_socket *conns;
+  unsigned nconns;
+  unsigned nstray; /* refused connections still closing */
+  bool listening, closing, tcp_closed;
+  otls_uv_server_close_cb close_cb;
+};
+
+static void pump(otls_uv_socket *s);
+static void fail(otls_uv_socket *s, int err);
+static void flush(otls_uv_socket *s, otls_uv_write_cb cb, void *arg, size_t plain_len);
+static void server_maybe_finish(otls_uv_server *srv);
+
+__attribute__((format(printf, 2, 3))) static void set_error(otls_uv_socket *s, const char *fmt,
+                                                            ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->err, sizeof(s->err), fmt, ap);
+  va_end(ap);
+}
+
+/* The only place that translates libuv errors. */
+static int map_uv(int e) {
+  switch (e) {
+  case UV_ENOMEM:
+  case UV_ENOBUFS:
+  case UV_EAI_MEMORY: return OTLS_E_NOMEM;
+  case UV_ECONNREFUSED: return OTLS_E_CONNREFUSED;
+  case UV_ETIMEDOUT: return OTLS_E_TIMEDOUT;
+  case UV_EPIPE: return OTLS_E_PIPE;
+  case UV_ECONNRESET:
+  case UV_EOF: return OTLS_E_CONNRESET;
+  case UV_EADDRINUSE: return OTLS_E_ADDRINUSE;
+  case UV_EAI_NONAME:
+  case UV_EAI_NODATA:
+  case UV_EAI_AGAIN:
+  case UV_EAI_FAIL: return OTLS_E_NOTFOUND;
+  case UV_EINVAL:
+  case UV_EAI_FAMILY:
+  case UV_EAFNOSUPPORT: return OTLS_E_INVAL;
+  case UV_ECANCELED: return OTLS_E_CLOSED;
+  default: return OTLS_E_SYSCALL;
+  }
+}
+
+static int uv_fail(otls_uv_socket *s, const char *what, int e) {
+  set_error(s, "%s: %s", what, uv_strerror(e));
+  return map_uv(e);
+}
+
+/* --- closing ---------------------------------------------------------------- */
+
+static void finish(otls_uv_socket *s) {
+  if (s->open_handles || s->gai_active)
+    return;
+  /* Writes that never completed (duplex, or never sent). */
+  struct wreq *lists[2] = {s->inflight, s->pending};
+  s->inflight = s->pending = NULL;
+  for (int i = 0; i < 2; i++) {
+    for (struct wreq *w = lists[i], *nx; w; w = nx) {
+      nx = w->next;
+      s->queue -= w->plain_len;
+      if (w->cb)
+        w->cb(s, OTLS_E_CLOSED, w->arg);
+      free(w);
+    }
+  }
+  if (s->ai_list)
+    uv_freeaddrinfo(s->ai_list);
+  if (s->ev.on_close)
+    s->ev.on_close(s, s->had_error);
+  otls_uv_server *srv = s->server;
+  if (srv) {
+    if (s->prev)
+      s->prev->next = s->next;
+    else
+      srv->conns = s->next;
+    if (s->next)
+      s->next->prev = s->prev;
+    srv->nconns--;
+  }
+  otls_conn_free(s->conn);
+  free(s);
+  if (srv)
+    server_maybe_finish(srv);
+}
+
+static void on_handle_closed(uv_handle_t *h) {
+  otls_uv_socket *s = h->data;
+  s->open_handles--;
+  finish(s);
+}
+
+void otls_uv_socket_destroy(otls_uv_socket *s) {
+  if (s == NULL || s->closing)
+    return;
+  s->closing = true;
+  if (s->gai_active)
+    (void)uv_cancel((uv_req_t *)&s->gai); /* the callback still comes */
+  if (s->kind == T_DUPLEX && s->duplex.close)
+    s->duplex.close(s, s->duplex.data);
+  if (s->tcp_inited) {
+    s->open_handles++;
+    uv_close((uv_handle_t *)&s->tcp, on_handle_closed);
+  }
+  s->open_handles += 2;
+  uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+  uv_close((uv_handle_t *)&s->tick, on_handle_closed);
+}
+
+/* A fatal error: report it (tlsClientError before secureConnection, else
+ * on_error) and close. */
+static void fail(otls_uv_socket *s, int err) {
+  if (s->closing)
+    return;
+  if (s->err[0] == '\0')
+    set_error(s, "%s", otls_strerror(err));
+  s->had_error = true;
+  otls_uv_server *srv = s->server;
+  if (srv && !s->secure) {
+    if (srv->opts.on_tls_client_error)
+      srv->opts.on_tls_client_error(srv, err, s->err);
+  } else if (s->ev.on_error) {
+    s->ev.on_error(s, err);
+  }
+  otls_uv_socket_destroy(s);
+}
+
+/* A fatal error of the connection: keep its detail text. */
+static void conn_fail(otls_uv_socket *s, int rv) {
+  const char *d = otls_conn_error(s->conn);
+  set_error(s, "%s", d && *d ? d : otls_strerror(rv));
+  flush(s, NULL, NULL, 0); /* the alert, best effort */
+  fail(s, rv);
+}
+
+/* --- writing ciphertext ------------------------------------------------------ */
+
+static void write_completed(otls_uv_socket *s, struct wreq *w, int status) {
+  s->queue -= w->plain_len;
+  otls_uv_write_cb cb = w->cb;
+  void *arg = w->arg;
+  free(w);
+  if (cb)
+    cb(s, status, arg);
+  if (s->closing)
+    return;
+  if (status < 0) {
+    fail(s, status);
+    return;
+  }
+  if (s->need_drain && s->queue == 0) {
+    s->need_drain = false;
+    if (s->ev.on_drain)
+      s->ev.on_drain(s);
+  }
+}
+
+static void on_tcp_write(uv_write_t *req, int status) {
+  struct wreq *w = (struct wreq *)req;
+  otls_uv_socket *s = w->s;
+  int rv = status < 0 ? (s->closing ? OTLS_E_CLOSED : uv_fail(s, "write", status)) : 0;
+  write_completed(s, w, rv);
+}
+
+/* Send all pending output of the connection as one write request carrying
+ * `cb` (which then counts `plain_len` in the queue). */
+static void flush(otls_uv_socket *s, otls_uv_write_cb cb, void *arg, size_t plain_len) {
+  if (s->closing || (s->kind == T_TCP && !s->connected))
+    return;
+  size_t len;
+  const uint8_t *p = otls_conn_output(s->conn, &len);
+  if (len == 0 && cb == NULL)
+    return;
+  struct wreq *w = malloc(sizeof(*w) + len);
+  if (w == NULL) {
+    set_error(s, "out of memory");
+    fail(s, OTLS_E_NOMEM);
+    return;
+  }
+  memset(w, 0, sizeof(*w));
+  memcpy(w->data, p, len);
+  otls_conn_consume(s->conn, len);
+  w->s = s;
+  w->cb = cb;
+  w->arg = arg;
+  w->plain_len = plain_len;
+  w->len = len;
+  if (s->kind == T_TCP) {
+    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)len);
+    int e = uv_write(&w->req, (uv_stream_t *)&s->tcp, &b, 1, on_tcp_write);
+    if (e < 0) {
+      w->next = s->pending; /* failed at finish() with OTLS_E_CLOSED */
+      s->pending = w;
+      fail(s, uv_fail(s, "write", e));
+    }
+    return;
+  }
+  /* duplex: in-order completions through otls_uv_socket_write_done() */
+  *s->inflight_tail = w;
+  s->inflight_tail = &w->next;
+  int rv = s->duplex.write(s, w->data, w->len, s->duplex.data);
+  if (rv < 0) {
+    set_error(s, "the duplex's write failed: %s", otls_strerror(rv));
+    fail(s, rv);
+  }
+}
+
+static void on_tick(uv_timer_t *t);
+
+void otls_uv_socket_write_done(otls_uv_socket *s, int status) {
+  if (s == NULL || s->kind != T_DUPLEX || s->closing)
+    return;
+  /* Completed on the next tick, never inside the duplex's own call. */
+  s->duplex_done++;
+  if (status < 0 && s->duplex_done_err == 0)
+    s->duplex_done_err = status;
+  (void)uv_timer_start(&s->tick, on_tick, 0, 0);
+}
+
+static void duplex_tick(otls_uv_socket *s) {
+  while (s->duplex_done && s->inflight && !s->closing) {
+    struct wreq *w = s->inflight;
+    s->inflight = w->next;
+    if (s->inflight == NULL)
+      s->inflight_tail = &s->inflight;
+    s->duplex_done--;
+    write_completed(s, w, 0);
+  }
+  s->duplex_done = 0; /* completions without a write are ignored */
+  if (!s->closing && s->duplex_done_err) {
+    set_error(s, "the duplex's write failed: %s", otls_strerror(s->duplex_done_err));
+    fail(s, s->duplex_done_err);
+  }
+  if (!s->closing)
+    pump(s);
+}
+
+/* --- half-close ---------------------------------------------------------------- */
+
+static void maybe_close_after_end(otls_uv_socket *s) {
+  if (!s->closing && s->shut_sent && s->peer_ended)
+    otls_uv_socket_destroy(s);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+  otls_uv_socket *s = req->data;
+  if (s->closing)
+    return;
+  if (status < 0) {
+    fail(s, uv_fail(s, "shutdown", status));
+    return;
+  }
+  maybe_close_after_end(s);
+}
+
+/* close_notify out, then half-close the transport. */
+static void do_end(otls_uv_socket *s) {
+  if (s->shut_sent || s->closing)
+    return;
+  (void)otls_conn_shutdown(s->conn);
+  flush(s, NULL, NULL, 0);
+  if (s->closing)
+    return;
+  s->shut_sent = true;
+  if (s->kind == T_TCP) {
+    s->sreq.data = s;
+    int e = uv_shutdown(&s->sreq, (uv_stream_t *)&s->tcp, on_shutdown);
+    if (e < 0)
+      fail(s, uv_fail(s, "shutdown", e));
+    return;
+  }
+  if (s->duplex.shutdown)
+    s->duplex.shutdown(s, s->duplex.data);
+  maybe_close_after_end(s);
+}
+
+int otls_uv_socket_end(otls_uv_socket *s) {
+  if (s == NULL)
+    return OTLS_E_INVAL;
+  if (s->closing)
+    return OTLS_E_CLOSED;
+  s->ended = true;
+  if (s->secure && s->pending == NULL)
+    do_end(s);
+  return s->closing && s->had_error ? OTLS_E_CLOSED : 0;
+}
+
+/* --- reading and the state machine ------------------------------------------- */
+
+static void set_reading(otls_uv_socket *s, bool on);
+
+/* Feed what rbuf holds. Returns <0 on a fatal error (already reported). */
+static int feed_rbuf(otls_uv_socket *s) {
+  while (s->roff < s->rlen) {
+    int n = otls_conn_feed(s->conn, s->rbuf + s->roff, s->rlen - s->roff);
+    if (n < 0) {
+      conn_fail(s, n);
+      return n;
+    }
+    if (n == 0)
+      break;
+    s->roff += (size_t)n;
+  }
+  if (s->roff == s->rlen) {
+    s->roff = s->rlen = 0;
+    /* The end of stream goes in only after every byte before it. */
+    if (s->eof_fed && !s->conn_eof) {
+      s->conn_eof = true;
+      int rv = otls_conn_feed_eof(s->conn);
+      if (rv < 0) {
+        conn_fail(s, rv);
+        return rv;
+      }
+    }
+  }
+  return 0;
+}
+
+static void became_secure(otls_uv_socket *s) {
+  s->secure = true;
+  uv_timer_stop(&s->timer);
+  otls_uv_server *srv = s->server;
+  if (srv)
+    srv->opts.on_secure_connection(srv, s);
+  else if (s->secure_cb)
+    s->secure_cb(s);
+  if (s->closing)
+    return;
+  /* Writes queued before the handshake, in order. */
+  while (s->pending && !s->closing) {
+    struct wreq *w = s->pending;
+    s->pending = w->next;
+    if (s->pending == NULL)
+      s->pending_tail = &s->pending;
+    int rv = otls_conn_write(s->conn, w->data, w->len);
+    if (rv < 0) {
+      s->queue -= w->plain_len;
+      if (w->cb)
+        w->cb(s, rv, w->arg);
+      free(w);
+      conn_fail(s, rv);
+      return;
+    }
+    /* The queue counted w->plain_len in write(); the flushed request
+     * carries that count now. */
+    flush(s, w->cb, w->arg, w->plain_len);
+    free(w);
+  }
+  if (!s->closing && s->ended)
+    do_end(s);
+}
+
+static void pump_once(otls_uv_socket *s) {
+  if (feed_rbuf(s) < 0)
+    return;
+  if (!s->secure) {
+    int rv = otls_conn_handshake(s->conn);
+    if (rv == OTLS_E_WANT_READ) {
+      flush(s, NULL, NULL, 0);
+      if (!s->closing && s->conn_eof) {
+        set_error(s, "%s", otls_strerror(OTLS_E_CONNRESET));
+        fail(s, OTLS_E_CONNRESET);
+      }
+      return;
+    }
+    if (rv < 0) {
+      conn_fail(s, rv);
+      return;
+    }
+    flush(s, NULL, NULL, 0);
+    if (s->closing)
+      return;
+    became_secure(s);
+    if (s->closing)
+      return;
+  }
+  uint8_t plain[PLAIN_SIZE];
+  while (!s->paused && !s->closing && !s->peer_ended) {
+    int n = otls_conn_read(s->conn, plain, sizeof(plain));
+    if (n > 0) {
+      if (s->ev.on_data)
+        s->ev.on_data(s, plain, (size_t)n);
+      if (feed_rbuf(s) < 0)
+        return;
+      continue;
+    }
+    if (n == 0) {
+      s->peer_ended = true;
+      flush(s, NULL, NULL, 0); /* e.g. a key update answer */
+      if (s->closing)
+        return;
+      if (s->ev.on_end)
+        s->ev.on_end(s);
+      if (s->closing)
+        return;
+      /* allowHalfOpen: false — end our side too. */
+      s->ended = true;
+      if (s->pending == NULL)
+        do_end(s);
+      maybe_close_after_end(s);
+      return;
+    }
+    if (n == OTLS_E_WANT_READ) {
+      flush(s, NULL, NULL, 0); /* post-handshake messages, alerts */
+      return;
+    }
+    conn_fail(s, n);
+    return;
+  }
+}
+
+/* Run the state machine; re-entrant calls are folded into the outer one. */
+static void pump(otls_uv_socket *s) {
+  if (s->in_pump) {
+    s->repump = true;
+    return;
+  }
+  s->in_pump = true;
+  do {
+    s->repump = false;
+    pump_once(s);
+  } while (s->repump && !s->closing);
+  s->in_pump = false;
+  if (!s->closing) {
+    /* Read the transport only while the connection can take more. */
+    bool want = !s->eof_fed && s->rlen == 0 && !(s->peer_ended);
+    set_reading(s, want);
+  }
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  otls_uv_socket *s = h->data;
+  *buf = uv_buf_init((char *)s->rbuf + s->rlen, (unsigned)(sizeof(s->rbuf) - s->rlen));
+}
+
+static void on_eof(otls_uv_socket *s) {
+  s->eof_fed = true;
+  pump(s); /* feed_rbuf() passes the end on once rbuf is empty */
+}
+
+static void on_tcp_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
+  otls_uv_socket *s = st->data;
+  if (s->closing)
+    return;
+  if (n > 0) {
+    s->rlen += (size_t)n;
+    pump(s);
+    return;
+  }
+  if (n == UV_EOF || (n == UV_ECONNRESET && s->secure)) {
+    set_reading(s, false);
+    on_eof(s);
+    return;
+  }
+  if (n < 0)
+    fail(s, uv_fail(s, "read", (int)n));
+}
+
+static void set_reading(otls_uv_socket *s, bool on) {
+  if (s->reading == on)
+    return;
+  if (s->kind == T_TCP) {
+    if (!s->connected)
+      return;
+    if (on) {
+      int e = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_tcp_read);
+      if (e < 0) {
+        fail(s, uv_fail(s, "read", e));
+        return;
+      }
+    } else {
+      uv_read_stop((uv_stream_t *)&s->tcp);
+    }
+  } else if (on ? s->duplex.read_start != NULL : s->duplex.read_stop != NULL) {
+    (on ? s->duplex.read_start : s->duplex.read_stop)(s, s->duplex.data);
+  }
+  s->reading = on;
+}
+
+static void on_tick(uv_timer_t *t) {
+  otls_uv_socket *s = t->data;
+  if (s->closing)
+    return;
+  if (s->duplex_done)
+    duplex_tick(s);
+  else
+    pump(s);
+}
+
+/* Node.js: `handshakeTimeout` — the socket is destroyed with
+ * ERR_TLS_HANDSHAKE_TIMEOUT (lib/_tls_wrap.js, _handleTimeout). */
+static void on_handshake_timeout(uv_timer_t *t) {
+  otls_uv_socket *s = t->data;
+  if (s->closing || s->secure)
+    return;
+  set_error(s, "TLS handshake timeout (%u ms)", s->hs_timeout_ms);
+  fail(s, OTLS_E_HANDSHAKE_TIMEOUT);
+}
+
+/* --- creating sockets ------------------------------------------------------- */
+
+void otls_uv_socket_options_init(otls_uv_socket_options *opts) {
+  memset(opts, 0, sizeof(*opts));
+  opts->version = OTLS_UV_SOCKET_OPTIONS_V1;
+  opts->reject_unauthorized = -1;
+}
+
+static bool is_ip_literal(const char *h) {
+  unsigned char a[16];
+  return inet_pton(AF_INET, h, a) == 1 || inet_pton(AF_INET6, h, a) == 1;
+}
+
+/* Allocate a socket with its connection and timers (not yet any transport). */
+static int socket_new(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
+                      const otls_conn_options *co, size_t hwm, unsigned hs_timeout_ms) {
+  otls_uv_socket *s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return OTLS_E_NOMEM;
+  int rv = otls_conn_new(&s->conn, ctx, co);
+  if (rv < 0) {
+    free(s);
+    return rv;
+  }
+  s->loop = loop;
+  s->hwm = hwm ? hwm : OTLS_UV_HIGH_WATER_MARK;
+  s->hs_timeout_ms = hs_timeout_ms;
+  s->pending_tail = &s->pending;
+  s->inflight_tail = &s->inflight;
+  /* uv_timer_init() cannot fail on a valid loop. */
+  (void)uv_timer_init(loop, &s->timer);
+  (void)uv_timer_init(loop, &s->tick);
+  s->timer.data = s->tick.data = s;
+  if (hs_timeout_ms)
+    (void)uv_timer_start(&s->timer, on_handshake_timeout, hs_timeout_ms, 0);
+  *out = s;
+  return 0;
+}
+
+static int conn_options(otls_conn_options *co, const otls_uv_socket_options *o,
+                        const char *connect_host) {
+  otls_conn_options_init(co);
+  co->is_server = o->is_server;
+  co->reject_unauthorized = o->reject_unauthorized;
+  if (!o->is_server) {
+    /* Node: servername defaults to the host unless it is an IP (RFC 6066
+     * §3); "" sends none. The identity is checked against `host`, else
+     * `servername || connect host`. */
+    const char *sni = o->servername;
+    if (sni == NULL && connect_host && !is_ip_literal(connect_host))
+      sni = connect_host;
+    co->servername = sni && *sni ? sni : NULL;
+    co->host = o->host ? o->host : (o->servername && *o->servername ? o->servername : connect_host);
+  }
+  return 0;
+}
+
+static void try_connect(otls_uv_socket *s);
+
+/* A failed attempt's handle is closed; then the next address is tried. */
+static void on_retry_closed(uv_handle_t *h) {
+  otls_uv_socket *s = h->data;
+  s->open_handles--;
+  if (s->closing)
+    finish(s);
+  else
+    try_connect(s);
+}
+
+/* Connecting failed with `rv`: try the next address, or fail. */
+static void connect_failed(otls_uv_socket *s, int rv) {
+  if (s->ai_next == NULL) {
+    fail(s, rv);
+    return;
+  }
+  s->tcp_inited = false;
+  s->open_handles++;
+  uv_close((uv_handle_t *)&s->tcp, on_retry_closed);
+}
+
+static void on_connect(uv_connect_t *req, int status) {
+  otls_uv_socket *s = req->data;
+  if (s->closing)
+    return;
+  if (status < 0) {
+    connect_failed(s, uv_fail(s, "connect", status));
+    return;
+  }
+  s->connected = true;
+  uv_freeaddrinfo(s->ai_list);
+  s->ai_list = s->ai_next = NULL;
+  pump(s); /* the ClientHello */
+}
+
+static void try_connect(otls_uv_socket *s) {
+  struct addrinfo *ai = s->ai_next;
+  s->ai_next = ai->ai_next;
+  int e = uv_tcp_init(s->loop, &s->tcp);
+  if (e < 0) {
+    fail(s, uv_fail(s, "socket", e));
+    return;
+  }
+  s->tcp.data = s;
+  s->tcp_inited = true;
+  (void)uv_tcp_nodelay(&s->tcp, 1);
+  s->creq.data = s;
+  e = uv_tcp_connect(&s->creq, &s->tcp, ai->ai_addr, on_connect);
+  if (e < 0)
+    connect_failed(s, uv_fail(s, "connect", e));
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
+  otls_uv_socket *s = req->data;
+  s->gai_active = false;
+  if (s->closing) {
+    if (res)
+      uv_freeaddrinfo(res);
+    finish(s);
+    return;
+  }
+  if (status < 0 || res == NULL) {
+    if (res)
+      uv_freeaddrinfo(res);
+    fail(s, uv_fail(s, "getaddrinfo", status < 0 ? status : UV_EAI_NONAME));
+    return;
+  }
+  s->ai_list = s->ai_next = res;
+  try_connect(s);
+}
+
+int otls_uv_connect(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx, const char *host,
+                    unsigned port, const otls_uv_socket_options *opts,
+                    otls_uv_secure_cb secure_cb) {
+  if (out == NULL)
+    return OTLS_E_INVAL;
+  *out = NULL;
+  otls_uv_socket_options dflt;
+  if (opts == NULL) {
+    otls_uv_socket_options_init(&dflt);
+    opts = &dflt;
+  }
+  if (loop == NULL || ctx == NULL || host == NULL || *host == '\0' || port == 0 || port > 65535 ||
+      opts->version != OTLS_UV_SOCKET_OPTIONS_V1 || opts->is_server)
+    return OTLS_E_INVAL;
+  otls_conn_options co;
+  (void)conn_options(&co, opts, host);
+  otls_uv_socket *s;
+  int rv = socket_new(&s, loop, ctx, &co, opts->high_water_mark, opts->handshake_timeout_ms);
+  if (rv < 0)
+    return rv;
+  s->kind = T_TCP;
+  s->secure_cb = secure_cb;
+  s->port = port;
+  char service[8];
+  snprintf(service, sizeof(service), "%u", port);
+  struct addrinfo hints;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+  s->gai.data = s;
+  int e = uv_getaddrinfo(loop, &s->gai, on_resolved, host, service, &hints);
+  if (e < 0) {
+    rv = map_uv(e);
+    /* Nothing has been reported yet: close quietly, synchronously failed. */
+    s->ev.on_close = NULL;
+    otls_uv_socket_destroy(s);
+    return rv;
+  }
+  s->gai_active = true;
+  *out = s;
+  return 0;
+}
+
+int otls_uv_wrap(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
+                 const otls_uv_duplex *duplex, const otls_uv_socket_options *opts,
+                 otls_uv_secure_cb secure_cb) {
+  if (out == NULL)
+    return OTLS_E_INVAL;
+  *out = NULL;
+  otls_uv_socket_options dflt;
+  if (opts == NULL) {
+    otls_uv_socket_options_init(&dflt);
+    opts = &dflt;
+  }
+  if (loop == NULL || ctx == NULL || duplex == NULL || duplex->write == NULL ||
+      opts->version != OTLS_UV_SOCKET_OPTIONS_V1)
+    return OTLS_E_INVAL;
+  otls_conn_options co;
+  (void)conn_options(&co, opts, NULL);
+  otls_uv_socket *s;
+  int rv = socket_new(&s, loop, ctx, &co, opts->high_water_mark, opts->handshake_timeout_ms);
+  if (rv < 0)
+    return rv;
+  s->kind = T_DUPLEX;
+  s->duplex = *duplex;
+  s->secure_cb = secure_cb;
+  s->connected = true;
+  (void)uv_timer_start(&s->tick, on_tick, 0, 0); /* the first flight */
+  *out = s;
+  return 0;
+}
+
+int otls_uv_socket_feed(otls_uv_socket *s, const void *data, size_t len) {
+  if (s == NULL || (data == NULL && len))
+    return OTLS_E_INVAL;
+  if (s->kind != T_DUPLEX)
+    return OTLS_E_STATE;
+  if (s->closing)
+    return OTLS_E_CLOSED;
+  if (s->eof_fed)
+    return OTLS_E_STATE;
+  const uint8_t *p = data;
+  while (len && !s->closing) {
+    if (s->rlen == sizeof(s->rbuf)) {
+      /* The connection is full (a paused socket) and so is rbuf: let the
+       * connection take what it can, else keep the rest on the heap. */
+      pump(s);
+      if (s->closing)
+        break;
+      if (s->rlen == sizeof(s->rbuf)) {
+        set_error(s, "the duplex kept sending after read_stop");
+        fail(s, OTLS_E_BUFFER_FULL);
+        return OTLS_E_BUFFER_FULL;
+      }
+    }
+    if (s->roff) {
+      memmove(s->rbuf, s->rbuf + s->roff, s->rlen - s->roff);
+      s->rlen -= s->roff;
+      s->roff = 0;
+    }
+    size_t n = sizeof(s->rbuf) - s->rlen;
+    if (n > len)
+      n = len;
+    memcpy(s->rbuf + s->rlen, p, n);
+    s->rlen += n;
+    p += n;
+    len -= n;
+    pump(s);
+  }
+  return 0;
+}
+
+int otls_uv_socket_feed_eof(otls_uv_socket *s) {
+  if (s == NULL)
+    return OTLS_E_INVAL;
+  if (s->kind != T_DUPLEX)
+    return OTLS_E_STATE;
+  if (s->closing)
+    return OTLS_E_CLOSED;
+  if (s->eof_fed)
+    return 0;
+  on_eof(s);
+  return 0;
+}
+
+/* --- the socket's public calls ---------------------------------------------- */
+
+void otls_uv_socket_set_events(otls_uv_socket *s, const otls_uv_socket_events *ev) {
+  if (s == NULL)
+    return;
+  if (ev)
+    s->ev = *ev;
+  else
+    memset(&s->ev, 0, sizeof(s->ev));
+}
+
+void otls_uv_socket_set_data(otls_uv_socket *s, void *data) {
+  if (s)
+    s->data = data;
+}
+
+void *otls_uv_socket_data(const otls_uv_socket *s) {
+  return s ? s->data : NULL;
+}
+
+otls_conn *otls_uv_socket_conn(const otls_uv_socket *s) {
+  return s ? s->conn : NULL;
+}
+
+otls_uv_server *otls_uv_socket_server(const otls_uv_socket *s) {
+  return s ? s->server : NULL;
+}
+
+const char *otls_uv_socket_error(const otls_uv_socket *s) {
+  return s ? s->err : "";
+}
+
+size_t otls_uv_socket_write_queue_size(const otls_uv_socket *s) {
+  return s ? s->queue : 0;
+}
+
+bool otls_uv_socket_is_paused(const otls_uv_socket *s) {
+  return s && s->paused;
+}
+
+int otls_uv_socket_write(otls_uv_socket *s, const void *data, size_t len, otls_uv_write_cb cb,
+                         void *arg) {
+  if (s == NULL || (data == NULL && len) || len > INT_MAX)
+    return OTLS_E_INVAL;
+  if (s->closing || s->had_error)
+    return OTLS_E_CLOSED;
+  if (s->ended)
+    return OTLS_E_WRITE_AFTER_END;
+  if (s->queue >= s->hwm) {
+    s->need_drain = true;
+    return OTLS_E_WANT_WRITE;
+  }
+  if (!s->secure || s->pending) {
+    struct wreq *w = malloc(sizeof(*w) + len);
+    if (w == NULL)
+      return OTLS_E_NOMEM;
+    memset(w, 0, sizeof(*w));
+    if (len)
+      memcpy(w->data, data, len);
+    w->s = s;
+    w->cb = cb;
+    w->arg = arg;
+    w->plain_len = w->len = len;
+    *s->pending_tail = w;
+    s->pending_tail = &w->next;
+    s->queue += len;
+  } else {
+    /* Encrypt in slices; the callback rides on the last request. */
+    const uint8_t *p = data;
+    size_t left = len;
+    do {
+      size_t n = left > WRITE_SLICE ? WRITE_SLICE : left;
+      int rv = otls_conn_write(s->conn, p, n);
+      if (rv < 0) {
+        conn_fail(s, rv);
+        return rv;
+      }
+      p += n;
+      left -= n;
+      s->queue += n;
+      if (left == 0)
+        flush(s, cb, arg, len);
+      else
+        flush(s, NULL, NULL, 0);
+      if (s->closing)
+        return OTLS_E_CLOSED;
+    } while (left);
+  }
+  if (s->queue >= s->hwm) {
+    s->need_drain = true;
+    return 0;
+  }
+  return 1;
+}
+
+void otls_uv_socket_pause(otls_uv_socket *s) {
+  if (s)
+    s->paused = true;
+}
+
+void otls_uv_socket_resume(otls_uv_socket *s) {
+  if (s == NULL || !s->paused || s->closing)
+    return;
+  s->paused = false;
+  /* Deliver what is buffered on the next tick, not inside this call. */
+  (void)uv_timer_start(&s->tick, on_tick, 0, 0);
+}
+
+static int sock_addr(const otls_uv_socket *s, struct sockaddr_storage *out, bool peer) {
+  if (s == NULL || out == NULL)
+    return OTLS_E_INVAL;
+  if (s->kind != T_TCP || !s->connected || s->closing)
+    return OTLS_E_STATE;
+  int len = (int)sizeof(*out);
+  int e = peer ? uv_tcp_getpeername(&s->tcp, (struct sockaddr *)out, &len)
+               : uv_tcp_getsockname(&s->tcp, (struct sockaddr *)out, &len);
+  return e < 0 ? map_uv(e) : 0;
+}
+
+int otls_uv_socket_remote_address(const otls_uv_socket *s, struct sockaddr_storage *out) {
+  return sock_addr(s, out, true);
+}
+
+int otls_uv_socket_local_address(const otls_uv_socket *s, struct sockaddr_storage *out) {
+  return sock_addr(s, out, false);
+}
+
+/* --- the server ----------------------------------------------------------------- */
+
+void otls_uv_server_options_init(otls_uv_server_options *opts) {
+  memset(opts, 0, sizeof(*opts));
+  opts->version = OTLS_UV_SERVER_OPTIONS_V1;
+  opts->handshake_timeout_ms = OTLS_UV_HANDSHAKE_TIMEOUT_MS;
+  opts->backlog = 511;
+}
+
+int otls_uv_server_new(otls_uv_server **out, uv_loop_t *loop, otls_context *ctx,
+                       const otls_uv_server_options *opts) {
+  if (out == NULL)
+    return OTLS_E_INVAL;
+  *out = NULL;
+  if (loop == NULL || ctx == NULL || opts == NULL || opts->version != OTLS_UV_SERVER_OPTIONS_V1 ||
+      opts->on_secure_connection == NULL || !otls_context_has_cert(ctx))
+    return OTLS_E_INVAL;
+  otls_uv_server *srv = calloc(1, sizeof(*srv));
+  if (srv == NULL)
+    return OTLS_E_NOMEM;
+  int e = uv_tcp_init(loop, &srv->tcp);
+  if (e < 0) {
+    free(srv);
+    return map_uv(e);
+  }
+  srv->tcp.data = srv;
+  srv->loop = loop;
+  srv->ctx = otls_context_ref(ctx);
+  srv->opts = *opts;
+  if (srv->opts.backlog <= 0)
+    srv->opts.backlog = 511;
+  *out = srv;
+  return 0;
+}
+
+static void on_stray_closed(uv_handle_t *h) {
+  otls_uv_server *srv = h->data;
+  free(h);
+  srv->nstray--;
+  server_maybe_finish(srv);
+}
+
+static void on_connection(uv_stream_t *st, int status) {
+  otls_uv_server *srv = st->data;
+  if (status < 0 || srv->closing)
+    return; /* a failed accept(2) concerns one connection, not the server */
+  if (srv->opts.max_connections && srv->nconns >= srv->opts.max_connections) {
+    /* Node.js: connections over maxConnections are closed at once. */
+    uv_tcp_t *t = malloc(sizeof(*t));
+    if (t == NULL || uv_tcp_init(srv->loop, t) < 0) {
+      free(t);
+      return;
+    }
+    t->data = srv;
+    (void)uv_accept(st, (uv_stream_t *)t);
+    srv->nstray++;
+    uv_close((uv_handle_t *)t, on_stray_closed);
+    return;
+  }
+  otls_conn_options co;
+  otls_conn_options_init(&co);
+  co.is_server = true;
+  otls_uv_socket *s;
+  if (socket_new(&s, srv->loop, srv->ctx, &co, srv->opts.high_water_mark,
+                 srv->opts.handshake_timeout_ms) < 0)
+    return;
+  s->kind = T_TCP;
+  s->server = srv;
+  s->next = srv->conns;
+  if (srv->conns)
+    srv->conns->prev = s;
+  srv->conns = s;
+  srv->nconns++;
+  int e = uv_tcp_init(srv->loop, &s->tcp);
+  if (e < 0) {
+    otls_uv_socket_destroy(s);
+    return;
+  }
+  s->tcp.data = s;
+  s->tcp_inited = true;
+  e = uv_accept(st, (uv_stream_t *)&s->tcp);
+  if (e < 0) {
+    otls_uv_socket_destroy(s);
+    return;
+  }
+  (void)uv_tcp_nodelay(&s->tcp, 1);
+  s->connected = true;
+  pump(s); /* starts reading the ClientHello */
+}
+
+int otls_uv_server_listen(otls_uv_server *srv, const char *host, unsigned port) {
+  if (srv == NULL || port > 65535)
+    return OTLS_E_INVAL;
+  if (srv->closing)
+    return OTLS_E_STATE;
+  if (srv->listening)
+    return OTLS_E_INVAL;
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof(ss));
+  const char *h = host ? host : "::";
+  if (uv_ip6_addr(h, (int)port, (struct sockaddr_in6 *)&ss) != 0 &&
+      uv_ip4_addr(h, (int)port, (struct sockaddr_in *)&ss) != 0)
+    return OTLS_E_INVAL;
+  int e = uv_tcp_bind(&srv->tcp, (const struct sockaddr *)&ss, 0);
+  if (e == 0)
+    e = uv_listen((uv_stream_t *)&srv->tcp, srv->opts.backlog, on_connection);
+  if (e < 0 && host == NULL && (e == UV_EAFNOSUPPORT || e == UV_EADDRNOTAVAIL)) {
+    /* No IPv6 on this host: Node falls back to 0.0.0.0. A failed bind
+     * leaves the handle unusable, so start from a fresh one. */
+    (void)uv_ip4_addr("0.0.0.0", (int)port, (struct sockaddr_in *)&ss);
+    e = uv_tcp_bind(&srv->tcp, (const struct sockaddr *)&ss, 0);
+    if (e == 0)
+      e = uv_listen((uv_stream_t *)&srv->tcp, srv->opts.backlog, on_connection);
+  }
+  if (e < 0)
+    return map_uv(e);
+  srv->listening = true;
+  return 0;
+}
+
+int otls_uv_server_address(const otls_uv_server *srv, struct sockaddr_storage *out) {
+  if (srv == NULL || out == NULL)
+    return OTLS_E_INVAL;
+  if (!srv->listening || srv->closing)
+    return OTLS_E_STATE;
+  int len = (int)sizeof(*out);
+  int e = uv_tcp_getsockname(&srv->tcp, (struct sockaddr *)out, &len);
+  return e < 0 ? map_uv(e) : 0;
+}
+
+unsigned otls_uv_server_port(const otls_uv_server *srv) {
+  struct sockaddr_storage ss;
+  if (otls_uv_server_address(srv, &ss) < 0)
+    return 0;
+  if (ss.ss_family == AF_INET6)
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+  return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+unsigned otls_uv_server_connections(const otls_uv_server *srv) {
+  return srv ? srv->nconns : 0;
+}
+
+void *otls_uv_server_data(const otls_uv_server *srv) {
+  return srv ? srv->opts.data : NULL;
+}
+
+uv_loop_t *otls_uv_server_loop(const otls_uv_server *srv) {
+  return srv ? srv->loop : NULL;
+}
+
+static void server_maybe_finish(otls_uv_server *srv) {
+  if (!srv->closing || !srv->tcp_closed || srv->nconns || srv->nstray)
+    return;
+  if (srv->close_cb)
+    srv->close_cb(srv);
+  otls_context_free(srv->ctx);
+  free(srv);
+}
+
+static void on_server_closed(uv_handle_t *h) {
+  otls_uv_server *srv = h->data;
+  srv->tcp_closed = true;
+  server_maybe_finish(srv);
+}
+
+void otls_uv_server_close(otls_uv_server *srv, otls_uv_server_close_cb cb) {
+  if (srv == NULL || srv->closing)
+    return;
+  srv->closing = true;
+  srv->close_cb = cb;
+  uv_close((uv_handle_t *)&srv->tcp, on_server_closed);
+}

@@ -1,0 +1,345 @@
+/*
+ * omnitls — the event layer on libuv: Node.js's `tls.Server`, `tls.connect`
+ * and `tls.TLSSocket`, driven by a uv_loop_t (the loop Node runs on).
+ *
+ * Not included from <omnitls.h>, because it needs <uv.h>:
+ *
+ *   #include <omnitls.h>
+ *   #include <omnitls/uv.h>
+ *
+ * Built into the library when libuv is found (CMake OMNITLS_WITH_UV=ON).
+ *
+ * Conventions beyond common.h:
+ *  - Every object belongs to the thread that runs its loop. Every function
+ *    here must be called on that thread.
+ *  - Write callbacks, on_data, on_end, on_drain and on_close are never
+ *    called from inside otls_uv_socket_write/_end/_destroy/_resume (as
+ *    with libuv). on_error may be, when that very call hits a fatal error
+ *    (the transport refused the data); the call then returns the error
+ *    too. otls_uv_socket_feed() runs the connection and may fire any event.
+ *  - Callbacks may destroy their socket or close their server.
+ *  - Objects close asynchronously: `otls_uv_socket_destroy()` and
+ *    `otls_uv_server_close()` start closing; the memory is released right
+ *    after the `close` callback returns (libuv's uv_close()). The pointer
+ *    stays valid, and further calls are harmless no-ops or OTLS_E_CLOSED,
+ *    until then.
+ *  - Errors are OTLS_E_* codes; libuv errors are mapped (UV_ECONNREFUSED ->
+ *    OTLS_E_CONNREFUSED, UV_EAI_NONAME -> OTLS_E_NOTFOUND, ...). A detail
+ *    sentence is kept on the object (otls_uv_socket_error()).
+ */
+#ifndef OMNITLS_UV_H
+#define OMNITLS_UV_H
+
+#include <uv.h>
+
+#include "../omnitls.h"
+
+OTLS_BEGIN_DECLS
+
+typedef struct otls_uv_server otls_uv_server;
+typedef struct otls_uv_socket otls_uv_socket;
+
+/* Default write queue high-water mark (Node.js: `writableHighWaterMark`). */
+#define OTLS_UV_HIGH_WATER_MARK (16u * 1024u)
+/* Default handshake timeout (Node.js: `handshakeTimeout`, 120 s). */
+#define OTLS_UV_HANDSHAKE_TIMEOUT_MS 120000u
+
+/* ---------------------------------------------------------------------- */
+/* The TLS socket (Node.js: tls.TLSSocket)                                */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Events of a TLS socket. Any may be NULL. Set them with
+ * otls_uv_socket_set_events(), before the loop runs again after the socket
+ * was handed to you (in secureConnection, or right after otls_uv_connect).
+ */
+typedef struct otls_uv_socket_events {
+  /*
+   * Decrypted data (Node.js: 'data'). `data` is valid during the call only.
+   * With no `on_data` the data is discarded.
+   */
+  void (*on_data)(otls_uv_socket *s, const uint8_t *data, size_t len);
+  /*
+   * The peer sent close_notify (Node.js: 'end'). As Node does by default
+   * (allowHalfOpen: false), omnitls then ends its own side too; the socket
+   * closes once both sides are done.
+   */
+  void (*on_end)(otls_uv_socket *s);
+  /*
+   * A fatal error (Node.js: 'error'): an OTLS_E_* code; the detail is in
+   * otls_uv_socket_error(). `on_close` follows.
+   */
+  void (*on_error)(otls_uv_socket *s, int err);
+  /*
+   * The write queue emptied after otls_uv_socket_write() returned 0
+   * (Node.js: 'drain').
+   */
+  void (*on_drain)(otls_uv_socket *s);
+  /*
+   * The socket is closed (Node.js: 'close'). `had_error` tells whether
+   * on_error was called. The socket's memory is released when this returns;
+   * it is the last event.
+   */
+  void (*on_close)(otls_uv_socket *s, bool had_error);
+} otls_uv_socket_events;
+
+/* Called when a write's data was handed to the transport (status 0), or
+ * with an error (OTLS_E_CLOSED when the socket closed first). */
+typedef void (*otls_uv_write_cb)(otls_uv_socket *s, int status, void *arg);
+
+/* Client: the handshake completed (Node.js: 'secureConnect' / the
+ * tls.connect() callback). Failures go to on_error instead. */
+typedef void (*otls_uv_secure_cb)(otls_uv_socket *s);
+
+/* otls_uv_socket_set_events() — install the event callbacks (copied). */
+OTLS_EXTERN void otls_uv_socket_set_events(otls_uv_socket *s, const otls_uv_socket_events *ev);
+
+/* User data pointer. Node.js: properties on the socket object. */
+OTLS_EXTERN void otls_uv_socket_set_data(otls_uv_socket *s, void *data);
+OTLS_EXTERN void *otls_uv_socket_data(const otls_uv_socket *s);
+
+/*
+ * otls_uv_socket_write() — send `len` bytes of plaintext. The data is copied.
+ * Before the handshake completes it is queued and sent afterwards.
+ * `cb` (may be NULL) fires once the encrypted data was handed to the
+ * transport, or with an error.
+ * Returns 1 when the caller may keep writing, 0 when the queue reached the
+ * high-water mark (the data was accepted; wait for on_drain) — Node.js's
+ * `write()` returning true/false. Returns OTLS_E_WANT_WRITE without
+ * accepting the data (and without calling `cb`) when the queue is already
+ * at the high-water mark, so a queue never exceeds the mark plus one
+ * write. Other errors: OTLS_E_WRITE_AFTER_END after otls_uv_socket_end(),
+ * OTLS_E_CLOSED after a failure or destroy(), OTLS_E_INVAL, OTLS_E_NOMEM.
+ */
+OTLS_EXTERN int otls_uv_socket_write(otls_uv_socket *s, const void *data, size_t len,
+                                     otls_uv_write_cb cb, void *arg);
+
+/* Bytes accepted by write() whose callback has not fired yet.
+ * Node.js: `writableLength`. */
+OTLS_EXTERN size_t otls_uv_socket_write_queue_size(const otls_uv_socket *s);
+
+/*
+ * otls_uv_socket_end() — send close_notify after the queued writes, then
+ * half-close the transport (Node.js: `end()`). The socket closes once the
+ * peer has ended too. Returns 0 (twice is harmless) or OTLS_E_CLOSED.
+ */
+OTLS_EXTERN int otls_uv_socket_end(otls_uv_socket *s);
+
+/*
+ * otls_uv_socket_destroy() — close now, without close_notify (Node.js:
+ * `destroy()`). Pending writes complete with OTLS_E_CLOSED; on_close
+ * follows (asynchronously). Accepts NULL; twice is harmless.
+ */
+OTLS_EXTERN void otls_uv_socket_destroy(otls_uv_socket *s);
+
+/*
+ * otls_uv_socket_pause() / _resume() — stop / restart delivering on_data
+ * (Node.js: `pause()` / `resume()`). While paused, the transport stops
+ * being read once the connection's input buffer is full, so the peer is
+ * slowed down by TCP flow control.
+ */
+OTLS_EXTERN void otls_uv_socket_pause(otls_uv_socket *s);
+OTLS_EXTERN void otls_uv_socket_resume(otls_uv_socket *s);
+OTLS_EXTERN bool otls_uv_socket_is_paused(const otls_uv_socket *s);
+
+/*
+ * otls_uv_socket_conn() — the underlying sans-IO connection, for every
+ * introspection call (otls_conn_protocol, _cipher, _is_authorized,
+ * _servername, _peer_cert_der, ...). Never NULL. Do not feed, read, write
+ * or free it. Node.js: the TLSSocket's getters.
+ */
+OTLS_EXTERN otls_conn *otls_uv_socket_conn(const otls_uv_socket *s);
+
+/* The server that accepted the socket, or NULL for a client socket. */
+OTLS_EXTERN otls_uv_server *otls_uv_socket_server(const otls_uv_socket *s);
+
+/*
+ * Transport addresses (Node.js: `remoteAddress`/`remotePort`, `address()`).
+ * Returns 0, OTLS_E_STATE when the socket is not (or no longer) a connected
+ * TCP socket (a wrapped duplex has no address), OTLS_E_INVAL.
+ */
+OTLS_EXTERN int otls_uv_socket_remote_address(const otls_uv_socket *s,
+                                              struct sockaddr_storage *out);
+OTLS_EXTERN int otls_uv_socket_local_address(const otls_uv_socket *s, struct sockaddr_storage *out);
+
+/* A sentence about the last failure of the socket, or "". */
+OTLS_EXTERN const char *otls_uv_socket_error(const otls_uv_socket *s);
+
+/* ---------------------------------------------------------------------- */
+/* Client sockets: tls.connect() and new TLSSocket(duplex)                */
+/* ---------------------------------------------------------------------- */
+
+#define OTLS_UV_SOCKET_OPTIONS_V1 1u
+
+typedef struct otls_uv_socket_options {
+  /* Set by otls_uv_socket_options_init(); do not change. */
+  unsigned version;
+  /* otls_uv_wrap() only: act as the TLS server (Node.js: `isServer`). */
+  bool is_server;
+  /*
+   * SNI name. NULL = the host given to otls_uv_connect() (an IP address is
+   * never sent as SNI). Node.js: `servername`.
+   */
+  const char *servername;
+  /* The name the certificate must match; NULL = the connect host, else
+   * `servername`. Node.js: `host` / checkServerIdentity. */
+  const char *host;
+  /* -1 = the context's policy (default), 0 / 1. Node.js: `rejectUnauthorized`. */
+  int reject_unauthorized;
+  /* Write queue high-water mark; 0 = OTLS_UV_HIGH_WATER_MARK. */
+  size_t high_water_mark;
+  /* Fail the handshake with OTLS_E_HANDSHAKE_TIMEOUT after this long;
+   * 0 = no timeout (the default for clients, as in Node). */
+  unsigned handshake_timeout_ms;
+} otls_uv_socket_options;
+
+OTLS_EXTERN void otls_uv_socket_options_init(otls_uv_socket_options *opts);
+
+/*
+ * otls_uv_connect() — resolve `host` (uv_getaddrinfo), connect over TCP
+ * (trying each address in turn) and run the client handshake
+ * (Node.js: `tls.connect(port, host, options, callback)`).
+ * `secure_cb` (may be NULL) fires when the handshake completes; every
+ * failure (OTLS_E_NOTFOUND, OTLS_E_CONNREFUSED, a handshake or verification
+ * error, ...) goes to on_error, then on_close. Set the events right after
+ * this call returns. `opts` may be NULL.
+ * Returns 0, or synchronously OTLS_E_INVAL / OTLS_E_NOMEM / the error of
+ * otls_conn_new() (then `*out` is NULL and no callback fires).
+ */
+OTLS_EXTERN int otls_uv_connect(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
+                                const char *host, unsigned port, const otls_uv_socket_options *opts,
+                                otls_uv_secure_cb secure_cb);
+
+/*
+ * A duplex transport provided by the application (Node.js: the `socket`
+ * given to `new tls.TLSSocket(socket)`). Ciphertext flows:
+ *   omnitls -> write() -> the peer;  the peer -> otls_uv_socket_feed() -> omnitls.
+ */
+typedef struct otls_uv_duplex {
+  void *data; /* passed back to every callback */
+  /*
+   * Send `len` bytes (valid until the matching otls_uv_socket_write_done()).
+   * Call otls_uv_socket_write_done() once per write, in order, when the data
+   * was sent (it may be called from inside write()). Return 0, or a negative
+   * OTLS_E_* code to fail the socket. Required.
+   */
+  int (*write)(otls_uv_socket *s, const uint8_t *buf, size_t len, void *data);
+  /* Start / stop calling otls_uv_socket_feed() (flow control). Optional. */
+  void (*read_start)(otls_uv_socket *s, void *data);
+  void (*read_stop)(otls_uv_socket *s, void *data);
+  /* Half-close: no more writes will come (after close_notify). Optional. */
+  void (*shutdown)(otls_uv_socket *s, void *data);
+  /* The TLS socket is closing: stop all calls with `s` now. Optional. */
+  void (*close)(otls_uv_socket *s, void *data);
+} otls_uv_duplex;
+
+/*
+ * otls_uv_wrap() — TLS over the application's duplex (`duplex` is copied).
+ * Client by default, server with opts->is_server. `secure_cb` as for
+ * otls_uv_connect(). The handshake starts on the next loop iteration.
+ * Returns 0, OTLS_E_INVAL (no write callback, NULL loop/ctx), OTLS_E_NOMEM,
+ * or the error of otls_conn_new().
+ */
+OTLS_EXTERN int otls_uv_wrap(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
+                             const otls_uv_duplex *duplex, const otls_uv_socket_options *opts,
+                             otls_uv_secure_cb secure_cb);
+
+/*
+ * otls_uv_socket_feed() — ciphertext received by a wrapped duplex. Always
+ * takes all of it (what the connection cannot take yet is buffered and
+ * read_stop is called). Returns 0, OTLS_E_STATE on a TCP socket,
+ * OTLS_E_CLOSED, OTLS_E_NOMEM. Events may fire from inside this call.
+ */
+OTLS_EXTERN int otls_uv_socket_feed(otls_uv_socket *s, const void *data, size_t len);
+
+/* otls_uv_socket_feed_eof() — the duplex reached its end (Node.js: 'end'
+ * of the underlying stream). Returns 0, OTLS_E_STATE, OTLS_E_CLOSED. */
+OTLS_EXTERN int otls_uv_socket_feed_eof(otls_uv_socket *s);
+
+/* otls_uv_socket_write_done() — the duplex finished the oldest write
+ * (status 0, or a negative OTLS_E_* code, which fails the socket). */
+OTLS_EXTERN void otls_uv_socket_write_done(otls_uv_socket *s, int status);
+
+/* ---------------------------------------------------------------------- */
+/* The server (Node.js: tls.Server)                                       */
+/* ---------------------------------------------------------------------- */
+
+#define OTLS_UV_SERVER_OPTIONS_V1 1u
+
+typedef struct otls_uv_server_options {
+  /* Set by otls_uv_server_options_init(); do not change. */
+  unsigned version;
+  /*
+   * A handshake completed (Node.js: 'secureConnection'). Install the
+   * socket's events here. Required.
+   */
+  void (*on_secure_connection)(otls_uv_server *srv, otls_uv_socket *s);
+  /*
+   * A connection failed before its handshake completed (Node.js:
+   * 'tlsClientError'): OTLS_E_HANDSHAKE_TIMEOUT, OTLS_E_CONNRESET (the
+   * client went away), a handshake or protocol error. `detail` is a
+   * sentence, valid during the call. The connection is already closing.
+   */
+  void (*on_tls_client_error)(otls_uv_server *srv, int err, const char *detail);
+  /* Node.js: `handshakeTimeout`. Default 120000; 0 = none. */
+  unsigned handshake_timeout_ms;
+  /* Node.js: `server.maxConnections`. Connections beyond it are closed
+   * as soon as accepted. 0 = no limit (default). */
+  unsigned max_connections;
+  /* listen(2) backlog; default 511 (Node's). */
+  int backlog;
+  /* Write high-water mark of accepted sockets; 0 = OTLS_UV_HIGH_WATER_MARK. */
+  size_t high_water_mark;
+  /* User data, see otls_uv_server_data(). */
+  void *data;
+} otls_uv_server_options;
+
+OTLS_EXTERN void otls_uv_server_options_init(otls_uv_server_options *opts);
+
+/*
+ * otls_uv_server_new() — a TLS server on `loop` using `ctx` (a reference is
+ * taken; it must hold a certificate). Node.js: `tls.createServer()`.
+ * Returns 0, OTLS_E_INVAL (NULL argument, no on_secure_connection, a
+ * context without a certificate), OTLS_E_NOMEM.
+ * Once created, the server must be closed with otls_uv_server_close().
+ */
+OTLS_EXTERN int otls_uv_server_new(otls_uv_server **out, uv_loop_t *loop, otls_context *ctx,
+                                   const otls_uv_server_options *opts);
+
+/*
+ * otls_uv_server_listen() — bind and listen on TCP `host`:`port` (an IPv4
+ * or IPv6 literal; NULL = "::" dual-stack, falling back to "0.0.0.0";
+ * port 0 = an ephemeral port, see otls_uv_server_address()).
+ * Node.js: `server.listen(port, host)`.
+ * Returns 0, OTLS_E_INVAL (not an IP literal, already listening),
+ * OTLS_E_ADDRINUSE, OTLS_E_SYSCALL, OTLS_E_STATE (closing).
+ */
+OTLS_EXTERN int otls_uv_server_listen(otls_uv_server *srv, const char *host, unsigned port);
+
+/* The bound address (Node.js: `server.address()`). Returns 0,
+ * OTLS_E_STATE when not listening. */
+OTLS_EXTERN int otls_uv_server_address(const otls_uv_server *srv, struct sockaddr_storage *out);
+
+/* The bound port, or 0 when not listening. */
+OTLS_EXTERN unsigned otls_uv_server_port(const otls_uv_server *srv);
+
+/* Open connections, including those still in their handshake
+ * (Node.js: `server.getConnections()`). */
+OTLS_EXTERN unsigned otls_uv_server_connections(const otls_uv_server *srv);
+
+typedef void (*otls_uv_server_close_cb)(otls_uv_server *srv);
+
+/*
+ * otls_uv_server_close() — stop accepting; existing connections go on.
+ * `cb` (may be NULL) fires once the last connection has closed; the
+ * server's memory is released when it returns (Node.js: `server.close(cb)`,
+ * the 'close' event). Calling it again is harmless (the first cb stays).
+ */
+OTLS_EXTERN void otls_uv_server_close(otls_uv_server *srv, otls_uv_server_close_cb cb);
+
+OTLS_EXTERN void *otls_uv_server_data(const otls_uv_server *srv);
+OTLS_EXTERN uv_loop_t *otls_uv_server_loop(const otls_uv_server *srv);
+
+OTLS_END_DECLS
+
+#endif /* OMNITLS_UV_H */

@@ -1,0 +1,744 @@
+/*
+ * core/uv.c — the libuv event layer: a TLS server and clients on one loop
+ * over 127.0.0.1 (echo, concurrency, graceful close, handshake timeout,
+ * garbage, backpressure, max_connections) and TLS over an application's
+ * in-memory duplex pair. Every test ends with uv_loop_close() == 0: every
+ * handle was closed, so every object was released.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "omnitls/uv.h"
+#include "otls_test.h"
+
+/* --- the environment: one loop, a server, clients -------------------------- */
+
+struct env {
+  uv_loop_t loop;
+  uv_timer_t watchdog;
+  otls_context *sctx, *cctx;
+  otls_uv_server *srv;
+  bool srv_closed;
+  unsigned nclients, closed, secured, client_errors;
+  int last_client_error; /* tlsClientError */
+  char last_client_detail[256];
+  unsigned nclient_errors;
+  size_t srv_bytes_at_close; /* received by the server when its close cb ran */
+  unsigned conns_at_close;
+  bool close_server_when_done;
+  bool slow_reader; /* server pauses each socket for a while */
+  size_t srv_bytes;
+  void (*on_secure)(struct env *e, otls_uv_socket *s);
+};
+
+static void on_watchdog(uv_timer_t *t) {
+  otls_test_fail(__FILE__, __LINE__, "the test did not finish in time");
+}
+
+static void env_init(struct env *e, const otls_uv_server_options *o) {
+  memset(e, 0, sizeof(*e));
+  CHECK_INT(uv_loop_init(&e->loop), 0);
+  e->loop.data = e;
+  CHECK_INT(uv_timer_init(&e->loop, &e->watchdog), 0);
+  CHECK_INT(uv_timer_start(&e->watchdog, on_watchdog, 60000, 0), 0);
+  uv_unref((uv_handle_t *)&e->watchdog);
+  e->sctx = make_ctx("server-rsa-chain.pem", "server-rsa.key", NULL);
+  e->cctx = make_ctx(NULL, NULL, "ca.pem");
+  if (o) {
+    CHECK_ERR(otls_uv_server_new(&e->srv, &e->loop, e->sctx, o), 0);
+    CHECK_ERR(otls_uv_server_listen(e->srv, "127.0.0.1", 0), 0);
+    CHECK(otls_uv_server_port(e->srv) != 0);
+  }
+  e->close_server_when_done = true;
+}
+
+static void on_srv_closed(otls_uv_server *srv) {
+  struct env *e = otls_uv_server_data(srv);
+  e->srv_closed = true;
+  e->srv_bytes_at_close = e->srv_bytes;
+  e->conns_at_close = otls_uv_server_connections(srv);
+}
+
+static void env_run_and_free(struct env *e) {
+  CHECK_INT(uv_run(&e->loop, UV_RUN_DEFAULT), 0);
+  uv_close((uv_handle_t *)&e->watchdog, NULL);
+  CHECK_INT(uv_run(&e->loop, UV_RUN_DEFAULT), 0);
+  CHECK_INT(uv_loop_close(&e->loop), 0);
+  otls_context_free(e->sctx);
+  otls_context_free(e->cctx);
+}
+
+/* --- an echo server ------------------------------------------------------------ */
+
+static void srv_on_drain(otls_uv_socket *s) {
+  otls_uv_socket_resume(s);
+}
+
+static void srv_on_data(otls_uv_socket *s, const uint8_t *data, size_t len) {
+  struct env *e = otls_uv_server_data(otls_uv_socket_server(s));
+  e->srv_bytes += len;
+  int rv = otls_uv_socket_write(s, data, len, NULL, NULL);
+  CHECK(rv >= 0);
+  if (rv == 0)
+    otls_uv_socket_pause(s); /* Node: pipe() backpressure */
+}
+
+static void srv_resume(uv_timer_t *t) {
+  otls_uv_socket *s = t->data;
+  otls_uv_socket_resume(s);
+  uv_close((uv_handle_t *)t, (uv_close_cb)free);
+}
+
+static void on_secure_connection(otls_uv_server *srv, otls_uv_socket *s) {
+  struct env *e = otls_uv_server_data(srv);
+  e->secured++;
+  CHECK(otls_conn_is_handshake_done(otls_uv_socket_conn(s)));
+  CHECK(otls_conn_is_server(otls_uv_socket_conn(s)));
+  otls_uv_socket_events ev = {.on_data = srv_on_data, .on_drain = srv_on_drain};
+  otls_uv_socket_set_events(s, &ev);
+  if (e->slow_reader) {
+    otls_uv_socket_pause(s);
+    uv_timer_t *t = malloc(sizeof(*t));
+    CHECK(t != NULL);
+    CHECK_INT(uv_timer_init(otls_uv_server_loop(srv), t), 0);
+    t->data = s;
+    CHECK_INT(uv_timer_start(t, srv_resume, 300, 0), 0);
+  }
+  if (e->on_secure)
+    e->on_secure(e, s);
+}
+
+static void on_tls_client_error(otls_uv_server *srv, int err, const char *detail) {
+  struct env *e = otls_uv_server_data(srv);
+  e->nclient_errors++;
+  e->last_client_error = err;
+  snprintf(e->last_client_detail, sizeof(e->last_client_detail), "%s", detail);
+  CHECK(detail != NULL && *detail);
+}
+
+static void server_options(otls_uv_server_options *o, struct env *e) {
+  otls_uv_server_options_init(o);
+  o->on_secure_connection = on_secure_connection;
+  o->on_tls_client_error = on_tls_client_error;
+  o->data = e;
+}
+
+/* --- an echo client: sends a payload, checks it comes back, ends ---------------- */
+
+#define CHUNK 16384u
+
+struct client {
+  struct env *env;
+  otls_uv_socket *s;
+  uint8_t *payload;
+  size_t len, sent, got;
+  size_t max_queue;
+  bool secure, ended, closed, hold; /* hold: do not send until told */
+  int err;
+  char greeting[64];
+};
+
+static void client_send_more(struct client *c) {
+  while (c->sent < c->len) {
+    size_t n = c->len - c->sent < CHUNK ? c->len - c->sent : CHUNK;
+    int rv = otls_uv_socket_write(c->s, c->payload + c->sent, n, NULL, NULL);
+    if (rv == OTLS_E_WANT_WRITE)
+      return; /* on_drain continues */
+    CHECK(rv >= 0);
+    c->sent += n;
+    size_t q = otls_uv_socket_write_queue_size(c->s);
+    if (q > c->max_queue)
+      c->max_queue = q;
+    if (rv == 0)
+      return;
+  }
+}
+
+static void cl_on_drain(otls_uv_socket *s) {
+  struct client *c = otls_uv_socket_data(s);
+  client_send_more(c);
+}
+
+static void cl_on_data(otls_uv_socket *s, const uint8_t *data, size_t len) {
+  struct client *c = otls_uv_socket_data(s);
+  CHECK(c->got + len <= c->len);
+  if (memcmp(c->payload + c->got, data, len) != 0)
+    otls_test_fail(__FILE__, __LINE__, "echoed data differs at offset %zu", c->got);
+  c->got += len;
+  if (c->got == c->len && !c->ended) {
+    c->ended = true;
+    CHECK_ERR(otls_uv_socket_end(s), 0);
+    CHECK_ERR(otls_uv_socket_write(s, "x", 1, NULL, NULL), OTLS_E_WRITE_AFTER_END);
+  }
+}
+
+static void cl_on_error(otls_uv_socket *s, int err) {
+  struct client *c = otls_uv_socket_data(s);
+  c->err = err;
+  c->env->client_errors++;
+}
+
+static void cl_on_close(otls_uv_socket *s, bool had_error) {
+  struct client *c = otls_uv_socket_data(s);
+  CHECK_INT(had_error, c->err != 0);
+  c->closed = true;
+  c->s = NULL;
+  struct env *e = c->env;
+  e->closed++;
+  if (e->closed == e->nclients && e->close_server_when_done && e->srv)
+    otls_uv_server_close(e->srv, on_srv_closed);
+}
+
+static void cl_on_secure(otls_uv_socket *s) {
+  struct client *c = otls_uv_socket_data(s);
+  c->secure = true;
+  otls_conn *conn = otls_uv_socket_conn(s);
+  CHECK(otls_conn_is_authorized(conn));
+  CHECK(otls_conn_protocol(conn) != NULL);
+  if (!c->hold)
+    client_send_more(c);
+}
+
+static const otls_uv_socket_events client_events = {
+    .on_data = cl_on_data,
+    .on_drain = cl_on_drain,
+    .on_error = cl_on_error,
+    .on_close = cl_on_close,
+};
+
+static void fill_payload(struct client *c, size_t len, unsigned seed) {
+  c->payload = malloc(len ? len : 1);
+  CHECK(c->payload != NULL);
+  c->len = len;
+  for (size_t i = 0; i < len; i++)
+    c->payload[i] = (uint8_t)(i * 31 + seed);
+}
+
+static void client_start(struct env *e, struct client *c, size_t len, unsigned seed) {
+  c->env = e;
+  fill_payload(c, len, seed);
+  CHECK_ERR(otls_uv_connect(&c->s, &e->loop, e->cctx, "127.0.0.1", otls_uv_server_port(e->srv),
+                            NULL, cl_on_secure),
+            0);
+  otls_uv_socket_set_data(c->s, c);
+  otls_uv_socket_set_events(c->s, &client_events);
+  e->nclients++;
+}
+
+/* --- tests ------------------------------------------------------------------------ */
+
+static void greet(struct env *e, otls_uv_socket *s) {
+  struct sockaddr_storage ss;
+  CHECK_ERR(otls_uv_socket_remote_address(s, &ss), 0);
+  CHECK_INT(ss.ss_family, AF_INET);
+}
+
+TEST(uv_server_and_client_echo_data_both_ways) {
+  struct env e;
+  otls_uv_server_options o;
+  server_options(&o, &e);
+  env_init(&e, &o);
+  e.on_secure = greet;
+  struct client c = {0};
+  client_start(&e, &c, 5000, 1);
+  env_run_and_free(&e);
+  CHECK(c.secure);
+  CHECK(c.closed);
+  CHECK_INT(c.err, 0);
+  CHECK_INT(c.got, 5000);
+  CHECK_INT(e.secured, 1);
+  CHECK_INT(e.srv_bytes, 5000);
+  CHECK(e.srv_closed);
+  CHECK_INT(e.nclient_errors, 0);
+  free(c.payload);
+}
+
+TEST(uv_two_hundred_concurrent_connections_each_echo_64_kib) {
+  struct env e;
+  otls_uv_server_options o;
+  server_options(&o, &e);
+  o.backlog = 256;
+  env_init(&e, &o);
+  enum { N = 200 };
+  struct client *cs = calloc(N, sizeof(*cs));
+  CHECK(cs != NULL);
+  for (unsigned i = 0; i < N; i++)
+    client_start(&e, &cs[i], 64 * 1024, i);
+  env_run_and_free(&e);
+  for (unsigned i = 0; i < N; i++) {
+    CHECK_ERR(cs[i].err, 0);
+    CHECK_INT(cs[i].got, 64 * 1024);
+    free(cs[i].payload);
+  }
+  CHECK_INT(e.secured, N);
+  CHECK_INT(e.srv_bytes, (size_t)N * 64 * 1024);
+  CHECK_INT(e.nclient_errors, 0);
+  free(cs);
+}
+
+/* --- graceful close ---------------------------------------------------------------- */
+
+static struct client *g_hold;
+static unsigned g_nhold;
+
+static void refused_close(otls_uv_socket *s, bool had_error) {
+  int *err = otls_uv_socket_data(s);
+  CHECK(had_error);
+  CHECK(*err != 0);
+}
+
+static void refused_error(otls_uv_socket *s, int err) {
+  int *out = otls_uv_socket_data(s);
+  *out = err;
+}
+
+static int g_refused_err;
+static unsigned g_port;
+
+static void close_when_all_secure(struct env *e, otls_uv_socket *s) {
+  if (e->secured < g_nhold)
+    return;
+  /* Every connection is established and none has sent yet: close the
+   * server now, then let them work. */
+  otls_uv_server_close(e->srv, on_srv_closed);
+  otls_uv_server_close(e->srv, NULL); /* harmless */
+  CHECK_INT(otls_uv_server_connections(e->srv), g_nhold);
+  for (unsigned i = 0; i < g_nhold; i++)
+    client_send_more(&g_hold[i]);
+  /* Not accepting any more. */
+  otls_uv_socket *r;
+  CHECK_INT(otls_uv_server_port(e->srv), 0); /* closing: no address */
+  CHECK_ERR(otls_uv_connect(&r, &e->loop, e->cctx, "127.0.0.1", g_port, NULL, NULL), 0);
+  otls_uv_socket_set_data(r, &g_refused_err);
+  otls_uv_socket_events ev = {.on_error = refused_error, .on_close = refused_close};
+  otls_uv_socket_set_events(r, &ev);
+}
+
+TEST(uv_server_close_waits_for_connections_in_flight) {
+  struct env e;
+  otls_uv_server_options o;
+  server_options(&o, &e);
+  env_init(&e, &o);
+  unsigned port = otls_uv_server_port(e.srv);
+  g_port = port;
+  e.close_server_when_done = false;
+  e.on_secure = close_when_all_secure;
+  enum { N = 5 };
+  struct client cs[N];
+  memset(cs, 0, sizeof(cs));
+  g_hold = cs;
+  g_nhold = N;
+  for (unsigned i = 0; i < N; i++) {
+    cs[i].hold = true;
+    client_start(&e, &cs[i], 256 * 1024, i);
+  }
+  env_run_and_free(&e);
+  CHECK(port != 0);
+  CHECK(e.srv_closed);
+  /* Only after the last connection finished its work and closed. */
+  CHECK_INT(e.srv_bytes_at_close, (size_t)N * 256 * 1024);
+  CHECK_INT(e.conns_at_close, 0);
+  for (unsigned i = 0; i < N; i++) {
+    CHECK_ERR(cs[i].err, 0);
+    CHECK_INT(cs[i].got, 256 * 1024);
+    free(cs[i].payload);
+  }
+  CHECK_ERR(g_refused_err, OTLS_E_CONNREFUSED);
+}
+
+/* --- raw TCP peers: silent, or sending garbage ---------------------------------- */
+
+struct raw {
+  uv_tcp_t tcp;
+  uv_connect_t creq;
+  uv_write_t wreq;
+  const char *send;
+  bool eof;
+  char buf[4096];
+};
+
+static void raw_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b) {
+  struct raw *r = h->data;
+  *b = uv_buf_init(r->buf, sizeof(r->buf));
+}
+
+static void raw_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b) {
+  struct raw *r = st->data;
+  if (n < 0) {
+    r->eof = true;
+    uv_close((uv_handle_t *)&r->tcp, NULL);
+  }
+}
+
+static void raw_connected(uv_connect_t *req, int status) {
+  struct raw *r = req->data;
+  CHECK_INT(status, 0);
+  CHECK_INT(uv_read_start((uv_stream_t *)&r->tcp, raw_alloc, raw_read), 0);
+  if (r->send) {
+    uv_buf_t b = uv_buf_init((char *)r->send, (unsigned)strlen(r->send));
+    CHECK_INT(uv_write(&r->wreq, (uv_stream_t *)&r->tcp, &b, 1, NULL), 0);
+  }
+}
+
+static void raw_start(struct env *e, struct raw *r, const char *send) {
+  memset(r, 0, sizeof(*r));
+  r->send = send;
+  CHECK_INT(uv_tcp_init(&e->loop, &r->tcp), 0);
+  r->tcp.data = r->creq.data = r;
+  struct sockaddr_in a;
+  CHECK_INT(uv_ip4_addr("127.0.0.1", (int)otls_uv_server_port(e->srv), &a), 0);
+  CHECK_INT(uv_tcp_connect(&r->creq, &r->tcp, (struct sockaddr *)&a, raw_connected), 0);
+}
+
+static struct env *g_env;
+static struct client g_late;
+
+static void start_tls_client_later(uv_timer_t *t) {
+  client_start(g_env, &g_late, 1000, 7);
+  uv_close((uv_handle_t *)t, NULL);
+}
+
+TEST(uv_handshake_timeout_reports_tls_client_error_while_others_are_served) {
+  struct env e;
+  otls_uv_server_options o;
+  server_options(&o, &e);
+  o.handshake_timeout_ms = 400;
+  env_init(&e, &o);
+  g_env = &e;
+  memset(&g_late, 0, sizeof(g_late));
+  struct raw r;
+  raw_start(&e, &r, NULL);
+  /* A TLS client arrives while the silent one is stalling. */
+  uv_timer_t t;
+  CHECK_INT(uv_timer_init(&e.loop, &t), 0);
+  CHECK_INT(uv_timer_start(&t, start_tls_client_later, 50, 0), 0);
+  env_run_and_free(&e);
+  CHECK_INT(e.nclient_errors, 1);
+  CHECK_ERR(e.last_client_error, OTLS_E_HANDSHAKE_TIMEOUT);
+  CHECK_STR(otls_err_name(e.last_client_error), "ERR_TLS_HANDSHAKE_TIMEOUT");
+  CHECK(r.eof); /* the server dropped the silent client */
+  CHECK_ERR(g_late.err, 0);
+  CHECK_INT(g_late.got, 1000);
+  CHECK_INT(e.secured, 1);
+  free(g_late.payload);
+}
+
+static void close_server_after_error(uv_timer_t *t) {
+  struct env *e = t->data;
+  if (e->nclient_errors == 0)
+    return;
+  otls_uv_server_close(e->srv, on_srv_closed);
+  uv_close((uv_handle_t *)t, NULL);
+}
+
+TEST(uv_garbage_client_hello_reports_tls_client_error) {
+  struct env e;
+  otls_uv_server_options o;
+  server_options(&o, &e);
+  env_init(&e, &o);
+  struct raw r;
+  raw_start(&e, &r, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  uv_timer_t t;
+  CHECK_INT(uv_timer_init(&e.loop, &t), 0);
+  t.data = &e;
+  CHECK_INT(uv_timer_start(&t, close_server_after_error, 10, 10), 0);
+  env_run_and_free(&e);
+  CHECK_INT(e.nclient_errors, 1);
+  int err = e.last_client_error;
+  if (err != OTLS_E_PROTOCOL && err != OTLS_E_HANDSHAKE && err != OTLS_E_VERSION_MISMATCH)
+    otls_test_fail(__FILE__, __LINE__, "tlsClientError %s (%s): want a protocol error",
+                   otls_err_name(err), e.last_client_detail);
+  CHECK(r.eof);
+  CHECK_INT(e.secured, 0);
+}
+
+/* --- backpressure ----------------------------------------------------------------- */
+
+TEST(uv_slow_reader_keeps_the_write_queue_under_the_high_water_mark) {
+  struct env e;
+  otls_uv_server_options o;
+  server_options(&o, &e);
+  env_init(&e, &o);
+  e.slow_reader = true;
+  struct client c = {0};
+  enum { TOTAL = 16 * 1024 * 1024 };
+  client_start(&e, &c, TOTAL, 3);
+  env_run_and_free(&e);
+  CHECK_ERR(c.err, 0);
+  CHECK_INT(c.got, TOTAL);
+  CHECK_INT(e.srv_bytes, TOTAL);
+  /* The queue filled up (the reader was slow) but stayed bounded. */
+  CHECK(c.max_queue >= OTLS_UV_HIGH_WATER_MARK);
+  if (c.max_queue > OTLS_UV_HIGH_WATER_MARK + CHUNK)
+    otls_test_fail(__FILE__, __LINE__, "write queue reached %zu bytes", c.max_queue);
+  free(c.payload);
+}
+
+/* --- max_connections ------------------------------------------------------------- */
+
+static struct client g_mc[3];
+static void mc_on_close(otls_uv_socket *s, bool had_error);
+
+static void start_third(struct env *e, otls_uv_socket *s) {
+  if (e->secured == 2) {
+    CHECK_INT(otls_uv_server_connections(e->srv), 2);
+    client_start(e, &g_mc[2], 100, 2);
+    otls_uv_socket_events ev = client_events;
+    ev.on_close = mc_on_close;
+    otls_uv_socket_set_events(g_mc[2].s, &ev);
+  }
+}
+
+static void mc_on_close(otls_uv_socket *s, bool had_error) {
+  struct client *c = otls_uv_socket_data(s);
+  cl_on_close(s, had_error);
+  if (c == &g_mc[2]) {
+    /* The refused one is gone: let the first two finish. */
+    for (int i = 0; i < 2; i++)
+      client_send_more(&g_mc[i]);
+  }
+}
+
+TEST(uv_connections_over_max_connections_are_closed_at_once) {
+  struct env e;
+  otls_uv_server_options o;
+  server_options(&o, &e);
+  o.max_connections = 2;
+  env_init(&e, &o);
+  e.on_secure = start_third;
+  memset(g_mc, 0, sizeof(g_mc));
+  for (int i = 0; i < 2; i++) {
+    g_mc[i].hold = true;
+    client_start(&e, &g_mc[i], 1000, (unsigned)i);
+  }
+  otls_uv_socket_events ev = client_events;
+  ev.on_close = mc_on_close;
+  for (int i = 0; i < 2; i++)
+    otls_uv_socket_set_events(g_mc[i].s, &ev);
+  /* The third is started from secureConnection; its events are set there. */
+  env_run_and_free(&e);
+  CHECK_INT(e.secured, 2);
+  CHECK(g_mc[2].closed);
+  CHECK(!g_mc[2].secure);
+  CHECK_ERR(g_mc[2].err, OTLS_E_CONNRESET);
+  for (int i = 0; i < 2; i++) {
+    CHECK_ERR(g_mc[i].err, 0);
+    CHECK_INT(g_mc[i].got, 1000);
+  }
+  for (int i = 0; i < 3; i++)
+    free(g_mc[i].payload);
+}
+
+/* --- a custom duplex: two in-memory ends on the loop ---------------------------- */
+
+struct mem_end {
+  uv_loop_t *loop;
+  otls_uv_socket *s;
+  struct mem_end *peer;
+  uv_timer_t deliver; /* delivers `inbox` to s on the next tick */
+  uint8_t *inbox;
+  size_t inbox_len;
+  bool reading, eof_pending, gone;
+  unsigned writes;
+};
+
+static void mem_deliver(uv_timer_t *t) {
+  struct mem_end *m = t->data;
+  if (m->gone || !m->reading)
+    return;
+  if (m->inbox_len) {
+    uint8_t *p = m->inbox;
+    size_t n = m->inbox_len;
+    m->inbox = NULL;
+    m->inbox_len = 0;
+    CHECK_ERR(otls_uv_socket_feed(m->s, p, n), 0);
+    free(p);
+  }
+  if (m->eof_pending && !m->gone && m->inbox_len == 0) {
+    m->eof_pending = false;
+    CHECK_ERR(otls_uv_socket_feed_eof(m->s), 0);
+  }
+}
+
+static int mem_write(otls_uv_socket *s, const uint8_t *buf, size_t len, void *data) {
+  struct mem_end *m = data, *p = m->peer;
+  m->writes++;
+  if (!p->gone) {
+    p->inbox = realloc(p->inbox, p->inbox_len + len);
+    CHECK(p->inbox != NULL);
+    memcpy(p->inbox + p->inbox_len, buf, len);
+    p->inbox_len += len;
+    CHECK_INT(uv_timer_start(&p->deliver, mem_deliver, 0, 0), 0);
+  }
+  otls_uv_socket_write_done(s, 0); /* allowed from inside write() */
+  return 0;
+}
+
+static void mem_read_start(otls_uv_socket *s, void *data) {
+  struct mem_end *m = data;
+  m->reading = true;
+  CHECK_INT(uv_timer_start(&m->deliver, mem_deliver, 0, 0), 0);
+}
+
+static void mem_read_stop(otls_uv_socket *s, void *data) {
+  struct mem_end *m = data;
+  m->reading = false;
+}
+
+static void mem_shutdown(otls_uv_socket *s, void *data) {
+  struct mem_end *m = data, *p = m->peer;
+  if (p->gone)
+    return;
+  p->eof_pending = true;
+  CHECK_INT(uv_timer_start(&p->deliver, mem_deliver, 0, 0), 0);
+}
+
+static void mem_close(otls_uv_socket *s, void *data) {
+  struct mem_end *m = data;
+  m->gone = true;
+  free(m->inbox);
+  m->inbox = NULL;
+  m->inbox_len = 0;
+  uv_close((uv_handle_t *)&m->deliver, NULL);
+}
+
+static void mem_init(uv_loop_t *loop, struct mem_end *m, struct mem_end *peer, otls_uv_duplex *d) {
+  memset(m, 0, sizeof(*m));
+  m->loop = loop;
+  m->peer = peer;
+  CHECK_INT(uv_timer_init(loop, &m->deliver), 0);
+  m->deliver.data = m;
+  memset(d, 0, sizeof(*d));
+  d->data = m;
+  d->write = mem_write;
+  d->read_start = mem_read_start;
+  d->read_stop = mem_read_stop;
+  d->shutdown = mem_shutdown;
+  d->close = mem_close;
+}
+
+struct duplex_srv {
+  bool secure, closed;
+  size_t got;
+};
+
+static void dsrv_on_data(otls_uv_socket *s, const uint8_t *data, size_t len) {
+  struct duplex_srv *d = otls_uv_socket_data(s);
+  d->got += len;
+  int rv = otls_uv_socket_write(s, data, len, NULL, NULL);
+  CHECK(rv >= 0);
+  if (rv == 0)
+    otls_uv_socket_pause(s);
+}
+
+static void dsrv_on_close(otls_uv_socket *s, bool had_error) {
+  struct duplex_srv *d = otls_uv_socket_data(s);
+  CHECK(!had_error);
+  d->closed = true;
+}
+
+static void dsrv_on_secure(otls_uv_socket *s) {
+  struct duplex_srv *d = otls_uv_socket_data(s);
+  d->secure = true;
+  CHECK_STR(otls_conn_servername(otls_uv_socket_conn(s)), "localhost");
+}
+
+static int g_write_cb_calls;
+
+static void count_write_cb(otls_uv_socket *s, int status, void *arg) {
+  CHECK_ERR(status, 0);
+  g_write_cb_calls++;
+}
+
+TEST(uv_tls_runs_over_an_application_duplex_pair) {
+  uv_loop_t loop;
+  CHECK_INT(uv_loop_init(&loop), 0);
+  otls_context *sctx = make_ctx("server-rsa-chain.pem", "server-rsa.key", NULL);
+  otls_context *cctx = make_ctx(NULL, NULL, "ca.pem");
+  struct mem_end a, b;
+  otls_uv_duplex da, db;
+  mem_init(&loop, &a, &b, &da);
+  mem_init(&loop, &b, &a, &db);
+
+  otls_uv_socket_options so;
+  otls_uv_socket_options_init(&so);
+  so.is_server = true;
+  so.handshake_timeout_ms = 10000;
+  struct duplex_srv ds = {0};
+  CHECK_ERR(otls_uv_wrap(&b.s, &loop, sctx, &db, &so, dsrv_on_secure), 0);
+  otls_uv_socket_set_data(b.s, &ds);
+  otls_uv_socket_events sev = {
+      .on_data = dsrv_on_data, .on_drain = srv_on_drain, .on_close = dsrv_on_close};
+  otls_uv_socket_set_events(b.s, &sev);
+
+  otls_uv_socket_options co;
+  otls_uv_socket_options_init(&co);
+  co.servername = "localhost";
+  struct client c = {0};
+  fill_payload(&c, 100000, 9);
+  CHECK_ERR(otls_uv_wrap(&a.s, &loop, cctx, &da, &co, cl_on_secure), 0);
+  c.s = a.s;
+  struct env e; /* only the counters of cl_on_close */
+  memset(&e, 0, sizeof(e));
+  e.nclients = 1;
+  c.env = &e;
+  otls_uv_socket_set_data(a.s, &c);
+  otls_uv_socket_set_events(a.s, &client_events);
+  /* A write before the handshake is queued, then sent; its cb fires. */
+  c.hold = true;
+  CHECK_INT(otls_uv_socket_write(a.s, c.payload, 10, count_write_cb, NULL), 1);
+  c.sent = 10;
+  c.hold = false;
+  struct sockaddr_storage ss;
+  CHECK_ERR(otls_uv_socket_remote_address(a.s, &ss), OTLS_E_STATE);
+  CHECK_ERR(otls_uv_socket_feed(NULL, "x", 1), OTLS_E_INVAL);
+
+  CHECK_INT(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  CHECK_INT(uv_loop_close(&loop), 0);
+  CHECK(c.secure);
+  CHECK(c.closed);
+  CHECK_ERR(c.err, 0);
+  CHECK_INT(c.got, 100000);
+  CHECK(ds.secure);
+  CHECK(ds.closed);
+  CHECK_INT(ds.got, 100000);
+  CHECK_INT(g_write_cb_calls, 1);
+  CHECK(a.writes > 0 && b.writes > 0);
+  free(c.payload);
+  otls_context_free(sctx);
+  otls_context_free(cctx);
+}
+
+/* --- errors ----------------------------------------------------------------------- */
+
+static void store_error(otls_uv_socket *s, int err) {
+  *(int *)otls_uv_socket_data(s) = err;
+}
+
+TEST(uv_connect_to_a_closed_port_reports_connection_refused) {
+  struct env e;
+  env_init(&e, NULL);
+  /* Find a free port: bind a server, read its port, close it. */
+  otls_uv_server_options o;
+  server_options(&o, &e);
+  otls_uv_server *srv;
+  CHECK_ERR(otls_uv_server_new(&srv, &e.loop, e.sctx, &o), 0);
+  CHECK_ERR(otls_uv_server_listen(srv, "127.0.0.1", 0), 0);
+  CHECK_ERR(otls_uv_server_listen(srv, "127.0.0.1", 0), OTLS_E_INVAL);
+  unsigned port = otls_uv_server_port(srv);
+  otls_uv_server_close(srv, NULL);
+  CHECK_INT(uv_run(&e.loop, UV_RUN_NOWAIT), 0);
+  int err = 0;
+  otls_uv_socket *s;
+  CHECK_ERR(otls_uv_connect(&s, &e.loop, e.cctx, "127.0.0.1", port, NULL, NULL), 0);
+  otls_uv_socket_set_data(s, &err);
+  otls_uv_socket_events ev = {.on_error = store_error};
+  otls_uv_socket_set_events(s, &ev);
+  otls_uv_socket *bad = s;
+  CHECK_ERR(otls_uv_connect(&bad, &e.loop, e.cctx, "127.0.0.1", 0, NULL, NULL), OTLS_E_INVAL);
+  CHECK(bad == NULL);
+  env_run_and_free(&e);
+  CHECK_ERR(err, OTLS_E_CONNREFUSED);
+}
