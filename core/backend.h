@@ -88,6 +88,14 @@ struct otls__ctx_config {
   /* Server: choose the suite in our order, not the client's. */
   bool honor_cipher_order;
 
+  /*
+   * Server: Diffie-Hellman parameters for TLS <= 1.2 DHE suites, PKCS#3
+   * DHParameter DER (len 0 = none); core has checked the prime is at least
+   * 1024 bits. The backend uses exactly these (never an RFC 7919 FFDHE
+   * group of its own choice in their place).
+   */
+  struct otls__blob dhparam;
+
   /* Key-exchange groups, in preference order, as TLS NamedGroup ids. */
   const uint16_t *groups;
   size_t n_groups;
@@ -174,6 +182,12 @@ struct otls_backend {
   /* --- facts after the handshake --- */
   uint16_t (*protocol)(void *bc);  /* wire version, 0 if unknown */
   uint16_t (*cipher_id)(void *bc); /* two-byte suite id, 0 if unknown */
+  /*
+   * The key-exchange group used, as a TLS NamedGroup id (23 = P-256,
+   * 29 = X25519, 256 = ffdhe2048, ...); 0 when unknown or when the key
+   * exchange used no named group (RSA, TLS 1.2 DHE with explicit params).
+   */
+  uint16_t (*group)(void *bc);
 
   /*
    * The chain the peer sent, leaf first, as DER. `out` has room for `max`

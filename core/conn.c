@@ -380,6 +380,12 @@ int otls_conn_cipher(const otls_conn *c, otls_cipher_info *out) {
   return 0;
 }
 
+const char *otls_conn_ecdh_group(const otls_conn *c) {
+  if (c == NULL || c->state != CONN_OPEN || otls__backend.group == NULL)
+    return NULL;
+  return otls__group_node_name(otls__backend.group(c->bc));
+}
+
 bool otls_conn_is_authorized(const otls_conn *c) {
   return c && c->state == CONN_OPEN && c->verified && c->verify_error == 0;
 }

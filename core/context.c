@@ -4,8 +4,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ciphers.h"
+#include "der.h"
 #include "internal.h"
 #include "pem.h"
 #include "x509.h"
@@ -100,6 +102,9 @@ OTLS_MUST_CHECK static int load_blocks(const otls_source *src, size_t n, const c
 }
 
 static bool accept_cert(const char *l) { return is_cert_label(l); }
+static bool accept_dh(const char *l) {
+  return strcmp(l, "DH PARAMETERS") == 0;
+}
 static bool accept_crl(const char *l) { return strcmp(l, "X509 CRL") == 0; }
 
 /* The key: the first private-key block of the source, kept as PEM text. */
@@ -136,10 +141,93 @@ OTLS_MUST_CHECK static int load_key(const otls_source *src, char **pem, size_t *
   return rv;
 }
 
+/*
+ * Node's secureProtocol methods and the range each stands for
+ * (src/crypto/crypto_context.cc, SecureContext::Init). min 0 = "the lowest
+ * version the engine has" (OpenSSL's meaning of a 0 minimum); SSLv23 keeps
+ * the default minimum. The _client/_server variants only choose the side,
+ * which omnitls sets per connection.
+ */
+static const struct {
+  const char *name;
+  uint16_t min, max; /* 0 = lowest available / default minimum */
+} methods[] = {
+    {"TLS_method", 0, OTLS__TLS1_3},
+    {"SSLv23_method", OTLS__TLS1_2, OTLS__TLS1_2},
+    {"TLSv1_method", OTLS__TLS1_0, OTLS__TLS1_0},
+    {"TLSv1_1_method", OTLS__TLS1_1, OTLS__TLS1_1},
+    {"TLSv1_2_method", OTLS__TLS1_2, OTLS__TLS1_2},
+};
+
+/* "TLSv1_2_server_method" -> "TLSv1_2_method" in `buf`; false when no variant. */
+static bool strip_side(const char *name, char *buf, size_t len) {
+  static const char *const sides[] = {"_server_method", "_client_method"};
+  size_t n = strlen(name);
+  for (size_t i = 0; i < OTLS_ARRAY_SIZE(sides); i++) {
+    size_t sl = strlen(sides[i]);
+    if (n > sl && n - sl + sizeof("_method") <= len && strcmp(name + n - sl, sides[i]) == 0) {
+      memcpy(buf, name, n - sl);
+      memcpy(buf + n - sl, "_method", sizeof("_method"));
+      return true;
+    }
+  }
+  return false;
+}
+
+OTLS_MUST_CHECK static int secure_protocol_range(const char *method, uint16_t *min, uint16_t *max,
+                                                 char *detail, size_t detail_len) {
+  char base[64];
+  const char *name = strip_side(method, base, sizeof(base)) ? base : method;
+  if (strcmp(name, "SSLv2_method") == 0 || strcmp(name, "SSLv3_method") == 0) {
+    otls__detail(detail, detail_len, "%.5s methods disabled", name);
+    return OTLS_E_INVALID_PROTOCOL_METHOD;
+  }
+  for (size_t i = 0; i < OTLS_ARRAY_SIZE(methods); i++) {
+    if (strcmp(name, methods[i].name) != 0)
+      continue;
+    *max = methods[i].max;
+    if (methods[i].min != 0 || strcmp(name, "SSLv23_method") == 0) {
+      *min = methods[i].min;
+      return 0;
+    }
+    /* The lowest version the backend has (wolfSSL: no TLS 1.0). */
+    static const struct {
+      uint16_t v;
+      enum otls_cap cap;
+    } low[] = {{OTLS__TLS1_0, OTLS_CAP_TLS1_0},
+               {OTLS__TLS1_1, OTLS_CAP_TLS1_1},
+               {OTLS__TLS1_2, OTLS_CAP_TLS1_2},
+               {OTLS__TLS1_3, OTLS_CAP_TLS1_3}};
+    for (size_t j = 0; j < OTLS_ARRAY_SIZE(low); j++)
+      if (otls_backend_has(low[j].cap)) {
+        *min = low[j].v;
+        return 0;
+      }
+    *min = OTLS__TLS1_2;
+    return 0;
+  }
+  otls__detail(detail, detail_len, "Unknown method: %s", method);
+  return OTLS_E_INVALID_PROTOCOL_METHOD;
+}
+
 OTLS_MUST_CHECK static int check_versions(const otls_context_options *o, uint16_t *min,
                                           uint16_t *max, char *detail, size_t detail_len) {
   *min = OTLS__TLS1_2;
   *max = OTLS__TLS1_3;
+  if (o->secure_protocol) {
+    /* Node checks the conflict before the method name (lib/_tls_common.js). */
+    const char *v = o->min_version ? o->min_version : o->max_version;
+    if (v) {
+      otls__detail(detail, detail_len,
+                   "TLS protocol version \"%s\" conflicts with "
+                   "secureProtocol \"%s\"",
+                   v, o->secure_protocol);
+      return OTLS_E_PROTOCOL_VERSION_CONFLICT;
+    }
+    int rv = secure_protocol_range(o->secure_protocol, min, max, detail, detail_len);
+    if (rv < 0)
+      return rv;
+  }
   if (o->min_version && otls__version_parse(o->min_version, min) < 0) {
     otls__detail(detail, detail_len, "minVersion '%s' is not a TLS version", o->min_version);
     return OTLS_E_BAD_VERSION;
@@ -165,6 +253,115 @@ OTLS_MUST_CHECK static int check_versions(const otls_context_options *o, uint16_
                    otls__version_name(need[i].v), otls__backend.name);
       return OTLS_E_UNSUPPORTED;
     }
+  return 0;
+}
+
+/*
+ * ecdhCurve names (OpenSSL's group names and aliases, which Node passes
+ * through to SSL_CTX_set1_curves_list) -> TLS NamedGroup ids (RFC 8446
+ * §4.2.7). `node` is the name Node reports (getEphemeralKeyInfo().name:
+ * OpenSSL's short name).
+ */
+static const struct {
+  const char *name;
+  uint16_t id;
+} group_names[] = {
+    {"P-256", 23}, {"prime256v1", 23}, {"secp256r1", 23}, {"P-384", 24}, {"secp384r1", 24},
+    {"P-521", 25}, {"secp521r1", 25},  {"X25519", 29},    {"X448", 30},
+};
+
+static const struct {
+  uint16_t id;
+  const char *node;
+} group_node[] = {
+    {23, "prime256v1"}, {24, "secp384r1"}, {25, "secp521r1"}, {29, "X25519"}, {30, "X448"},
+};
+
+const char *otls__group_node_name(uint16_t id) {
+  for (size_t i = 0; i < OTLS_ARRAY_SIZE(group_node); i++)
+    if (group_node[i].id == id)
+      return group_node[i].node;
+  return NULL;
+}
+
+const char *otls_default_ecdh_curves(void) {
+  return "X25519:P-256:P-384";
+}
+
+#define MAX_GROUPS 8
+
+/*
+ * Parse `ecdhCurve` into NamedGroup ids. NULL or "auto" = the defaults.
+ * OpenSSL (hence Node) rejects unknown names, empty elements and repeated
+ * groups; so do we, on every backend.
+ */
+OTLS_MUST_CHECK static int parse_groups(const char *spec, uint16_t *out, size_t *n, char *detail,
+                                        size_t detail_len) {
+  *n = 0;
+  if (spec == NULL || strcmp(spec, "auto") == 0) {
+    memcpy(out, otls__default_groups, otls__n_default_groups * sizeof(uint16_t));
+    *n = otls__n_default_groups;
+    return 0;
+  }
+  const char *p = spec;
+  for (;;) {
+    const char *end = strchr(p, ':');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    uint16_t id = 0;
+    for (size_t i = 0; i < OTLS_ARRAY_SIZE(group_names) && id == 0; i++)
+      if (strlen(group_names[i].name) == len && strncasecmp(p, group_names[i].name, len) == 0)
+        id = group_names[i].id;
+    if (id == 0) {
+      otls__detail(detail, detail_len, "ecdhCurve: unknown curve '%.*s' in \"%s\"", (int)len, p,
+                   spec);
+      return OTLS_E_INVAL;
+    }
+    for (size_t i = 0; i < *n; i++)
+      if (out[i] == id) {
+        otls__detail(detail, detail_len, "ecdhCurve: curve '%.*s' repeated in \"%s\"", (int)len, p,
+                     spec);
+        return OTLS_E_INVAL;
+      }
+    if (*n == MAX_GROUPS) {
+      otls__detail(detail, detail_len, "ecdhCurve: too many curves in \"%s\"", spec);
+      return OTLS_E_INVAL;
+    }
+    if (id == 30 && !otls_backend_has(OTLS_CAP_ECDH_X448)) {
+      otls__detail(detail, detail_len, "ecdhCurve: X448 is not available with the %s backend",
+                   otls__backend.name);
+      return OTLS_E_UNSUPPORTED;
+    }
+    out[(*n)++] = id;
+    if (end == NULL)
+      return 0;
+    p = end + 1;
+  }
+}
+
+/*
+ * PKCS#3 DHParameter ::= SEQUENCE { prime INTEGER, base INTEGER,
+ * privateValueLength INTEGER OPTIONAL }. Node refuses a prime under 1024
+ * bits (SecureContext::SetDHParam: ERR_INVALID_ARG_VALUE).
+ */
+OTLS_MUST_CHECK static int check_dhparam(const struct otls__blob *der, char *detail,
+                                         size_t detail_len) {
+  struct otls__der d = otls__der_init(der->data, der->len), seq, prime, base;
+  if (otls__der_expect(&d, DER_SEQUENCE, &seq) < 0 || !otls__der_empty(&d) ||
+      otls__der_expect(&seq, DER_INTEGER, &prime) < 0 ||
+      otls__der_expect(&seq, DER_INTEGER, &base) < 0 || otls__der_empty(&prime) ||
+      otls__der_empty(&base) || (prime.p[0] & 0x80)) {
+    otls__detail(detail, detail_len, "dhparam: not a PKCS#3 DHParameter");
+    return OTLS_E_DER_BAD;
+  }
+  while (prime.p < prime.end && prime.p[0] == 0)
+    prime.p++;
+  size_t bits = (size_t)(prime.end - prime.p) * 8;
+  for (uint8_t top = prime.p < prime.end ? prime.p[0] : 0; bits > 0 && !(top & 0x80); top <<= 1)
+    bits--;
+  if (bits < 1024) {
+    otls__detail(detail, detail_len, "DH parameter is less than 1024 bits (%zu)", bits);
+    return OTLS_E_INVAL;
+  }
   return 0;
 }
 
@@ -219,7 +416,7 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
   if (ctx == NULL)
     return OTLS_E_NOMEM;
   atomic_init(&ctx->refs, 1);
-  struct otls__der_list ca = {0}, crl = {0};
+  struct otls__der_list ca = {0}, crl = {0}, dh = {0};
   char *key_pem = NULL;
   size_t key_pem_len = 0;
   bool key_encrypted = false;
@@ -265,6 +462,22 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
                         detail_len)) < 0)
     goto out_free;
 
+  if (o->dhparam) {
+    if (!otls_backend_has(OTLS_CAP_DHPARAM)) {
+      otls__detail(detail, detail_len, "dhparam: the %s backend has no DHE", otls__backend.name);
+      rv = OTLS_E_UNSUPPORTED;
+      goto out_free;
+    }
+    rv = load_blocks(o->dhparam, 1, "dhparam", accept_dh, false, &dh, detail, detail_len);
+    if (rv < 0 || (rv = check_dhparam(&dh.items[0], detail, detail_len)) < 0)
+      goto out_free;
+  }
+
+  uint16_t groups[MAX_GROUPS];
+  size_t n_groups;
+  if ((rv = parse_groups(o->ecdh_curve, groups, &n_groups, detail, detail_len)) < 0)
+    goto out_free;
+
   ctx->reject_unauthorized = o->reject_unauthorized;
   ctx->request_cert = o->request_cert;
 
@@ -300,8 +513,9 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
       .suites = suites->ids,
       .n_suites = suites->n,
       .honor_cipher_order = o->honor_cipher_order,
-      .groups = otls__default_groups,
-      .n_groups = otls__n_default_groups,
+      .dhparam = dh.n ? dh.items[0] : (struct otls__blob){NULL, 0},
+      .groups = groups,
+      .n_groups = n_groups,
       .num_tickets = 1,
   };
   rv = otls__backend.ctx_new(&ctx->bctx, &cfg, detail, detail_len);
@@ -312,6 +526,7 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
   }
   otls__der_list_clear(&ca);
   otls__der_list_clear(&crl);
+  otls__der_list_clear(&dh);
   if (key_pem) {
     explicit_bzero(key_pem, key_pem_len);
     free(key_pem);
@@ -322,6 +537,7 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
 out_free:
   otls__der_list_clear(&ca);
   otls__der_list_clear(&crl);
+  otls__der_list_clear(&dh);
   if (key_pem) {
     explicit_bzero(key_pem, key_pem_len);
     free(key_pem);

@@ -89,6 +89,8 @@ extern const uint16_t otls__default_suites[];
 extern const size_t otls__n_default_suites;
 extern const uint16_t otls__default_groups[];
 extern const size_t otls__n_default_groups;
+/* Node's name of an ECDH NamedGroup ("prime256v1", "X25519"), NULL for others. */
+const char *otls__group_node_name(uint16_t id);
 
 /* Node's protocol names. */
 const char *otls__version_name(uint16_t v);

@@ -21,7 +21,8 @@ const struct otls_backend otls__backend = {
     .caps = (1ull << OTLS_CAP_TLS1_3) | (1ull << OTLS_CAP_TLS1_2) | (1ull << OTLS_CAP_TLS1_1) |
             (1ull << OTLS_CAP_TLS1_0) | (1ull << OTLS_CAP_ENCRYPTED_KEYS) |
             (1ull << OTLS_CAP_CLIENT_CERT) | (1ull << OTLS_CAP_CRL) |
-            (1ull << OTLS_CAP_CLIENT_CIPHER_ORDER) | (1ull << OTLS_CAP_EXACT_CIPHERS),
+            (1ull << OTLS_CAP_CLIENT_CIPHER_ORDER) | (1ull << OTLS_CAP_EXACT_CIPHERS) |
+            (1ull << OTLS_CAP_ECDH_CURVE_REFUSAL),
     .version = boring_version,
     .global_init = otls__ossl_global_init,
     OTLS__OSSL_COMMON_SLOTS,

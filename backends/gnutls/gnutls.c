@@ -47,6 +47,7 @@ struct crl_info {
 struct gt_ctx {
   gnutls_certificate_credentials_t cred;
   gnutls_priority_t prio;
+  gnutls_dh_params_t dh;             /* dhparam, NULL when none */
   uint16_t min_version, max_version; /* wire numbers */
   bool request_cert;
   bool require_cert;
@@ -528,6 +529,8 @@ static void ctx_destroy(struct gt_ctx *x) {
     gnutls_priority_deinit(x->prio);
   if (x->cred)
     gnutls_certificate_free_credentials(x->cred);
+  if (x->dh)
+    gnutls_dh_params_deinit(x->dh);
   for (size_t i = 0; i < x->n_crl; i++)
     free(x->crls[i].issuer.data);
   free(x->crls);
@@ -697,6 +700,24 @@ static int gt_ctx_new(void **out, const struct otls__ctx_config *cfg, char *deta
   if ((rv = load_credentials(x, cfg, detail, detail_len)) < 0 ||
       (rv = load_trust(x, cfg, detail, detail_len)) < 0)
     goto out_free;
+  /*
+   * dhparam. The priority string names only the configured groups, never a
+   * GROUP-FFDHE*, so the server uses these parameters and not an RFC 7919
+   * group of its own (BACKENDS.md §4).
+   */
+  if (cfg->dhparam.len > 0) {
+    gnutls_datum_t d = {(unsigned char *)cfg->dhparam.data, (unsigned)cfg->dhparam.len};
+    if ((rv = gnutls_dh_params_init(&x->dh)) < 0) {
+      x->dh = NULL;
+      rv = map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, "dhparam");
+      goto out_free;
+    }
+    if ((rv = gnutls_dh_params_import_pkcs3(x->dh, &d, GNUTLS_X509_FMT_DER)) < 0) {
+      rv = map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, "dhparam");
+      goto out_free;
+    }
+    gnutls_certificate_set_dh_params(x->cred, x->dh);
+  }
   x->min_version = cfg->min_version;
   x->max_version = cfg->max_version;
   x->request_cert = cfg->request_cert || cfg->require_cert;
@@ -1045,6 +1066,25 @@ static uint16_t gt_protocol(void *p) {
   }
 }
 
+/* The key-exchange group as a NamedGroup id (RFC 8446 §4.2.7), 0 when none. */
+static uint16_t gt_group(void *p) {
+  struct gt_conn *b = p;
+  switch (gnutls_group_get(b->s)) {
+  case GNUTLS_GROUP_SECP256R1: return 23;
+  case GNUTLS_GROUP_SECP384R1: return 24;
+  case GNUTLS_GROUP_SECP521R1: return 25;
+  case GNUTLS_GROUP_X25519: return 29;
+  case GNUTLS_GROUP_X448: return 30;
+  /* GnuTLS numbers 6144 and 8192 the other way round from IANA. */
+  case GNUTLS_GROUP_FFDHE2048: return 256;
+  case GNUTLS_GROUP_FFDHE3072: return 257;
+  case GNUTLS_GROUP_FFDHE4096: return 258;
+  case GNUTLS_GROUP_FFDHE6144: return 259;
+  case GNUTLS_GROUP_FFDHE8192: return 260;
+  default: return 0;
+  }
+}
+
 /*
  * The two-byte id of the negotiated suite, found in GnuTLS's own table: TLS
  * 1.3 suites are keyed by cipher alone (kx unknown, MAC "AEAD"), TLS <= 1.2
@@ -1205,7 +1245,8 @@ const struct otls_backend otls__backend = {
     .caps = (1ull << OTLS_CAP_TLS1_3) | (1ull << OTLS_CAP_TLS1_2) | (1ull << OTLS_CAP_TLS1_1) |
             (1ull << OTLS_CAP_TLS1_0) | (1ull << OTLS_CAP_ENCRYPTED_KEYS) |
             (1ull << OTLS_CAP_CLIENT_CERT) | (1ull << OTLS_CAP_CRL) |
-            (1ull << OTLS_CAP_TLS13_CIPHERS),
+            (1ull << OTLS_CAP_TLS13_CIPHERS) | (1ull << OTLS_CAP_ECDH_X448) |
+            (1ull << OTLS_CAP_ECDH_CURVE_REFUSAL) | (1ull << OTLS_CAP_DHPARAM),
     /*
      * No EXACT_CIPHERS: priority strings enable ciphers x key exchanges, so
      * a list is approximated (README); and without an exact list the client
@@ -1224,6 +1265,7 @@ const struct otls_backend otls__backend = {
     .shutdown = gt_shutdown,
     .protocol = gt_protocol,
     .cipher_id = gt_cipher_id,
+    .group = gt_group,
     .peer_chain = gt_peer_chain,
     .verify_facts = gt_verify_facts,
     .servername = gt_servername,

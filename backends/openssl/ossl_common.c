@@ -366,6 +366,35 @@ static int set_groups(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *de
   return 0;
 }
 
+/*
+ * Server DH parameters (PKCS#3 DER). OpenSSL 3 takes an EVP_PKEY; a fork
+ * without SSL_CTX_set0_tmp_dh_pkey (BoringSSL: no DHE) never gets here,
+ * because it lacks OTLS_CAP_DHPARAM.
+ */
+static int set_dhparam(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
+                       size_t detail_len) {
+  if (cfg->dhparam.len == 0)
+    return 0;
+#if defined(OTLS_HAVE_SSL_CTX_SET0_TMP_DH_PKEY)
+  const unsigned char *p = cfg->dhparam.data;
+  EVP_PKEY *pk = d2i_KeyParams(EVP_PKEY_DH, NULL, &p, (long)cfg->dhparam.len);
+  if (pk == NULL) {
+    detail_ossl(detail, detail_len, "dhparam");
+    return OTLS_E_DER_BAD;
+  }
+  if (!SSL_CTX_set0_tmp_dh_pkey(ctx, pk)) {
+    EVP_PKEY_free(pk);
+    detail_ossl(detail, detail_len, "dhparam");
+    return OTLS_E_INVAL;
+  }
+  return 0;
+#else
+  (void)ctx;
+  otls__detail(detail, detail_len, "dhparam: not supported by this library");
+  return OTLS_E_UNSUPPORTED;
+#endif
+}
+
 int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
                        size_t detail_len) {
   struct ossl_ctx *bctx = calloc(1, sizeof(*bctx));
@@ -402,6 +431,7 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
   SSL_CTX_set_info_callback(ctx, info_cb);
   if ((rv = set_suites(ctx, cfg, detail, detail_len)) < 0 ||
       (rv = set_groups(ctx, cfg, detail, detail_len)) < 0 ||
+      (rv = set_dhparam(ctx, cfg, detail, detail_len)) < 0 ||
       (rv = load_credentials(ctx, cfg, detail, detail_len)) < 0 ||
       (rv = load_trust(ctx, cfg, detail, detail_len)) < 0)
     goto out_free;
@@ -561,6 +591,33 @@ uint16_t otls__ossl_cipher_id(void *p) {
   struct ossl_conn *b = p;
   const SSL_CIPHER *c = SSL_get_current_cipher(b->ssl);
   return c ? SSL_CIPHER_get_protocol_id(c) : 0;
+}
+
+/*
+ * The negotiated group as a NamedGroup id. OpenSSL 3.0 answers with a NID
+ * (SSL_get_negotiated_group); BoringSSL with the id (SSL_get_curve_id).
+ */
+uint16_t otls__ossl_group(void *p) {
+  struct ossl_conn *b = p;
+#if defined(OTLS_HAVE_SSL_GET_CURVE_ID)
+  return SSL_get_curve_id(b->ssl);
+#elif defined(OTLS_HAVE_SSL_GET_NEGOTIATED_GROUP)
+  static const struct {
+    int nid;
+    uint16_t id;
+  } tab[] = {{NID_X9_62_prime256v1, 23}, {NID_secp384r1, 24},  {NID_secp521r1, 25},
+             {NID_X25519, 29},           {NID_X448, 30},       {NID_ffdhe2048, 256},
+             {NID_ffdhe3072, 257},       {NID_ffdhe4096, 258}, {NID_ffdhe6144, 259},
+             {NID_ffdhe8192, 260}};
+  int nid = (int)SSL_get_negotiated_group(b->ssl);
+  for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+    if (tab[i].nid == nid)
+      return tab[i].id;
+  return 0;
+#else
+  (void)b;
+  return 0;
+#endif
 }
 
 static int push_der(struct ossl_conn *b, X509 *x) {

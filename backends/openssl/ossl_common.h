@@ -20,6 +20,7 @@ int otls__ossl_write(void *bc, const void *buf, size_t len);
 int otls__ossl_shutdown(void *bc);
 uint16_t otls__ossl_protocol(void *bc);
 uint16_t otls__ossl_cipher_id(void *bc);
+uint16_t otls__ossl_group(void *bc);
 size_t otls__ossl_peer_chain(void *bc, struct otls__blob *out, size_t max);
 unsigned otls__ossl_verify_facts(void *bc);
 const char *otls__ossl_servername(void *bc);
@@ -38,6 +39,7 @@ int otls__ossl_digest(int alg, const void *data, size_t len, uint8_t *out);
   .shutdown = otls__ossl_shutdown,              \
   .protocol = otls__ossl_protocol,              \
   .cipher_id = otls__ossl_cipher_id,            \
+  .group = otls__ossl_group,                    \
   .peer_chain = otls__ossl_peer_chain,          \
   .verify_facts = otls__ossl_verify_facts,      \
   .servername = otls__ossl_servername,          \

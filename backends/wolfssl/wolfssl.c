@@ -965,6 +965,21 @@ static int ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
   }
   if ((rv = set_groups(c, cfg, detail, dlen)) < 0)
     goto out_free;
+  /*
+   * dhparam. The configured groups never include an FFDHE one, so the
+   * server does not swap these parameters for FFDHE-3072 (BACKENDS.md §4)
+   * unless a foreign client offers FFDHE groups.
+   */
+  if (cfg->dhparam.len > 0) {
+    int r = wolfSSL_CTX_SetTmpDH_buffer(c->ctx, cfg->dhparam.data, (long)cfg->dhparam.len,
+                                        WOLFSSL_FILETYPE_ASN1);
+    if (r != WOLFSSL_SUCCESS) {
+      otls__detail(detail, dlen, "wolfSSL: cannot use dhparam: %s (%d)", native_text(r), r);
+      wolfSSL_ERR_clear_error();
+      rv = OTLS_E_UNSUPPORTED;
+      goto out_free;
+    }
+  }
 
   if (cfg->n_chain > 0) {
     if ((rv = load_chain(c->ctx, cfg, detail, dlen)) < 0)
@@ -1371,6 +1386,35 @@ static uint16_t conn_cipher_id(void *p) {
   return cs > 0 ? (uint16_t)cs : 0;
 }
 
+/* The key-exchange group as a NamedGroup id, 0 when none (RSA, TLS 1.2 DHE). */
+static uint16_t conn_group(void *p) {
+  static const struct {
+    const char *name;
+    uint16_t id;
+  } ffdhe[] = {{"FFDHE_2048", 256},
+               {"FFDHE_3072", 257},
+               {"FFDHE_4096", 258},
+               {"FFDHE_6144", 259},
+               {"FFDHE_8192", 260}};
+  struct wconn *w = p;
+  if (!wolfSSL_is_init_finished(w->ssl))
+    return 0;
+  /* In TLS 1.2 the curve name is meaningful only for an ECDHE suite. */
+  if (wolfSSL_version(w->ssl) != OTLS__TLS1_3) {
+    const char *suite = wolfSSL_get_cipher_name(w->ssl);
+    if (suite == NULL || strncmp(suite, "ECDHE-", 6) != 0)
+      return 0;
+  }
+  const char *name = wolfSSL_get_curve_name(w->ssl);
+  int g = group_from_name(name);
+  if (g > 0)
+    return (uint16_t)g;
+  for (size_t i = 0; name != NULL && i < sizeof(ffdhe) / sizeof(ffdhe[0]); i++)
+    if (strcmp(name, ffdhe[i].name) == 0)
+      return ffdhe[i].id;
+  return 0;
+}
+
 static size_t conn_peer_chain(void *p, struct otls__blob *out, size_t max) {
   struct wconn *w = p;
   WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(w->ssl);
@@ -1465,8 +1509,15 @@ const struct otls_backend otls__backend = {
     .caps = (1ull << OTLS_CAP_TLS1_3) | (1ull << OTLS_CAP_TLS1_2) | (1ull << OTLS_CAP_TLS1_1) |
             (1ull << OTLS_CAP_ENCRYPTED_KEYS) | (1ull << OTLS_CAP_CLIENT_CERT) |
             (1ull << OTLS_CAP_CRL) | (1ull << OTLS_CAP_TLS13_CIPHERS) |
-            (1ull << OTLS_CAP_EXACT_CIPHERS),
+            (1ull << OTLS_CAP_EXACT_CIPHERS) | (1ull << OTLS_CAP_ECDH_X448) |
+            (1ull << OTLS_CAP_DHPARAM),
     /* A wolfSSL server always picks by its own order: no CLIENT_CIPHER_ORDER. */
+    /*
+     * No ECDH_CURVE_REFUSAL: with no group in common a TLS 1.2 server falls
+     * back to P-256 (check_group() then fails the server only, after the
+     * client has finished), and a TLS 1.3 server fails with BAD_FUNC_ARG
+     * and sends no alert, leaving the client waiting.
+     */
     .version = backend_version,
     .global_init = backend_global_init,
     .ctx_new = ctx_new,
@@ -1479,6 +1530,7 @@ const struct otls_backend otls__backend = {
     .shutdown = conn_shutdown,
     .protocol = conn_protocol,
     .cipher_id = conn_cipher_id,
+    .group = conn_group,
     .peer_chain = conn_peer_chain,
     .verify_facts = conn_verify_facts,
     .servername = conn_servername,

@@ -199,6 +199,16 @@ typedef struct otls_cipher_info {
 OTLS_EXTERN int otls_conn_cipher(const otls_conn *c, otls_cipher_info *out);
 
 /*
+ * otls_conn_ecdh_group() — the elliptic-curve group of the key exchange, by
+ * the name Node gives it in `getEphemeralKeyInfo().name`: "X25519", "X448",
+ * "prime256v1", "secp384r1", "secp521r1". NULL before the handshake, and
+ * when the key exchange was not ECDHE (RSA, DHE). Static string. Both sides
+ * can ask (Node answers only on the client). The group is chosen from the
+ * contexts' `ecdh_curve` lists.
+ */
+OTLS_EXTERN const char *otls_conn_ecdh_group(const otls_conn *c);
+
+/*
  * otls_conn_is_authorized() — true when the peer's certificate chain was
  * verified against the trust store and (client) matched the host.
  * Node.js: `tlsSocket.authorized`.

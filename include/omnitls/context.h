@@ -119,7 +119,56 @@ typedef struct otls_context_options {
    * false. Node.js: `honorCipherOrder`.
    */
   bool honor_cipher_order;
+
+  /*
+   * Key-exchange groups, in preference order: a colon-separated list of
+   * names as OpenSSL and Node spell them — "P-256" (also "prime256v1",
+   * "secp256r1"), "P-384" ("secp384r1"), "P-521" ("secp521r1"), "X25519",
+   * "X448"; case-insensitive — or "auto" for the default list
+   * (otls_default_ecdh_curves()). NULL = OTLS_DEFAULT_ECDH_CURVE.
+   * An unknown or repeated name, or an empty list, is OTLS_E_INVAL; X448 on
+   * a backend without OTLS_CAP_ECDH_X448 is OTLS_E_UNSUPPORTED. The same
+   * list limits the groups a client offers and a server accepts; with no
+   * group in common the handshake fails. Node.js: `ecdhCurve`.
+   */
+  const char *ecdh_curve;
+
+  /*
+   * The protocol range by OpenSSL method name, as Node's `secureProtocol`:
+   * "TLS_method" (every version the backend has, TLSv1 .. TLSv1.3),
+   * "SSLv23_method" (the default minimum .. TLSv1.2), "TLSv1_method",
+   * "TLSv1_1_method", "TLSv1_2_method" (exactly that version), each also
+   * with "_client_"/"_server_" ("TLSv1_2_server_method"); the side is set
+   * per connection, so those variants mean the same range. Node has no
+   * "TLSv1_3_method": use min_version = "TLSv1.3".
+   * Unknown names and the SSLv2/SSLv3 methods are
+   * OTLS_E_INVALID_PROTOCOL_METHOD; setting it together with `min_version`
+   * or `max_version` is OTLS_E_PROTOCOL_VERSION_CONFLICT; a version the
+   * backend lacks is OTLS_E_UNSUPPORTED. NULL = not used.
+   * Node.js: `secureProtocol`.
+   */
+  const char *secure_protocol;
+
+  /*
+   * Server: Diffie-Hellman parameters for the TLS <= 1.2 DHE suites, one PEM
+   * "DH PARAMETERS" (PKCS#3) item. The server uses exactly these parameters.
+   * A prime under 1024 bits is OTLS_E_INVAL (Node: ERR_INVALID_ARG_VALUE,
+   * "DH parameter is less than 1024 bits"); no such PEM block is
+   * OTLS_E_PEM_NO_START_LINE; malformed DER is OTLS_E_DER_BAD; a backend
+   * without OTLS_CAP_DHPARAM (BoringSSL: no DHE at all) answers
+   * OTLS_E_UNSUPPORTED. NULL = none. Node.js: `dhparam`.
+   */
+  const otls_source *dhparam;
 } otls_context_options;
+
+/* Node.js: `tls.DEFAULT_ECDH_CURVE`. */
+#define OTLS_DEFAULT_ECDH_CURVE "auto"
+
+/*
+ * otls_default_ecdh_curves() — what "auto" stands for, as a static
+ * colon-separated list in preference order: "X25519:P-256:P-384".
+ */
+OTLS_EXTERN const char *otls_default_ecdh_curves(void);
 
 /* otls_context_options_init() — fill `opts` with the defaults above. */
 OTLS_EXTERN void otls_context_options_init(otls_context_options *opts);

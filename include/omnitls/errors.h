@@ -48,6 +48,10 @@ OTLS_BEGIN_DECLS
   X(NO_CERT, -28, "ERR_OTLS_NO_CERTIFICATE",                                       \
     "a key was given without a certificate, or the reverse")                      \
   X(NO_CIPHER_MATCH, -29, "ERR_SSL_NO_CIPHER_MATCH", "no cipher suite matches")   \
+  X(INVALID_PROTOCOL_METHOD, -30, "ERR_TLS_INVALID_PROTOCOL_METHOD",               \
+    "unknown or disabled secureProtocol method")                                   \
+  X(PROTOCOL_VERSION_CONFLICT, -31, "ERR_TLS_PROTOCOL_VERSION_CONFLICT",           \
+    "minVersion/maxVersion conflict with secureProtocol")                          \
   /* handshake and records */                                                      \
   X(HANDSHAKE, -40, "ERR_SSL_HANDSHAKE_FAILURE", "TLS handshake failed")           \
   X(PROTOCOL, -41, "ERR_SSL_PROTOCOL_ERROR", "TLS protocol error (bad record)")    \

@@ -34,7 +34,12 @@ OTLS_BEGIN_DECLS
   X(CLIENT_CIPHER_ORDER, 9, "client-cipher-order",                                \
     "a server that follows the client's suite order (honorCipherOrder=false)")  \
   X(EXACT_CIPHERS, 10, "exact-ciphers",                                           \
-    "the engine enables exactly the evaluated suite list, in order")
+    "the engine enables exactly the evaluated suite list, in order")             \
+  X(ECDH_X448, 11, "ecdh-x448", "the X448 key-exchange group in ecdhCurve")      \
+  X(ECDH_CURVE_REFUSAL, 12, "ecdh-curve-refusal",                                 \
+    "a server with no ecdhCurve group in common with the client refuses it with "  \
+    "a handshake_failure alert")                                                   \
+  X(DHPARAM, 13, "dhparam", "custom Diffie-Hellman parameters for DHE suites (dhparam)")
 
 enum otls_cap {
 #define OTLS__CAP_ENUM(suffix, bit, name, desc) OTLS_CAP_##suffix = (bit),

@@ -782,3 +782,234 @@ SCENARIO(cipher_string_selecting_nothing_is_rejected)
   fclose(transcript);
   transcript = NULL;
 END_SCENARIO
+
+/* --- ecdhCurve and secureProtocol ------------------------------------------ */
+
+struct kx_opts {
+  const char *ecdh_curve, *secure_protocol, *max_version, *ciphers;
+};
+
+static otls_context *kx_ctx(bool server, const struct kx_opts *k) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
+  otls_source key = otls_source_file(pki("server-rsa.key"));
+  otls_source ca = otls_source_file(pki("ca.pem"));
+  if (server) {
+    o.cert = &cert;
+    o.cert_count = 1;
+    o.key = &key;
+    o.key_count = 1;
+  } else {
+    o.ca = &ca;
+    o.ca_count = 1;
+  }
+  o.ecdh_curve = k->ecdh_curve;
+  o.secure_protocol = k->secure_protocol;
+  o.max_version = k->max_version;
+  o.ciphers = k->ciphers;
+  otls_context *ctx = NULL;
+  char detail[256];
+  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
+  if (rv == OTLS_E_UNSUPPORTED)
+    otls_test_skip(detail);
+  if (rv < 0)
+    otls_test_fail(__FILE__, __LINE__, "context: %s: %s", otls_err_name(rv), detail);
+  return ctx;
+}
+
+/* Handshake with these options; records both sides and the group each saw. */
+static void kx_pair(struct pair *p, const struct kx_opts *client, const struct kx_opts *server) {
+  memset(p, 0, sizeof(*p));
+  p->cctx = kx_ctx(false, client);
+  p->sctx = kx_ctx(true, server);
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  so.is_server = true;
+  CHECK_ERR(otls_conn_new(&p->client, p->cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&p->server, p->sctx, &so), 0);
+  pump_handshake(p->client, p->server, &p->cerr, &p->serr);
+  observe("client", p->client, p->cerr);
+  observe("server", p->server, p->serr);
+  T("client.ecdhGroup", "%s", str_or_false(otls_conn_ecdh_group(p->client)));
+  T("server.ecdhGroup", "%s", str_or_false(otls_conn_ecdh_group(p->server)));
+}
+
+SCENARIO(ecdh_default_group_is_x25519)
+  struct pair p;
+  struct kx_opts k = {0};
+  kx_pair(&p, &k, &k);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_STR(otls_conn_ecdh_group(p.client), "X25519");
+  CHECK_STR(otls_conn_ecdh_group(p.server), "X25519");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(ecdh_curve_p384_on_both_sides_is_used_tls13)
+  struct pair p;
+  struct kx_opts k = {.ecdh_curve = "P-384"};
+  kx_pair(&p, &k, &k);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.3");
+  CHECK_STR(otls_conn_ecdh_group(p.client), "secp384r1");
+  CHECK_STR(otls_conn_ecdh_group(p.server), "secp384r1");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(ecdh_curve_p384_on_both_sides_is_used_tls12)
+  struct pair p;
+  struct kx_opts c = {.ecdh_curve = "secp384r1", .max_version = "TLSv1.2"};
+  struct kx_opts s = {.ecdh_curve = "P-384"};
+  kx_pair(&p, &c, &s);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.2");
+  CHECK_STR(otls_conn_ecdh_group(p.client), "secp384r1");
+  CHECK_STR(otls_conn_ecdh_group(p.server), "secp384r1");
+  pair_free(&p);
+END_SCENARIO
+
+/* The client's first key share (P-256) is not acceptable: HelloRetryRequest. */
+SCENARIO(ecdh_server_restricted_to_a_later_client_group)
+  struct pair p;
+  struct kx_opts c = {.ecdh_curve = "P-256:P-384"};
+  struct kx_opts s = {.ecdh_curve = "P-384"};
+  kx_pair(&p, &c, &s);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_STR(otls_conn_ecdh_group(p.client), "secp384r1");
+  CHECK_STR(otls_conn_ecdh_group(p.server), "secp384r1");
+  pair_free(&p);
+END_SCENARIO
+
+/* OpenSSL's answer: the server sends handshake_failure (RFC 8446 §4.1.1). */
+SCENARIO(ecdh_no_common_group_fails_on_both_sides_tls13)
+  if (!otls_backend_has(OTLS_CAP_ECDH_CURVE_REFUSAL))
+    otls_test_skip("the server does not refuse a client with no group in common");
+  struct pair p;
+  struct kx_opts c = {.ecdh_curve = "P-256"};
+  struct kx_opts s = {.ecdh_curve = "P-384"};
+  kx_pair(&p, &c, &s);
+  CHECK_ERR(p.serr, OTLS_E_HANDSHAKE);
+  CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
+  bool sent = false;
+  CHECK_INT(otls_conn_alert(p.server, &sent), 40);
+  CHECK(sent);
+  CHECK_INT(otls_conn_alert(p.client, &sent), 40);
+  CHECK(!sent);
+  pair_free(&p);
+END_SCENARIO
+
+/* TLS 1.2: no usable ECDHE suite is left, so OpenSSL's "no shared cipher". */
+SCENARIO(ecdh_no_common_group_fails_on_both_sides_tls12)
+  if (!otls_backend_has(OTLS_CAP_ECDH_CURVE_REFUSAL))
+    otls_test_skip("the server does not refuse a client with no group in common");
+  struct pair p;
+  struct kx_opts c = {.ecdh_curve = "P-256", .max_version = "TLSv1.2"};
+  struct kx_opts s = {.ecdh_curve = "P-384"};
+  kx_pair(&p, &c, &s);
+  CHECK_ERR(p.serr, OTLS_E_NO_SHARED_CIPHER);
+  CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
+  bool sent = false;
+  CHECK_INT(otls_conn_alert(p.server, &sent), 40);
+  CHECK(sent);
+  CHECK_INT(otls_conn_alert(p.client, &sent), 40);
+  CHECK(!sent);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(ecdh_group_is_null_without_ecdhe)
+  uint16_t ids[4];
+  size_t n = 0;
+  if (otls_ciphers_eval("AES128-GCM-SHA256", ids, 4, &n) < 0 || n == 0)
+    otls_test_skip("no RSA key-exchange suite in this backend");
+  struct pair p;
+  struct kx_opts c = {.max_version = "TLSv1.2", .ciphers = "AES128-GCM-SHA256"};
+  struct kx_opts s = {.ciphers = "AES128-GCM-SHA256"};
+  kx_pair(&p, &c, &s);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  otls_cipher_info ci;
+  CHECK_ERR(otls_conn_cipher(p.client, &ci), 0);
+  CHECK_STR(ci.name, "AES128-GCM-SHA256");
+  CHECK_STR(otls_conn_ecdh_group(p.client), NULL);
+  CHECK_STR(otls_conn_ecdh_group(p.server), NULL);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(ecdh_curve_x448_is_used_where_available)
+  struct pair p;
+  struct kx_opts k = {.ecdh_curve = "X448"};
+  kx_pair(&p, &k, &k); /* skips with OTLS_E_UNSUPPORTED without OTLS_CAP_ECDH_X448 */
+  CHECK_ERR(p.cerr, 0);
+  CHECK_STR(otls_conn_ecdh_group(p.client), "X448");
+  CHECK_STR(otls_conn_ecdh_group(p.server), "X448");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(secure_protocol_tls12_method_negotiates_tls12)
+  struct pair p;
+  struct kx_opts c = {0};
+  struct kx_opts s = {.secure_protocol = "TLSv1_2_server_method"};
+  kx_pair(&p, &c, &s);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.2");
+  CHECK_STR(otls_conn_protocol(p.server), "TLSv1.2");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(secure_protocol_tls_method_negotiates_tls13)
+  struct pair p;
+  struct kx_opts k = {.secure_protocol = "TLS_method"};
+  kx_pair(&p, &k, &k);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.3");
+  pair_free(&p);
+END_SCENARIO
+
+/* --- dhparam ------------------------------------------------------------------ */
+
+SCENARIO(dhparam_2048_is_used_by_a_dhe_suite)
+  if (!otls_backend_has(OTLS_CAP_DHPARAM))
+    otls_test_skip("no DHE in this backend (dhparam answers OTLS_E_UNSUPPORTED)");
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
+  otls_source key = otls_source_file(pki("server-rsa.key"));
+  otls_source dh = otls_source_file(pki("dh2048.pem"));
+  o.cert = &cert;
+  o.cert_count = 1;
+  o.key = &key;
+  o.key_count = 1;
+  o.dhparam = &dh;
+  o.ciphers = "DHE-RSA-AES128-GCM-SHA256";
+  o.max_version = "TLSv1.2";
+  struct pair p;
+  memset(&p, 0, sizeof(p));
+  CHECK_ERR(otls_context_new(&p.sctx, &o, NULL, 0), 0);
+  struct kx_opts c = {.max_version = "TLSv1.2", .ciphers = "DHE-RSA-AES128-GCM-SHA256"};
+  p.cctx = kx_ctx(false, &c);
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  so.is_server = true;
+  CHECK_ERR(otls_conn_new(&p.client, p.cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&p.server, p.sctx, &so), 0);
+  pump_handshake(p.client, p.server, &p.cerr, &p.serr);
+  observe("client", p.client, p.cerr);
+  observe("server", p.server, p.serr);
+  T("client.ecdhGroup", "%s", str_or_false(otls_conn_ecdh_group(p.client)));
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  otls_cipher_info ci;
+  CHECK_ERR(otls_conn_cipher(p.client, &ci), 0);
+  CHECK_STR(ci.name, "DHE-RSA-AES128-GCM-SHA256");
+  CHECK_STR(otls_conn_ecdh_group(p.client), NULL);
+  pair_free(&p);
+END_SCENARIO
