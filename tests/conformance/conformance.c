@@ -109,6 +109,8 @@ struct side_opts {
   bool request_cert;
   int reject; /* -1 default */
   const char *crl;
+  const char *ciphers, *ecdh_curve, *secure_protocol, *dhparam;
+  bool honor_cipher_order;
 };
 
 static otls_context *ctx_from(const struct side_opts *s) {
@@ -118,6 +120,7 @@ static otls_context *ctx_from(const struct side_opts *s) {
   otls_source key = otls_source_file(s->key ? pki(s->key) : NULL);
   otls_source ca = otls_source_file(s->ca ? pki(s->ca) : NULL);
   otls_source crl = otls_source_file(s->crl ? pki(s->crl) : NULL);
+  otls_source dh = otls_source_file(s->dhparam ? pki(s->dhparam) : NULL);
   if (s->cert) {
     o.cert = &cert;
     o.cert_count = 1;
@@ -137,6 +140,11 @@ static otls_context *ctx_from(const struct side_opts *s) {
   o.min_version = s->min_version;
   o.max_version = s->max_version;
   o.request_cert = s->request_cert;
+  o.ciphers = s->ciphers;
+  o.honor_cipher_order = s->honor_cipher_order;
+  o.ecdh_curve = s->ecdh_curve;
+  o.secure_protocol = s->secure_protocol;
+  o.dhparam = s->dhparam ? &dh : NULL;
   if (s->reject >= 0)
     o.reject_unauthorized = s->reject == 1;
   otls_context *ctx = NULL;
@@ -610,29 +618,11 @@ SCENARIO(ciphers_option_selects_the_tls12_suite)
     otls_test_skip("the engine cannot enable exactly one TLS 1.2 suite");
   struct side_opts c = CLIENT_TRUSTING;
   c.max_version = "TLSv1.2";
-  otls_context_options o;
-  otls_context_options_init(&o);
   /* One suite on the server; the default list on the client. */
+  struct side_opts sv = SERVER_RSA;
+  sv.ciphers = "ECDHE-RSA-AES256-GCM-SHA384";
   struct pair p;
-  memset(&p, 0, sizeof(p));
-  p.cctx = ctx_from(&c);
-  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
-  otls_source key = otls_source_file(pki("server-rsa.key"));
-  o.cert = &cert;
-  o.cert_count = 1;
-  o.key = &key;
-  o.key_count = 1;
-  o.ciphers = "ECDHE-RSA-AES256-GCM-SHA384";
-  CHECK_ERR(otls_context_new(&p.sctx, &o, NULL, 0), 0);
-  otls_conn_options co, so;
-  otls_conn_options_init(&co);
-  otls_conn_options_init(&so);
-  co.servername = "localhost";
-  so.is_server = true;
-  CHECK_ERR(otls_conn_new(&p.client, p.cctx, &co), 0);
-  CHECK_ERR(otls_conn_new(&p.server, p.sctx, &so), 0);
-  pump_handshake(p.client, p.server, &p.cerr, &p.serr);
-  observe("client", p.client, p.cerr);
+  run_pair(&p, &c, &sv, "localhost");
   CHECK_ERR(p.cerr, 0);
   otls_cipher_info ci;
   CHECK_ERR(otls_conn_cipher(p.client, &ci), 0);
@@ -645,65 +635,27 @@ SCENARIO(ciphers_option_with_no_common_suite_fails)
     otls_test_skip("the engine cannot enable exactly one TLS 1.2 suite");
   struct side_opts c = CLIENT_TRUSTING;
   c.max_version = "TLSv1.2";
+  struct side_opts sv = SERVER_RSA;
+  sv.ciphers = "ECDHE-RSA-AES128-SHA"; /* not in the client's default list */
   struct pair p;
-  memset(&p, 0, sizeof(p));
-  p.cctx = ctx_from(&c);
-  otls_context_options o;
-  otls_context_options_init(&o);
-  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
-  otls_source key = otls_source_file(pki("server-rsa.key"));
-  o.cert = &cert;
-  o.cert_count = 1;
-  o.key = &key;
-  o.key_count = 1;
-  o.ciphers = "ECDHE-RSA-AES128-SHA"; /* not in the client's default list */
-  CHECK_ERR(otls_context_new(&p.sctx, &o, NULL, 0), 0);
-  otls_conn_options co, so;
-  otls_conn_options_init(&co);
-  otls_conn_options_init(&so);
-  co.servername = "localhost";
-  so.is_server = true;
-  CHECK_ERR(otls_conn_new(&p.client, p.cctx, &co), 0);
-  CHECK_ERR(otls_conn_new(&p.server, p.sctx, &so), 0);
-  pump_handshake(p.client, p.server, &p.cerr, &p.serr);
-  observe("client", p.client, p.cerr);
-  observe("server", p.server, p.serr);
+  run_pair(&p, &c, &sv, "localhost");
   CHECK_ERR(p.serr, OTLS_E_NO_SHARED_CIPHER);
   CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
   pair_free(&p);
 END_SCENARIO
 
 static otls_context *server_ctx_with(const char *ciphers, bool honor) {
-  otls_context_options o;
-  otls_context_options_init(&o);
-  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
-  otls_source key = otls_source_file(pki("server-rsa.key"));
-  o.cert = &cert;
-  o.cert_count = 1;
-  o.key = &key;
-  o.key_count = 1;
-  o.ciphers = ciphers;
-  o.honor_cipher_order = honor;
-  otls_context *ctx = NULL;
-  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), 0);
-  return ctx;
+  struct side_opts sv = SERVER_RSA;
+  sv.ciphers = ciphers;
+  sv.honor_cipher_order = honor;
+  return ctx_from(&sv);
 }
 
 static otls_context *client_ctx_with(const char *ciphers, const char *max) {
-  otls_context_options o;
-  otls_context_options_init(&o);
-  otls_source ca = otls_source_file(pki("ca.pem"));
-  o.ca = &ca;
-  o.ca_count = 1;
-  o.ciphers = ciphers;
-  o.max_version = max;
-  otls_context *ctx = NULL;
-  char detail[256];
-  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
-  if (rv == OTLS_E_UNSUPPORTED)
-    otls_test_skip(detail);
-  CHECK_ERR(rv, 0);
-  return ctx;
+  struct side_opts c = CLIENT_TRUSTING;
+  c.ciphers = ciphers;
+  c.max_version = max;
+  return ctx_from(&c);
 }
 
 static const char *negotiate(otls_context *cctx, otls_context *sctx) {
@@ -789,50 +741,19 @@ struct kx_opts {
   const char *ecdh_curve, *secure_protocol, *max_version, *ciphers;
 };
 
-static otls_context *kx_ctx(bool server, const struct kx_opts *k) {
-  otls_context_options o;
-  otls_context_options_init(&o);
-  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
-  otls_source key = otls_source_file(pki("server-rsa.key"));
-  otls_source ca = otls_source_file(pki("ca.pem"));
-  if (server) {
-    o.cert = &cert;
-    o.cert_count = 1;
-    o.key = &key;
-    o.key_count = 1;
-  } else {
-    o.ca = &ca;
-    o.ca_count = 1;
-  }
+static struct side_opts kx_side(bool server, const struct kx_opts *k) {
+  struct side_opts o = server ? SERVER_RSA : CLIENT_TRUSTING;
   o.ecdh_curve = k->ecdh_curve;
   o.secure_protocol = k->secure_protocol;
   o.max_version = k->max_version;
   o.ciphers = k->ciphers;
-  otls_context *ctx = NULL;
-  char detail[256];
-  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
-  if (rv == OTLS_E_UNSUPPORTED)
-    otls_test_skip(detail);
-  if (rv < 0)
-    otls_test_fail(__FILE__, __LINE__, "context: %s: %s", otls_err_name(rv), detail);
-  return ctx;
+  return o;
 }
 
 /* Handshake with these options; records both sides and the group each saw. */
 static void kx_pair(struct pair *p, const struct kx_opts *client, const struct kx_opts *server) {
-  memset(p, 0, sizeof(*p));
-  p->cctx = kx_ctx(false, client);
-  p->sctx = kx_ctx(true, server);
-  otls_conn_options co, so;
-  otls_conn_options_init(&co);
-  otls_conn_options_init(&so);
-  co.servername = "localhost";
-  so.is_server = true;
-  CHECK_ERR(otls_conn_new(&p->client, p->cctx, &co), 0);
-  CHECK_ERR(otls_conn_new(&p->server, p->sctx, &so), 0);
-  pump_handshake(p->client, p->server, &p->cerr, &p->serr);
-  observe("client", p->client, p->cerr);
-  observe("server", p->server, p->serr);
+  struct side_opts c = kx_side(false, client), sv = kx_side(true, server);
+  run_pair(p, &c, &sv, "localhost");
   T("client.ecdhGroup", "%s", str_or_false(otls_conn_ecdh_group(p->client)));
   T("server.ecdhGroup", "%s", str_or_false(otls_conn_ecdh_group(p->server)));
 }
@@ -977,33 +898,15 @@ END_SCENARIO
 SCENARIO(dhparam_2048_is_used_by_a_dhe_suite)
   if (!otls_backend_has(OTLS_CAP_DHPARAM))
     otls_test_skip("no DHE in this backend (dhparam answers OTLS_E_UNSUPPORTED)");
-  otls_context_options o;
-  otls_context_options_init(&o);
-  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
-  otls_source key = otls_source_file(pki("server-rsa.key"));
-  otls_source dh = otls_source_file(pki("dh2048.pem"));
-  o.cert = &cert;
-  o.cert_count = 1;
-  o.key = &key;
-  o.key_count = 1;
-  o.dhparam = &dh;
-  o.ciphers = "DHE-RSA-AES128-GCM-SHA256";
-  o.max_version = "TLSv1.2";
+  struct side_opts sv = SERVER_RSA;
+  sv.dhparam = "dh2048.pem";
+  sv.ciphers = "DHE-RSA-AES128-GCM-SHA256";
+  sv.max_version = "TLSv1.2";
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  c.ciphers = "DHE-RSA-AES128-GCM-SHA256";
   struct pair p;
-  memset(&p, 0, sizeof(p));
-  CHECK_ERR(otls_context_new(&p.sctx, &o, NULL, 0), 0);
-  struct kx_opts c = {.max_version = "TLSv1.2", .ciphers = "DHE-RSA-AES128-GCM-SHA256"};
-  p.cctx = kx_ctx(false, &c);
-  otls_conn_options co, so;
-  otls_conn_options_init(&co);
-  otls_conn_options_init(&so);
-  co.servername = "localhost";
-  so.is_server = true;
-  CHECK_ERR(otls_conn_new(&p.client, p.cctx, &co), 0);
-  CHECK_ERR(otls_conn_new(&p.server, p.sctx, &so), 0);
-  pump_handshake(p.client, p.server, &p.cerr, &p.serr);
-  observe("client", p.client, p.cerr);
-  observe("server", p.server, p.serr);
+  run_pair(&p, &c, &sv, "localhost");
   T("client.ecdhGroup", "%s", str_or_false(otls_conn_ecdh_group(p.client)));
   CHECK_ERR(p.cerr, 0);
   CHECK_ERR(p.serr, 0);
