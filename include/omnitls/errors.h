@@ -32,6 +32,8 @@ OTLS_BEGIN_DECLS
   X(CLOSED, -8, "ERR_STREAM_DESTROYED", "the connection is closed")                \
   X(WRITE_AFTER_END, -9, "ERR_STREAM_WRITE_AFTER_END", "write after end")          \
   X(BUFFER_FULL, -10, "ERR_OTLS_BUFFER_FULL", "input buffer is full; read first")  \
+  X(WANT_CALLBACK, -11, "ERR_OTLS_WANT_CALLBACK",                                  \
+    "the handshake waits for the application to answer an event")                 \
   /* files and credentials */                                                      \
   X(FILE, -20, "ENOENT", "cannot read file")                                       \
   X(PEM_NO_START_LINE, -21, "ERR_OSSL_PEM_NO_START_LINE",                          \
@@ -67,6 +69,17 @@ OTLS_BEGIN_DECLS
   X(CONNRESET, -47, "ECONNRESET",                                                  \
     "the peer disconnected before the TLS connection was established")            \
   X(HANDSHAKE_TIMEOUT, -48, "ERR_TLS_HANDSHAKE_TIMEOUT", "TLS handshake timeout")  \
+  X(BAD_CLIENT_HELLO, -49, "ERR_OTLS_BAD_CLIENT_HELLO", "malformed ClientHello")    \
+  X(EXCESSIVE_MESSAGE_SIZE, -50, "ERR_SSL_EXCESSIVE_MESSAGE_SIZE",                 \
+    "handshake message too large")                                                \
+  X(NO_APPLICATION_PROTOCOL, -51, "ERR_SSL_NO_APPLICATION_PROTOCOL",               \
+    "no application protocol (ALPN) in common with the peer")                     \
+  X(BAD_SESSION, -52, "ERR_OTLS_BAD_SESSION",                                      \
+    "the session is corrupt, expired, or from another backend")                   \
+  X(DH_PARAM_SIZE, -53, "ERR_TLS_DH_PARAM_SIZE",                                   \
+    "the server's DH parameter is smaller than minDHSize")                        \
+  X(SESSION_ATTACK, -54, "ERR_TLS_SESSION_ATTACK",                                 \
+    "TLS session renegotiation attack previously detected")                       \
   /* sockets */                                                                    \
   X(SYSCALL, -60, "ERR_OTLS_SYSCALL", "system call failed")                        \
   X(NOTFOUND, -61, "ENOTFOUND", "host name not found")                             \
