@@ -20,13 +20,19 @@ function(_omnitls_ossl_probes target prefix incdir libs)
   set(CMAKE_REQUIRED_QUIET ON)
   set(_defs "")
   foreach(sym SSL_CTX_set_ciphersuites SSL_CTX_set_security_level SSL_get_negotiated_group
-              SSL_get_curve_id SSL_CTX_set0_tmp_dh_pkey)
+              SSL_get_curve_id SSL_CTX_set0_tmp_dh_pkey SSL_SESSION_to_bytes
+              SSL_SESSION_from_bytes)
     string(TOUPPER "${sym}" _up)
     check_symbol_exists(${sym} "openssl/ssl.h" ${prefix}_HAVE_${_up})
     if(${prefix}_HAVE_${_up})
       list(APPEND _defs OTLS_HAVE_${_up}=1)
     endif()
   endforeach()
+  # The fork itself (BoringSSL defers its TLS 1.3 tickets to the next write).
+  check_symbol_exists(OPENSSL_IS_BORINGSSL "openssl/ssl.h" ${prefix}_HAVE_OPENSSL_IS_BORINGSSL)
+  if(${prefix}_HAVE_OPENSSL_IS_BORINGSSL)
+    list(APPEND _defs OTLS_HAVE_OPENSSL_IS_BORINGSSL=1)
+  endif()
   check_c_source_compiles("
     #include <openssl/ssl.h>
     int main(void) { return OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) ? 0 : 1; }"

@@ -104,6 +104,25 @@ struct otls__ctx_config {
   unsigned num_tickets;
 };
 
+/* Per-connection configuration (valid only during conn_new). */
+struct otls__conn_config {
+  bool is_server;
+  /* Client: the SNI name to send (NULL = none). */
+  const char *servername;
+  /*
+   * Client: the ALPN offer, wire format (NULL = none).
+   * Server: the one protocol core chose, as bare bytes without a length
+   * prefix (NULL = none: negotiate no ALPN even if the client offered it).
+   * The server backend selects exactly this protocol and never sends
+   * no_application_protocol by itself (core decides that before).
+   */
+  const uint8_t *alpn;
+  size_t alpn_len;
+  /* Client: the backend's session bytes (from otls__conn_new_session) to resume. */
+  const uint8_t *session;
+  size_t session_len;
+};
+
 /*
  * Verification facts reported by a backend after the handshake. The backend
  * verifies the peer chain against the context's trust store (and CRLs) but
@@ -147,11 +166,13 @@ struct otls_backend {
   void (*ctx_free)(void *bctx);
 
   /*
-   * Connection. `conn` is the core connection the transport belongs to.
-   * servername: client SNI to send (NULL = none). Returns 0 or OTLS_E_*.
+   * Connection. `conn` is the core connection the transport belongs to;
+   * `cfg` is valid only during the call. Returns 0 or OTLS_E_*.
+   * A server connection is created only once core has read the ClientHello
+   * and run the application's hooks, on the context they chose.
    */
-  int (*conn_new)(void **out, void *bctx, struct otls_conn *conn, bool is_server,
-                  const char *servername);
+  int (*conn_new)(void **out, void *bctx, struct otls_conn *conn,
+                  const struct otls__conn_config *cfg);
   void (*conn_free)(void *bc);
 
   /*
@@ -205,6 +226,15 @@ struct otls_backend {
   /* The alert that ended the connection, -1 if none; *sent = we sent it. */
   int (*alert)(void *bc, bool *sent);
 
+  /*
+   * The ALPN protocol agreed (bare bytes), or NULL/0. The pointer stays valid
+   * until the next call on bc.
+   */
+  const uint8_t *(*alpn_selected)(void *bc, size_t *len);
+
+  /* true when this handshake resumed a session. */
+  bool (*session_reused)(void *bc);
+
   /* --- crypto helpers core needs --- */
   /*
    * Hash `len` bytes with OTLS__MD_*; `out` has room for 64 bytes. Returns
@@ -251,6 +281,17 @@ long otls__tx_send(struct otls_conn *c, const void *buf, size_t len);
 
 /* true once otls_conn_feed_eof() was called (and input is drained). */
 bool otls__tx_eof(const struct otls_conn *c);
+
+/*
+ * Client backends call this each time a new resumable session becomes
+ * available — each TLS 1.3 NewSessionTicket processed, or a TLS 1.2
+ * handshake completing with a session id or ticket — with the session
+ * serialised in the backend's own format (what conn_new takes back as
+ * cfg->session). Core copies it, wraps it into the public blob, and raises
+ * the `session` event after the backend call returns. Returns 0 or
+ * OTLS_E_NOMEM. Safe to call from inside backend callbacks.
+ */
+int otls__conn_new_session(struct otls_conn *c, const uint8_t *data, size_t len);
 
 /* Record a message about the last failure on the connection. */
 void otls__conn_set_error(struct otls_conn *c, const char *fmt, ...)

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alpn.h"
+#include "client_hello.h"
 #include "internal.h"
+#include "session.h"
 
 #define MAX_PEER_CHAIN 16
 
@@ -34,6 +37,32 @@ static bool is_ip_literal(const char *s) {
   return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
+static int dup_bytes(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t len) {
+  *dst = malloc(len ? len : 1);
+  if (*dst == NULL)
+    return OTLS_E_NOMEM;
+  if (len)
+    memcpy(*dst, src, len);
+  *dst_len = len;
+  return 0;
+}
+
+/* Create the backend half of the connection on the current context. */
+static int backend_conn_new(struct otls_conn *c, const uint8_t *alpn, size_t alpn_len) {
+  struct otls__conn_config cfg = {
+      .is_server = c->is_server,
+      .servername = c->is_server ? NULL : c->servername,
+      .alpn = alpn,
+      .alpn_len = alpn_len,
+      .session = c->session_in,
+      .session_len = c->session_in_len,
+  };
+  int rv = otls__backend.conn_new(&c->bc, c->ctx->bctx, c, &cfg);
+  if (rv < 0)
+    c->bc = NULL;
+  return rv;
+}
+
 int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *opts) {
   if (out == NULL)
     return OTLS_E_INVAL;
@@ -48,6 +77,14 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
     return OTLS_E_INVAL;
   if (opts->is_server && !ctx->has_cert)
     return OTLS_E_INVAL;
+  if ((opts->alpn_protocols || opts->alpn_protocols_len) &&
+      !otls__alpn_wire_valid(opts->alpn_protocols, opts->alpn_protocols_len))
+    return OTLS_E_INVAL;
+  /* Node: ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS. */
+  if (opts->is_server && opts->alpn_callback && opts->alpn_protocols)
+    return OTLS_E_INVAL;
+  if ((opts->session == NULL) != (opts->session_len == 0))
+    return OTLS_E_INVAL;
   struct otls_conn *c = calloc(1, sizeof(*c));
   if (c == NULL)
     return OTLS_E_NOMEM;
@@ -55,24 +92,53 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
   c->is_server = opts->is_server;
   c->reject_unauthorized =
       opts->reject_unauthorized < 0 ? ctx->reject_unauthorized : opts->reject_unauthorized == 1;
+  c->alpn_cb = opts->alpn_callback;
+  c->alpn_allow_no_overlap = opts->alpn_allow_no_overlap;
+  c->sni_map = opts->sni_map;
+  c->sni_cb = opts->sni_callback;
+  c->on_session = opts->on_session;
+  c->user = opts->user;
   int rv = OTLS_E_NOMEM;
-  const char *sni = NULL;
-  if (!c->is_server) {
-    const char *host = opts->host ? opts->host : opts->servername;
-    if (host && *host && (c->host = strdup(host)) == NULL)
-      goto out_free;
-    /* RFC 6066 §3: literal IP addresses are not permitted in SNI. */
-    if (opts->servername && *opts->servername && !is_ip_literal(opts->servername)) {
-      if ((c->servername = strdup(opts->servername)) == NULL)
+  if (opts->alpn_protocols &&
+      dup_bytes(&c->alpn, &c->alpn_len, opts->alpn_protocols, opts->alpn_protocols_len) < 0)
+    goto out_free;
+  if (c->is_server) {
+    /* The backend is created once the ClientHello has been read. */
+    c->phase = PH_HELLO;
+    *out = c;
+    return 0;
+  }
+  const char *host = opts->host ? opts->host : opts->servername;
+  if (host && *host && (c->host = strdup(host)) == NULL)
+    goto out_free;
+  /* RFC 6066 §3: literal IP addresses are not permitted in SNI. */
+  if (opts->servername && *opts->servername && !is_ip_literal(opts->servername) &&
+      (c->servername = strdup(opts->servername)) == NULL)
+    goto out_free;
+  if (opts->session) {
+    struct otls__session sess;
+    if (otls__session_unwrap(opts->session, opts->session_len, &sess) < 0) {
+      c->session_error = OTLS_E_BAD_SESSION;
+    } else {
+      if (dup_bytes(&c->session_in, &c->session_in_len, sess.data, sess.data_len) < 0)
         goto out_free;
-      sni = c->servername;
+      for (size_t i = 0; i < sess.n_chain; i++)
+        if (otls__der_list_add(&c->resume_chain, sess.chain[i].data, sess.chain[i].len) < 0)
+          goto out_free;
+      c->resume_verify = sess.verify_error;
     }
   }
-  rv = otls__backend.conn_new(&c->bc, ctx->bctx, c, c->is_server, sni);
-  if (rv < 0) {
-    c->bc = NULL;
-    goto out_free;
+  rv = backend_conn_new(c, c->alpn, c->alpn_len);
+  if (rv == OTLS_E_BAD_SESSION && c->session_in) {
+    /* The backend could not parse its own bytes: full handshake instead. */
+    free(c->session_in);
+    c->session_in = NULL;
+    c->session_in_len = 0;
+    c->session_error = OTLS_E_BAD_SESSION;
+    rv = backend_conn_new(c, c->alpn, c->alpn_len);
   }
+  if (rv < 0)
+    goto out_free;
   *out = c;
   return 0;
 out_free:
@@ -90,8 +156,58 @@ void otls_conn_free(otls_conn *c) {
   otls__der_list_clear(&c->peer_chain);
   free(c->servername);
   free(c->host);
+  free(c->alpn);
+  free(c->hello_alpn);
+  free(c->alpn_sel);
+  free(c->session_in);
+  free(c->session_blob);
+  otls__der_list_clear(&c->session_queue);
+  otls__der_list_clear(&c->resume_chain);
   otls_context_free(c->ctx);
   free(c);
+}
+
+/* --- sessions ------------------------------------------------------------ */
+
+int otls__conn_new_session(struct otls_conn *c, const uint8_t *data, size_t len) {
+  return otls__der_list_add(&c->session_queue, data, len);
+}
+
+/*
+ * Announce the sessions the backend produced during its last call, now that
+ * it has returned (the application may call back into the connection) and
+ * the handshake's results are known: each becomes the current session and
+ * raises the `session` event. A session made on a connection whose chain
+ * failed verification still records that result, so resuming it later shows
+ * the same `authorized` / `authorizationError`.
+ */
+static void fire_sessions(struct otls_conn *c) {
+  if (c->session_queue.n == 0 || c->state != CONN_OPEN)
+    return;
+  struct otls__der_list q = c->session_queue;
+  memset(&c->session_queue, 0, sizeof(c->session_queue));
+  for (size_t i = 0; i < q.n; i++) {
+    struct otls__session s = {
+        .verify_error = c->chain_error,
+        .n_chain = c->peer_chain.n < OTLS__SESSION_MAX_CHAIN ? c->peer_chain.n
+                                                            : OTLS__SESSION_MAX_CHAIN,
+        .data = q.items[i].data,
+        .data_len = q.items[i].len,
+    };
+    for (size_t k = 0; k < s.n_chain; k++)
+      s.chain[k] = c->peer_chain.items[k];
+    uint8_t *blob;
+    size_t blob_len;
+    if (otls__session_wrap(&s, &blob, &blob_len) < 0)
+      continue;
+    free(c->session_blob);
+    c->session_blob = blob;
+    c->session_blob_len = blob_len;
+    c->tickets++;
+    if (c->on_session)
+      c->on_session(c, blob, blob_len, c->user);
+  }
+  otls__der_list_clear(&q);
 }
 
 /* --- transport services for the backend --------------------------------- */
@@ -162,6 +278,8 @@ unsigned otls_conn_wants(const otls_conn *c) {
   unsigned w = 0;
   if (otls__buf_len(&c->out))
     w |= OTLS_WANTS_WRITE;
+  if (c->phase == PH_SNI_WAIT && c->state == CONN_HANDSHAKE)
+    return w | OTLS_WANTS_CALLBACK;
   if (c->state == CONN_FAILED || (c->peer_closed && c->shut) ||
       (c->in_eof && otls__buf_len(&c->in) == 0 && c->state != CONN_OPEN) ||
       (c->state == CONN_OPEN && c->in_eof && c->peer_closed))
@@ -177,9 +295,20 @@ unsigned otls_conn_wants(const otls_conn *c) {
  * One error per failure, whatever the backend: a fatal alert received is
  * OTLS_E_PEER_ALERT; an alert we sent names the local reason (DESIGN.md §4).
  */
+static int conn_alert(const struct otls_conn *c, bool *sent) {
+  *sent = false;
+  if (c->core_alert) {
+    *sent = true;
+    return c->core_alert;
+  }
+  return (c->bc && otls__backend.alert) ? otls__backend.alert(c->bc, sent) : -1;
+}
+
 static int normalize_failure(struct otls_conn *c, int rv) {
   bool sent = false;
-  int alert = otls__backend.alert ? otls__backend.alert(c->bc, &sent) : -1;
+  int alert = conn_alert(c, &sent);
+  if (c->core_alert)
+    return rv; /* core failed the handshake itself and named the reason */
   if (rv == OTLS_E_TRUNCATED && c->state == CONN_HANDSHAKE)
     return OTLS_E_CONNRESET;
   if (alert > 0 && !sent)
@@ -207,7 +336,7 @@ static int fail(struct otls_conn *c, int rv) {
   c->state = CONN_FAILED;
   c->fatal = rv;
   bool sent = false;
-  int alert = otls__backend.alert ? otls__backend.alert(c->bc, &sent) : -1;
+  int alert = conn_alert(c, &sent);
   if (alert > 0) {
     char prev[OTLS__ERRBUF];
     memcpy(prev, c->err, sizeof(prev));
@@ -224,21 +353,39 @@ static int fail(struct otls_conn *c, int rv) {
 
 /* Verification policy, decided here for every backend (DESIGN.md §1). */
 static int after_handshake(struct otls_conn *c) {
+  c->reused = otls__backend.session_reused && otls__backend.session_reused(c->bc);
+  /*
+   * A resumed client connection shows the chain stored with the session
+   * (backends keep at most the leaf), and the result of verifying it then.
+   */
+  bool from_session = !c->is_server && c->reused && c->session_in;
   struct otls__blob chain[MAX_PEER_CHAIN];
-  size_t n = otls__backend.peer_chain(c->bc, chain, MAX_PEER_CHAIN);
+  size_t n = 0;
+  if (from_session) {
+    for (size_t i = 0; i < c->resume_chain.n; i++)
+      chain[n++] = c->resume_chain.items[i];
+  } else {
+    n = otls__backend.peer_chain(c->bc, chain, MAX_PEER_CHAIN);
+  }
   for (size_t i = 0; i < n; i++)
     if (otls__der_list_add(&c->peer_chain, chain[i].data, chain[i].len) < 0)
       return fail(c, OTLS_E_NOMEM);
-  if (c->is_server && otls__backend.servername) {
-    const char *sn = otls__backend.servername(c->bc);
-    if (sn && (c->servername = strdup(sn)) == NULL)
+  if (otls__backend.alpn_selected) {
+    size_t len = 0;
+    const uint8_t *p = otls__backend.alpn_selected(c->bc, &len);
+    if (p && len && dup_bytes(&c->alpn_sel, &c->alpn_sel_len, p, len) < 0)
       return fail(c, OTLS_E_NOMEM);
   }
   bool verify = !c->is_server || c->ctx->request_cert;
   if (verify) {
     c->verified = true;
-    unsigned facts = n ? otls__backend.verify_facts(c->bc) : 0;
-    c->verify_error = otls__verify_classify(facts, c->peer_chain.items, c->peer_chain.n);
+    if (from_session) {
+      c->verify_error = c->resume_verify;
+    } else {
+      unsigned facts = n ? otls__backend.verify_facts(c->bc) : 0;
+      c->verify_error = otls__verify_classify(facts, c->peer_chain.items, c->peer_chain.n);
+    }
+    c->chain_error = c->verify_error;
     if (c->verify_error == 0 && !c->is_server && c->host) {
       char reason[OTLS__ERRBUF];
       int rv = otls__check_identity(c->host, c->peer_chain.items[0].data,
@@ -267,6 +414,154 @@ static int after_handshake(struct otls_conn *c) {
   return 0;
 }
 
+/*
+ * Core fails the handshake itself, before or instead of the backend: send
+ * `alert` (a plaintext record: nothing is encrypted before ServerHello) and
+ * record `rv` as the error.
+ */
+static int fail_with_alert(struct otls_conn *c, int rv, int alert) {
+  if (alert > 0 && c->bc == NULL) {
+    const uint8_t rec[7] = {21, 3, 3, 0, 2, 2 /* fatal */, (uint8_t)alert};
+    if (otls__buf_append(&c->out, rec, sizeof(rec)) == 0)
+      c->core_alert = alert;
+  }
+  return fail(c, rv);
+}
+
+/* The server's choice of application protocol, before the backend runs. */
+static int choose_alpn(struct otls_conn *c, const uint8_t **name, size_t *name_len) {
+  *name = NULL;
+  *name_len = 0;
+  if (c->hello_alpn == NULL)
+    return 0; /* the client offered nothing */
+  if (c->alpn_cb) {
+    int idx = c->alpn_cb(c, c->servername, c->hello_alpn, c->hello_alpn_len, c->user);
+    if (idx >= 0) {
+      size_t off = 0;
+      for (int i = 0; otls__alpn_next(c->hello_alpn, c->hello_alpn_len, &off, name, name_len);
+           i++)
+        if (i == idx)
+          return 0;
+      *name = NULL;
+      *name_len = 0;
+      otls__conn_set_error(c, "the ALPN callback returned %d, not a position in the client's "
+                              "list", idx);
+      return fail_with_alert(c, OTLS_E_INVAL, 80 /* internal_error */);
+    }
+  } else if (c->alpn == NULL) {
+    return 0; /* we take part in no ALPN */
+  } else if (otls__alpn_select(c->alpn, c->alpn_len, c->hello_alpn, c->hello_alpn_len, name,
+                               name_len) ||
+             c->alpn_allow_no_overlap) {
+    return 0;
+  }
+  otls__conn_set_error(c, "the client offered no application protocol we accept");
+  return fail_with_alert(c, OTLS_E_NO_APPLICATION_PROTOCOL, 120 /* no_application_protocol */);
+}
+
+/* Switch a server connection to another context (SNI). */
+static void use_context(struct otls_conn *c, otls_context *ctx) {
+  if (ctx == NULL || ctx == c->ctx)
+    return;
+  otls_context *old = c->ctx;
+  c->ctx = otls_context_ref(ctx);
+  otls_context_free(old);
+}
+
+/*
+ * The server side of DESIGN.md §2: read the ClientHello from the buffered
+ * first flight, run the application's hooks (which may answer later), and
+ * create the backend connection already configured. Returns 0 once the
+ * backend exists, or OTLS_E_WANT_READ / OTLS_E_WANT_CALLBACK / a failure.
+ */
+static int server_prepare(struct otls_conn *c) {
+  for (;;) {
+    switch (c->phase) {
+    case PH_HELLO: {
+      uint8_t *msg = NULL;
+      size_t len = 0;
+      int rv = otls__ch_assemble(otls__buf_peek(&c->in), otls__buf_len(&c->in), &msg, &len);
+      if (rv == 0) {
+        if (c->in_eof) {
+          otls__conn_set_error(c, "the transport ended before the ClientHello was complete");
+          return fail(c, OTLS_E_CONNRESET);
+        }
+        return OTLS_E_WANT_READ;
+      }
+      if (rv == OTLS_E_NOMEM)
+        return fail(c, rv);
+      struct otls__client_hello ch;
+      if (rv > 0)
+        rv = otls__ch_parse(msg, len, &ch);
+      if (rv == 0 && ch.servername &&
+          (c->servername = strndup((const char *)ch.servername, ch.servername_len)) == NULL)
+        rv = OTLS_E_NOMEM;
+      if (rv == 0 && ch.alpn &&
+          dup_bytes(&c->hello_alpn, &c->hello_alpn_len, ch.alpn, ch.alpn_len) < 0)
+        rv = OTLS_E_NOMEM;
+      free(msg);
+      if (rv == OTLS_E_NOMEM)
+        return fail(c, rv);
+      if (rv < 0) {
+        otls__conn_set_error(c, "%s", rv == OTLS_E_EXCESSIVE_MESSAGE_SIZE
+                                          ? "the ClientHello is larger than omnitls accepts"
+                                          : "the first flight is not a well-formed ClientHello");
+        return fail_with_alert(c, rv, 50 /* decode_error */);
+      }
+      c->phase = PH_SNI;
+      break;
+    }
+    case PH_SNI:
+      if (c->servername && c->sni_cb) {
+        c->phase = PH_SNI_WAIT;
+        c->sni_cb(c, c->servername, c->user);
+        if (c->state == CONN_FAILED)
+          return c->fatal;
+        if (c->phase == PH_SNI_WAIT)
+          return OTLS_E_WANT_CALLBACK;
+      } else {
+        if (c->servername && c->sni_map)
+          use_context(c, otls_sni_map_find(c->sni_map, c->servername));
+        c->phase = PH_ALPN;
+      }
+      break;
+    case PH_SNI_WAIT:
+      return OTLS_E_WANT_CALLBACK;
+    case PH_ALPN: {
+      const uint8_t *name;
+      size_t name_len;
+      int rv = choose_alpn(c, &name, &name_len);
+      if (rv < 0)
+        return rv;
+      rv = backend_conn_new(c, name, name_len);
+      if (rv < 0)
+        return fail(c, rv);
+      c->phase = PH_BACKEND;
+      return 0;
+    }
+    case PH_BACKEND:
+      return 0;
+    }
+  }
+}
+
+int otls_conn_sni_done(otls_conn *c, otls_context *ctx, int err) {
+  if (c == NULL)
+    return OTLS_E_INVAL;
+  if (c->phase != PH_SNI_WAIT || c->state != CONN_HANDSHAKE)
+    return OTLS_E_STATE;
+  if (ctx && !ctx->has_cert)
+    return OTLS_E_INVAL;
+  if (err < 0) {
+    otls__conn_set_error(c, "the SNI callback failed: %s", otls_err_name(err));
+    fail_with_alert(c, err, 80 /* internal_error */);
+    return 0;
+  }
+  use_context(c, ctx);
+  c->phase = PH_ALPN;
+  return 0;
+}
+
 int otls_conn_handshake(otls_conn *c) {
   if (c == NULL)
     return OTLS_E_INVAL;
@@ -274,6 +569,11 @@ int otls_conn_handshake(otls_conn *c) {
     return 0;
   if (c->state == CONN_FAILED)
     return c->fatal;
+  if (c->bc == NULL) {
+    int prv = server_prepare(c);
+    if (prv != 0)
+      return prv;
+  }
   int rv = otls__backend.handshake(c->bc);
   if (rv == OTLS__IO_WANT_READ) {
     if (otls__tx_eof(c)) {
@@ -284,7 +584,9 @@ int otls_conn_handshake(otls_conn *c) {
   }
   if (rv < 0)
     return fail(c, rv);
-  return after_handshake(c);
+  rv = after_handshake(c);
+  fire_sessions(c);
+  return rv;
 }
 
 int otls_conn_read(otls_conn *c, void *buf, size_t len) {
@@ -303,6 +605,9 @@ int otls_conn_read(otls_conn *c, void *buf, size_t len) {
     len = INT_MAX;
   size_t n = 0;
   int rv = otls__backend.read(c->bc, buf, len, &n);
+  fire_sessions(c);
+  if (c->state == CONN_FAILED)
+    return c->fatal;
   if (rv == OTLS__IO_OK)
     return (int)n;
   if (rv == OTLS__IO_CLOSED) {
@@ -414,8 +719,32 @@ const char *otls_conn_error(const otls_conn *c) { return c ? c->err : ""; }
 
 int otls_conn_alert(const otls_conn *c, bool *sent) {
   bool s = false;
-  int a = (c && otls__backend.alert) ? otls__backend.alert(c->bc, &s) : -1;
+  int a = c ? conn_alert(c, &s) : -1;
   if (sent)
     *sent = s;
   return a;
 }
+
+const uint8_t *otls_conn_alpn_protocol(const otls_conn *c, size_t *len) {
+  if (len)
+    *len = c ? c->alpn_sel_len : 0;
+  return c ? c->alpn_sel : NULL;
+}
+
+int otls_conn_session(const otls_conn *c, uint8_t **out, size_t *len) {
+  if (c == NULL || out == NULL || len == NULL)
+    return OTLS_E_INVAL;
+  *out = NULL;
+  *len = 0;
+  if (c->session_blob == NULL)
+    return OTLS_E_STATE;
+  return dup_bytes(out, len, c->session_blob, c->session_blob_len);
+}
+
+bool otls_conn_is_session_reused(const otls_conn *c) {
+  return c && c->state == CONN_OPEN && c->reused;
+}
+
+int otls_conn_session_error(const otls_conn *c) { return c ? c->session_error : OTLS_E_INVAL; }
+
+unsigned otls_conn_tickets(const otls_conn *c) { return c ? c->tickets : 0; }

@@ -63,6 +63,15 @@ enum conn_state {
   CONN_FAILED,
 };
 
+/* Server: where the ClientHello pre-parse stands (DESIGN.md §2). */
+enum conn_phase {
+  PH_BACKEND = 0, /* the backend runs the handshake (always, on a client) */
+  PH_HELLO,       /* buffering the first flight until the ClientHello is whole */
+  PH_SNI,         /* choose the context by server name */
+  PH_SNI_WAIT,    /* waiting for otls_conn_sni_done() */
+  PH_ALPN,        /* choose the application protocol, then create the backend */
+};
+
 struct otls_conn {
   struct otls_context *ctx;
   void *bc; /* backend connection */
@@ -81,7 +90,44 @@ struct otls_conn {
   char *host;          /* client: identity-check name */
   struct otls__der_list peer_chain;
   char err[OTLS__ERRBUF];
+
+  /* options kept from otls_conn_options */
+  uint8_t *alpn; /* client: offer; server: our list (wire format) */
+  size_t alpn_len;
+  int (*alpn_cb)(otls_conn *, const char *, const uint8_t *, size_t, void *);
+  bool alpn_allow_no_overlap;
+  const struct otls_sni_map *sni_map;
+  void (*sni_cb)(otls_conn *, const char *, void *);
+  void (*on_session)(otls_conn *, const uint8_t *, size_t, void *);
+  void *user;
+
+  /* server pre-parse */
+  enum conn_phase phase;
+  uint8_t *hello_alpn; /* the client's ALPN offer (wire), NULL when none */
+  size_t hello_alpn_len;
+  int core_alert; /* an alert core itself sent, or 0 */
+
+  /* results */
+  uint8_t *alpn_sel; /* the agreed protocol, NULL when none */
+  size_t alpn_sel_len;
+  bool reused;
+
+  /* sessions (client) */
+  uint8_t *session_in; /* backend bytes of the `session` option */
+  size_t session_in_len;
+  struct otls__der_list resume_chain; /* the peer chain stored with that session */
+  int resume_verify;                  /* and its chain verification result */
+  int session_error;
+  int chain_error; /* the chain's verification result, without the identity check */
+  uint8_t *session_blob; /* the newest session, wrapped */
+  size_t session_blob_len;
+  struct otls__der_list session_queue; /* backend sessions not yet announced */
+  unsigned tickets;
 };
+
+/* --- ALPN and SNI (core/alpn.c, core/sni.c) ------------------------------- */
+/* Node's addContext() pattern match (case-insensitive). */
+bool otls__sni_match(const char *pattern, const char *name);
 
 /* --- the suite table (core/suites.c; lookup declared in backend.h) ------- */
 /* The default ordered list, TLS 1.3 suites first. */

@@ -809,8 +809,10 @@ static void gt_conn_free(void *p) {
   free(b);
 }
 
-static int gt_conn_new(void **out, void *pctx, struct otls_conn *conn, bool is_server,
-                       const char *servername) {
+static int gt_conn_new(void **out, void *pctx, struct otls_conn *conn,
+                       const struct otls__conn_config *cfg) {
+  bool is_server = cfg->is_server;
+  const char *servername = cfg->servername;
   struct gt_ctx *x = pctx;
   *out = NULL;
   struct gt_conn *b = calloc(1, sizeof(*b));

@@ -33,6 +33,9 @@ struct ossl_conn {
   int alert;        /* fatal alert that ended the connection, -1 none */
   bool alert_sent;
   bool is_server;
+  /* Server: the ALPN protocol core chose (NULL = none). */
+  uint8_t *alpn;
+  size_t alpn_len;
   /* DER of the peer chain, encoded on demand and kept until free. */
   unsigned char *der[MAX_CHAIN];
   int der_len[MAX_CHAIN];
@@ -395,6 +398,53 @@ static int set_dhparam(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *d
 #endif
 }
 
+/*
+ * Server: answer the client's ALPN offer with exactly the protocol core
+ * chose (core/conn.c), which core already found in the offer.
+ */
+static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                          const unsigned char *in, unsigned int inlen, void *arg) {
+  (void)arg;
+  struct ossl_conn *b = SSL_get_app_data(ssl);
+  if (b == NULL || b->alpn == NULL)
+    return SSL_TLSEXT_ERR_NOACK;
+  for (unsigned int off = 0; off < inlen;) {
+    unsigned int n = in[off];
+    if (n > inlen - off - 1)
+      break;
+    if (n == b->alpn_len && memcmp(in + off + 1, b->alpn, n) == 0) {
+      *out = in + off + 1;
+      *outlen = (unsigned char)n;
+      return SSL_TLSEXT_ERR_OK;
+    }
+    off += 1 + n;
+  }
+  return SSL_TLSEXT_ERR_NOACK;
+}
+
+/*
+ * Client: a new resumable session (each TLS 1.3 ticket, or the TLS 1.2
+ * session at the end of the handshake) goes to core in serialised form.
+ */
+static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
+  struct ossl_conn *b = SSL_get_app_data(ssl);
+  if (b == NULL || b->is_server || !SSL_SESSION_is_resumable(sess))
+    return 0;
+  uint8_t *der = NULL;
+  size_t len = 0;
+#if defined(OTLS_HAVE_SSL_SESSION_TO_BYTES)
+  if (!SSL_SESSION_to_bytes(sess, &der, &len))
+    der = NULL;
+#else
+  int n = i2d_SSL_SESSION(sess, &der);
+  len = n > 0 ? (size_t)n : 0;
+#endif
+  if (der != NULL && len > 0)
+    (void)otls__conn_new_session(b->conn, der, len);
+  OPENSSL_free(der);
+  return 0; /* we keep no reference */
+}
+
 int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
                        size_t detail_len) {
   struct ossl_ctx *bctx = calloc(1, sizeof(*bctx));
@@ -419,14 +469,23 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
    */
   SSL_CTX_set_security_level(ctx, cfg->min_version < OTLS__TLS1_2 ? 0 : 1);
 #endif
-  /* No resumption, renegotiation or compression until core manages them. */
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+  /*
+   * No renegotiation or compression. Sessions: the client hands every new
+   * session to core (no internal cache: a session is reused only when the
+   * application passes it back); the server issues exactly
+   * cfg->num_tickets tickets per handshake under the context's own keys,
+   * and keeps no session-id cache of its own.
+   */
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
   if (cfg->honor_cipher_order)
     SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
   else
     SSL_CTX_clear_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_num_tickets(ctx, 0);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+  SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
+  SSL_CTX_set_num_tickets(ctx, cfg->num_tickets);
+  SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, NULL);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_info_callback(ctx, info_cb);
   if ((rv = set_suites(ctx, cfg, detail, detail_len)) < 0 ||
@@ -460,9 +519,12 @@ void otls__ossl_ctx_free(void *p) {
 
 /* --- connection ----------------------------------------------------------- */
 
-int otls__ossl_conn_new(void **out, void *pctx, struct otls_conn *conn, bool is_server,
-                        const char *servername) {
+static void conn_free(struct ossl_conn *b);
+
+int otls__ossl_conn_new(void **out, void *pctx, struct otls_conn *conn,
+                        const struct otls__conn_config *cfg) {
   struct ossl_ctx *bctx = pctx;
+  bool is_server = cfg->is_server;
   struct ossl_conn *b = calloc(1, sizeof(*b));
   if (b == NULL)
     return OTLS_E_NOMEM;
@@ -480,23 +542,63 @@ int otls__ossl_conn_new(void **out, void *pctx, struct otls_conn *conn, bool is_
   /* One BIO both ways: SSL_set_bio() takes a single reference then. */
   SSL_set_bio(b->ssl, rbio, rbio);
   SSL_set_app_data(b->ssl, b);
+  int rv = OTLS_E_INVAL;
   if (is_server) {
     /* Without requestCert a server never asks for a client certificate. */
     if (!bctx->request_cert)
       SSL_set_verify(b->ssl, SSL_VERIFY_NONE, NULL);
+    if (cfg->alpn) {
+      if ((b->alpn = malloc(cfg->alpn_len)) == NULL) {
+        rv = OTLS_E_NOMEM;
+        goto fail;
+      }
+      memcpy(b->alpn, cfg->alpn, cfg->alpn_len);
+      b->alpn_len = cfg->alpn_len;
+    }
     SSL_set_accept_state(b->ssl);
   } else {
     SSL_set_verify(b->ssl, SSL_VERIFY_PEER, verify_cb);
-    if (servername && !SSL_set_tlsext_host_name(b->ssl, servername)) {
-      ERR_clear_error();
-      SSL_free(b->ssl);
-      free(b);
-      return OTLS_E_INVAL;
+    if (cfg->servername && !SSL_set_tlsext_host_name(b->ssl, cfg->servername))
+      goto fail;
+    /* SSL_set_alpn_protos() returns 0 on success. */
+    if (cfg->alpn && SSL_set_alpn_protos(b->ssl, cfg->alpn, (unsigned)cfg->alpn_len) != 0)
+      goto fail;
+    if (cfg->session) {
+#if defined(OTLS_HAVE_SSL_SESSION_FROM_BYTES)
+      SSL_SESSION *sess = SSL_SESSION_from_bytes(cfg->session, cfg->session_len, bctx->ctx);
+#else
+      const unsigned char *p = cfg->session;
+      SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)cfg->session_len);
+#endif
+      int ok = sess != NULL && SSL_set_session(b->ssl, sess);
+      SSL_SESSION_free(sess);
+      if (!ok) {
+        rv = OTLS_E_BAD_SESSION;
+        goto fail;
+      }
     }
     SSL_set_connect_state(b->ssl);
   }
   *out = b;
   return 0;
+fail:
+  ERR_clear_error();
+  conn_free(b);
+  return rv;
+}
+
+const uint8_t *otls__ossl_alpn_selected(void *p, size_t *len) {
+  struct ossl_conn *b = p;
+  const unsigned char *data = NULL;
+  unsigned int n = 0;
+  SSL_get0_alpn_selected(b->ssl, &data, &n);
+  *len = n;
+  return n ? data : NULL;
+}
+
+bool otls__ossl_session_reused(void *p) {
+  struct ossl_conn *b = p;
+  return SSL_session_reused(b->ssl) == 1;
 }
 
 static void clear_der(struct ossl_conn *b) {
@@ -505,14 +607,16 @@ static void clear_der(struct ossl_conn *b) {
   b->n_der = 0;
 }
 
-void otls__ossl_conn_free(void *p) {
-  struct ossl_conn *b = p;
+static void conn_free(struct ossl_conn *b) {
   if (b == NULL)
     return;
   clear_der(b);
   SSL_free(b->ssl);
+  free(b->alpn);
   free(b);
 }
+
+void otls__ossl_conn_free(void *p) { conn_free(p); }
 
 /*
  * SSL_get_error() needs an empty error queue before each call. Our own
@@ -529,8 +633,18 @@ int otls__ossl_handshake(void *p) {
   struct ossl_conn *b = p;
   clear_stale_errors();
   int ret = SSL_do_handshake(b->ssl);
-  if (ret == 1)
+  if (ret == 1) {
+#if defined(OTLS_HAVE_OPENSSL_IS_BORINGSSL)
+    /*
+     * A BoringSSL server holds its TLS 1.3 tickets until the next write;
+     * OpenSSL sends them with the handshake. An empty write flushes them, so
+     * a client sees its `session` event at the same moment on every backend.
+     */
+    if (b->is_server && SSL_write(b->ssl, "", 0) < 0)
+      ERR_clear_error();
+#endif
     return OTLS__IO_OK;
+  }
   int err = SSL_get_error(b->ssl, ret);
   if (err == SSL_ERROR_WANT_READ && !otls__tx_eof(b->conn))
     return OTLS__IO_WANT_READ;

@@ -11,8 +11,8 @@ int otls__ossl_global_init(void);
 int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
                        size_t detail_len);
 void otls__ossl_ctx_free(void *bctx);
-int otls__ossl_conn_new(void **out, void *bctx, struct otls_conn *conn, bool is_server,
-                        const char *servername);
+int otls__ossl_conn_new(void **out, void *bctx, struct otls_conn *conn,
+                        const struct otls__conn_config *cfg);
 void otls__ossl_conn_free(void *bc);
 int otls__ossl_handshake(void *bc);
 int otls__ossl_read(void *bc, void *buf, size_t len, size_t *n);
@@ -26,6 +26,8 @@ unsigned otls__ossl_verify_facts(void *bc);
 const char *otls__ossl_servername(void *bc);
 int otls__ossl_alert(void *bc, bool *sent);
 int otls__ossl_digest(int alg, const void *data, size_t len, uint8_t *out);
+const uint8_t *otls__ossl_alpn_selected(void *bc, size_t *len);
+bool otls__ossl_session_reused(void *bc);
 
 /* The slots both variants fill the same way. */
 #define OTLS__OSSL_COMMON_SLOTS                 \
@@ -44,6 +46,8 @@ int otls__ossl_digest(int alg, const void *data, size_t len, uint8_t *out);
   .verify_facts = otls__ossl_verify_facts,      \
   .servername = otls__ossl_servername,          \
   .alert = otls__ossl_alert,                    \
+  .alpn_selected = otls__ossl_alpn_selected,    \
+  .session_reused = otls__ossl_session_reused,  \
   .digest = otls__ossl_digest
 
 #endif

@@ -1168,8 +1168,10 @@ static void conn_free(void *p) {
   free(w);
 }
 
-static int conn_new(void **out, void *bctx, struct otls_conn *conn, bool is_server,
-                    const char *servername) {
+static int conn_new(void **out, void *bctx, struct otls_conn *conn,
+                    const struct otls__conn_config *cfg) {
+  bool is_server = cfg->is_server;
+  const char *servername = cfg->servername;
   struct wctx *c = bctx;
   struct wconn *w;
   int mode, rv;

@@ -31,6 +31,7 @@
 OTLS_BEGIN_DECLS
 
 typedef struct otls_conn otls_conn;
+struct otls_sni_map;
 
 /* Largest amount of unprocessed ciphertext a connection buffers. */
 #define OTLS_CONN_INPUT_MAX (64u * 1024u)
@@ -64,7 +65,112 @@ typedef struct otls_conn_options {
    * -1 = inherit (default), 0 = false, 1 = true. Node.js: `rejectUnauthorized`.
    */
   int reject_unauthorized;
+
+  /* --- ALPN ---------------------------------------------------------------- */
+  /*
+   * The application protocols to offer (client) or accept (server), in
+   * preference order, in ALPN wire format: each name preceded by its length
+   * byte (build it with otls_alpn_encode()). NULL = no ALPN. A malformed list
+   * (an empty name, a length running past the end) is OTLS_E_INVAL.
+   * The server picks, in core, the first of its own protocols that the client
+   * offered. Node.js: `ALPNProtocols`.
+   */
+  const uint8_t *alpn_protocols;
+  size_t alpn_protocols_len;
+
+  /*
+   * Server: choose the protocol yourself instead (Node.js: `ALPNCallback`).
+   * Called during the handshake with the client's offer (wire format) when
+   * the client offered ALPN; return the position of the chosen protocol in
+   * that list (0 = the first), or -1 to refuse the connection with the fatal
+   * `no_application_protocol` alert. Exclusive with `alpn_protocols` on a
+   * server (OTLS_E_INVAL, as Node's ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS).
+   */
+  int (*alpn_callback)(otls_conn *c, const char *servername, const uint8_t *offer,
+                       size_t offer_len, void *user);
+
+  /*
+   * Server: when the client's protocols and ours have none in common, go on
+   * without ALPN instead of failing with `no_application_protocol` (alert
+   * 120, OTLS_E_NO_APPLICATION_PROTOCOL; Node v20's behaviour). Default false.
+   */
+  bool alpn_allow_no_overlap;
+
+  /* --- SNI (server) --------------------------------------------------------- */
+  /*
+   * Contexts by server name (Node.js: `server.addContext()`): when the client
+   * asks for a name matching one of the map's patterns, the connection uses
+   * that context instead of its own. Borrowed: keep the map alive as long as
+   * connections use it. NULL = none.
+   */
+  const struct otls_sni_map *sni_map;
+
+  /*
+   * Choose the context yourself (Node.js: `SNICallback(servername, cb)`).
+   * Called once, when the client sent a server name, before the backend sees
+   * the ClientHello; answer with otls_conn_sni_done() — inside the callback
+   * or later (the handshake then returns OTLS_E_WANT_CALLBACK until you do).
+   * Replaces `sni_map`.
+   */
+  void (*sni_callback)(otls_conn *c, const char *servername, void *user);
+
+  /* --- sessions -------------------------------------------------------------- */
+  /*
+   * Client: a session from otls_conn_session() or an `on_session` event to
+   * resume (Node.js: `session`). A blob that is corrupt, expired or made by
+   * another backend is not an error here: the handshake is a full one and
+   * otls_conn_session_error() says why the session was not used.
+   */
+  const uint8_t *session;
+  size_t session_len;
+
+  /*
+   * Client: called for each session the server gives us (each TLS 1.3
+   * NewSessionTicket, or the TLS 1.2 session at the end of the handshake)
+   * with a blob to pass as `session` later (Node.js: the `session` event).
+   * The blob is valid during the call only.
+   */
+  void (*on_session)(otls_conn *c, const uint8_t *session, size_t len, void *user);
+
+  /* Passed to every callback above. */
+  void *user;
 } otls_conn_options;
+
+/*
+ * otls_alpn_encode() — build an ALPN wire list from a comma-separated list
+ * of names ("h2,http/1.1"). Writes at most `cap` bytes to `out`; returns the
+ * length, or OTLS_E_INVAL for an empty name or a name over 255 bytes, or
+ * OTLS_E_BUFFER_FULL when `cap` is too small.
+ */
+OTLS_EXTERN int otls_alpn_encode(const char *list, uint8_t *out, size_t cap);
+
+/*
+ * Contexts chosen by server name (Node.js: `server.addContext(hostname,
+ * context)`). Patterns match as Node's do — the whole name, where `*`
+ * stands for any run of characters other than '.', so "*.example.com"
+ * matches "a.example.com" but neither "example.com" nor "a.b.example.com",
+ * and the most recently added matching pattern wins — except that the
+ * comparison ignores ASCII case (DNS names are case-insensitive; Node's
+ * regular expression is not). A name matching no pattern keeps the
+ * connection's own context, as in Node.
+ */
+typedef struct otls_sni_map otls_sni_map;
+
+/* otls_sni_map_new() — an empty map. OTLS_E_NOMEM / OTLS_E_INVAL. */
+OTLS_EXTERN int otls_sni_map_new(otls_sni_map **out);
+
+/*
+ * otls_sni_map_add() — map `pattern` to `ctx` (a reference is taken; the
+ * context needs a certificate). OTLS_E_INVAL for an empty pattern or a
+ * context without a certificate, OTLS_E_NOMEM.
+ */
+OTLS_EXTERN int otls_sni_map_add(otls_sni_map *map, const char *pattern, otls_context *ctx);
+
+/* otls_sni_map_find() — the context for `servername`, or NULL. Borrowed. */
+OTLS_EXTERN otls_context *otls_sni_map_find(const otls_sni_map *map, const char *servername);
+
+/* otls_sni_map_free() — release the map and its context references. NULL ok. */
+OTLS_EXTERN void otls_sni_map_free(otls_sni_map *map);
 
 /* otls_conn_options_init() — defaults: client, no SNI, inherit policy. */
 OTLS_EXTERN void otls_conn_options_init(otls_conn_options *opts);
@@ -121,6 +227,7 @@ OTLS_EXTERN size_t otls_conn_pending_output(const otls_conn *c);
 #define OTLS_WANTS_READ 0x1u   /* feed more ciphertext */
 #define OTLS_WANTS_WRITE 0x2u  /* output is pending: send it */
 #define OTLS_WANTS_CLOSED 0x4u /* finished: closed cleanly or failed */
+#define OTLS_WANTS_CALLBACK 0x8u /* the handshake waits for an answer (..._done()) */
 
 /* otls_conn_wants() — a combination of OTLS_WANTS_* bits. */
 OTLS_EXTERN unsigned otls_conn_wants(const otls_conn *c);
@@ -256,6 +363,52 @@ OTLS_EXTERN const char *otls_conn_error(const otls_conn *c);
  * whether we sent it (true) or received it (false).
  */
 OTLS_EXTERN int otls_conn_alert(const otls_conn *c, bool *sent);
+
+/* --- answers to handshake events ---------------------------------------- */
+
+/*
+ * otls_conn_sni_done() — answer `sni_callback`: use `ctx` (a reference is
+ * taken; NULL = keep the connection's own context), or fail the handshake
+ * with `err` (< 0; the client gets an internal_error alert). Then call
+ * otls_conn_handshake() again. OTLS_E_STATE when no answer is awaited,
+ * OTLS_E_INVAL for a context without a certificate.
+ */
+OTLS_EXTERN int otls_conn_sni_done(otls_conn *c, otls_context *ctx, int err);
+
+/* --- ALPN and sessions ----------------------------------------------------- */
+
+/*
+ * otls_conn_alpn_protocol() — the negotiated application protocol; sets
+ * `*len` and returns a pointer valid while the connection lives, or NULL when
+ * none was agreed (Node.js: `alpnProtocol` = false).
+ */
+OTLS_EXTERN const uint8_t *otls_conn_alpn_protocol(const otls_conn *c, size_t *len);
+
+/*
+ * otls_conn_session() — the current session as a self-describing blob
+ * (omnitls format version, backend name, protocol, creation time, the
+ * backend's own bytes), for the `session` option. Sets a malloc'd copy in
+ * `*out` (free() it). OTLS_E_STATE when there is none (before the
+ * handshake, on a server, or a server that issues none).
+ * Node.js: `tlsSocket.getSession()`.
+ */
+OTLS_EXTERN int otls_conn_session(const otls_conn *c, uint8_t **out, size_t *len);
+
+/*
+ * otls_conn_is_session_reused() — true when the handshake resumed a session.
+ * Node.js: `tlsSocket.isSessionReused()`.
+ */
+OTLS_EXTERN bool otls_conn_is_session_reused(const otls_conn *c);
+
+/*
+ * otls_conn_session_error() — client: 0 when the `session` option was usable
+ * (or not given), else why it was not offered: OTLS_E_BAD_SESSION (corrupt,
+ * from another backend, or expired).
+ */
+OTLS_EXTERN int otls_conn_session_error(const otls_conn *c);
+
+/* otls_conn_tickets() — client: how many sessions (tickets) the server sent. */
+OTLS_EXTERN unsigned otls_conn_tickets(const otls_conn *c);
 
 /* otls_alert_name() — "handshake_failure" for 40 etc.; NULL when unknown. */
 OTLS_EXTERN const char *otls_alert_name(int alert);

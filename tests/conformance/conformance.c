@@ -916,3 +916,625 @@ SCENARIO(dhparam_2048_is_used_by_a_dhe_suite)
   CHECK_STR(otls_conn_ecdh_group(p.client), NULL);
   pair_free(&p);
 END_SCENARIO
+
+/* --- ALPN, SNI and sessions (issue 5) ------------------------------------------ */
+
+/* The protocol as Node shows `alpnProtocol`: the name or false. */
+static void observe_alpn(const char *side, otls_conn *c) {
+  size_t len = 0;
+  const uint8_t *p = otls_conn_alpn_protocol(c, &len);
+  char key[64];
+  snprintf(key, sizeof(key), "%s.alpnProtocol", side);
+  if (p)
+    T(key, "%.*s", (int)len, (const char *)p);
+  else
+    T(key, "false");
+}
+
+static void check_alpn(otls_conn *c, const char *want) {
+  size_t len = 0;
+  const uint8_t *p = otls_conn_alpn_protocol(c, &len);
+  if (want == NULL) {
+    CHECK(p == NULL);
+    return;
+  }
+  CHECK(p != NULL);
+  CHECK_INT(len, strlen(want));
+  CHECK(memcmp(p, want, len) == 0);
+}
+
+/* Encode a comma list into a static wire buffer (one per side). */
+static const uint8_t *wire(int slot, const char *list, size_t *len) {
+  static uint8_t buf[2][256];
+  int n = otls_alpn_encode(list, buf[slot], sizeof(buf[slot]));
+  if (n < 0)
+    otls_test_fail(__FILE__, __LINE__, "otls_alpn_encode(%s): %s", list, otls_err_name(n));
+  *len = (size_t)n;
+  return buf[slot];
+}
+
+/* Like run_pair, with connection options for both sides. */
+static void run_pair_opts(struct pair *p, const struct side_opts *client,
+                          const struct side_opts *server, otls_conn_options *co,
+                          otls_conn_options *so) {
+  memset(p, 0, sizeof(*p));
+  p->cctx = ctx_from(client);
+  p->sctx = ctx_from(server);
+  so->is_server = true;
+  CHECK_ERR(otls_conn_new(&p->client, p->cctx, co), 0);
+  CHECK_ERR(otls_conn_new(&p->server, p->sctx, so), 0);
+  pump_handshake(p->client, p->server, &p->cerr, &p->serr);
+  observe("client", p->client, p->cerr);
+  observe("server", p->server, p->serr);
+  observe_alpn("client", p->client);
+  observe_alpn("server", p->server);
+}
+
+static void alpn_pair(struct pair *p, const char *client_list, const char *server_list,
+                      bool allow_no_overlap) {
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  if (client_list)
+    co.alpn_protocols = wire(0, client_list, &co.alpn_protocols_len);
+  if (server_list)
+    so.alpn_protocols = wire(1, server_list, &so.alpn_protocols_len);
+  so.alpn_allow_no_overlap = allow_no_overlap;
+  run_pair_opts(p, &CLIENT_TRUSTING, &SERVER_RSA, &co, &so);
+}
+
+SCENARIO(alpn_server_preference_wins)
+  struct pair p;
+  alpn_pair(&p, "http/1.1,h2", "h2,http/1.1", false);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  check_alpn(p.client, "h2");
+  check_alpn(p.server, "h2");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(alpn_single_common_protocol)
+  struct pair p;
+  alpn_pair(&p, "spdy/3,http/1.1", "h2,http/1.1", false);
+  CHECK_ERR(p.cerr, 0);
+  check_alpn(p.client, "http/1.1");
+  check_alpn(p.server, "http/1.1");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(alpn_no_overlap_is_fatal_no_application_protocol)
+  struct pair p;
+  alpn_pair(&p, "h3", "h2,http/1.1", false);
+  CHECK_ERR(p.serr, OTLS_E_NO_APPLICATION_PROTOCOL);
+  CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
+  bool sent = true;
+  CHECK_INT(otls_conn_alert(p.client, &sent), 120);
+  CHECK(!sent);
+  CHECK_INT(otls_conn_alert(p.server, &sent), 120);
+  CHECK(sent);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(alpn_no_overlap_allowed_goes_on_without_protocol)
+  struct pair p;
+  alpn_pair(&p, "h3", "h2,http/1.1", true);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  check_alpn(p.client, NULL);
+  check_alpn(p.server, NULL);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(alpn_offered_but_server_has_none)
+  struct pair p;
+  alpn_pair(&p, "h2", NULL, false);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  check_alpn(p.client, NULL);
+  check_alpn(p.server, NULL);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(alpn_server_list_but_client_offers_none)
+  struct pair p;
+  alpn_pair(&p, NULL, "h2", false);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  check_alpn(p.client, NULL);
+  check_alpn(p.server, NULL);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(alpn_tls12_server_preference_wins)
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  co.alpn_protocols = wire(0, "http/1.1,h2", &co.alpn_protocols_len);
+  so.alpn_protocols = wire(1, "h2,http/1.1", &so.alpn_protocols_len);
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  struct pair p;
+  run_pair_opts(&p, &c, &SERVER_RSA, &co, &so);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.2");
+  check_alpn(p.client, "h2");
+  check_alpn(p.server, "h2");
+  pair_free(&p);
+END_SCENARIO
+
+static int pick_last(otls_conn *c, const char *servername, const uint8_t *offer, size_t len,
+                     void *user) {
+  (void)c;
+  (void)user;
+  CHECK_STR(servername, "localhost");
+  int n = 0;
+  for (size_t off = 0; off < len; off += 1u + offer[off])
+    n++;
+  return n - 1;
+}
+
+static int refuse(otls_conn *c, const char *servername, const uint8_t *offer, size_t len,
+                  void *user) {
+  (void)c, (void)servername, (void)offer, (void)len, (void)user;
+  return -1;
+}
+
+SCENARIO(alpn_callback_chooses_and_refuses)
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  co.alpn_protocols = wire(0, "a,b,c", &co.alpn_protocols_len);
+  so.alpn_callback = pick_last;
+  struct pair p;
+  run_pair_opts(&p, &CLIENT_TRUSTING, &SERVER_RSA, &co, &so);
+  CHECK_ERR(p.cerr, 0);
+  check_alpn(p.client, "c");
+  check_alpn(p.server, "c");
+  pair_free(&p);
+  transcript_open("alpn_callback_chooses_and_refuses.refuse");
+  so.alpn_callback = refuse;
+  run_pair_opts(&p, &CLIENT_TRUSTING, &SERVER_RSA, &co, &so);
+  CHECK_ERR(p.serr, OTLS_E_NO_APPLICATION_PROTOCOL);
+  CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
+  CHECK_INT(otls_conn_alert(p.client, NULL), 120);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(alpn_bad_lists_are_rejected)
+  uint8_t buf[300];
+  CHECK_ERR(otls_alpn_encode("h2,,x", buf, sizeof(buf)), OTLS_E_INVAL);
+  CHECK_ERR(otls_alpn_encode("", buf, sizeof(buf)), OTLS_E_INVAL);
+  char longname[300];
+  memset(longname, 'a', 256);
+  longname[256] = 0;
+  CHECK_ERR(otls_alpn_encode(longname, buf, sizeof(buf)), OTLS_E_INVAL);
+  CHECK_ERR(otls_alpn_encode("h2,http/1.1", buf, 4), OTLS_E_BUFFER_FULL);
+  otls_context *ctx = ctx_from(&CLIENT_TRUSTING);
+  otls_conn_options co;
+  otls_conn_options_init(&co);
+  const uint8_t bad[] = {3, 'h', '2'}; /* the length runs past the end */
+  co.alpn_protocols = bad;
+  co.alpn_protocols_len = sizeof(bad);
+  otls_conn *c = NULL;
+  CHECK_ERR(otls_conn_new(&c, ctx, &co), OTLS_E_INVAL);
+  const uint8_t empty[] = {0};
+  co.alpn_protocols = empty;
+  co.alpn_protocols_len = sizeof(empty);
+  CHECK_ERR(otls_conn_new(&c, ctx, &co), OTLS_E_INVAL);
+  T("bad_lists", "rejected");
+  otls_context_free(ctx);
+  pair_free(&(struct pair){0});
+END_SCENARIO
+
+/* --- SNI --------------------------------------------------------------------------- */
+
+static const struct side_opts SERVER_EC = {.cert = "server-ec-chain.pem",
+                                           .key = "server-ec.key",
+                                           .reject = -1};
+static const struct side_opts SERVER_WRONGHOST = {.cert = "wronghost-chain.pem",
+                                                  .key = "wronghost.key",
+                                                  .reject = -1};
+
+/* Which of the fixture leaves the client got: by its key type and SAN. */
+static void observe_leaf(struct pair *p) {
+  otls_cert *cert = NULL;
+  if (p->cerr != 0 || otls_cert_peer(p->client, false, &cert) < 0) {
+    T("client.leaf", "none");
+    return;
+  }
+  T("client.leaf", "%s bits=%d %s", otls_cert_asn1_curve(cert) ? "EC" : "RSA",
+    otls_cert_bits(cert), str_or_false(otls_cert_subjectaltname(cert)));
+  otls_cert_free(cert);
+}
+
+static bool leaf_is_ec(struct pair *p) {
+  otls_cert *cert = NULL;
+  if (otls_cert_peer(p->client, false, &cert) < 0)
+    return false;
+  bool ec = otls_cert_asn1_curve(cert) != NULL;
+  otls_cert_free(cert);
+  return ec;
+}
+
+static bool leaf_names(struct pair *p, const char *san) {
+  otls_cert *cert = NULL;
+  if (otls_cert_peer(p->client, false, &cert) < 0)
+    return false;
+  const char *s = otls_cert_subjectaltname(cert);
+  bool ok = s && strcmp(s, san) == 0;
+  otls_cert_free(cert);
+  return ok;
+}
+
+/* A server with the RSA leaf by default and `map` for names; client asks `name`. */
+static void sni_pair(struct pair *p, otls_sni_map *map, const char *name) {
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = name;
+  co.reject_unauthorized = 0; /* the names are not all in the fixture leaves */
+  so.sni_map = map;
+  run_pair_opts(p, &CLIENT_TRUSTING, &SERVER_RSA, &co, &so);
+  observe_leaf(p);
+}
+
+static otls_sni_map *test_map(otls_context **ec, otls_context **wrong) {
+  otls_sni_map *map = NULL;
+  CHECK_ERR(otls_sni_map_new(&map), 0);
+  *ec = ctx_from(&SERVER_EC);
+  *wrong = ctx_from(&SERVER_WRONGHOST);
+  CHECK_ERR(otls_sni_map_add(map, "ec.example.test", *ec), 0);
+  CHECK_ERR(otls_sni_map_add(map, "*.wild.example.test", *wrong), 0);
+  return map;
+}
+
+SCENARIO(sni_exact_name_selects_the_context)
+  otls_context *ec, *wrong;
+  otls_sni_map *map = test_map(&ec, &wrong);
+  struct pair p;
+  sni_pair(&p, map, "ec.example.test");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_STR(otls_conn_servername(p.server), "ec.example.test");
+  CHECK(leaf_is_ec(&p));
+  pair_free(&p);
+  /* Names compare without regard to case. */
+  transcript_open("sni_exact_name_selects_the_context.case");
+  sni_pair(&p, map, "EC.Example.TEST");
+  CHECK_ERR(p.cerr, 0);
+  CHECK(leaf_is_ec(&p));
+  pair_free(&p);
+  otls_sni_map_free(map);
+  otls_context_free(ec);
+  otls_context_free(wrong);
+END_SCENARIO
+
+SCENARIO(sni_wildcard_matches_one_label)
+  otls_context *ec, *wrong;
+  otls_sni_map *map = test_map(&ec, &wrong);
+  struct pair p;
+  sni_pair(&p, map, "a.wild.example.test");
+  CHECK_ERR(p.cerr, 0);
+  CHECK(leaf_names(&p, "DNS:wrong.example.test"));
+  pair_free(&p);
+  transcript_open("sni_wildcard_matches_one_label.two_labels");
+  sni_pair(&p, map, "a.b.wild.example.test");
+  CHECK_ERR(p.cerr, 0);
+  CHECK(!leaf_is_ec(&p));
+  CHECK(!leaf_names(&p, "DNS:wrong.example.test"));
+  pair_free(&p);
+  otls_sni_map_free(map);
+  otls_context_free(ec);
+  otls_context_free(wrong);
+END_SCENARIO
+
+SCENARIO(sni_unknown_name_keeps_the_default_context)
+  otls_context *ec, *wrong;
+  otls_sni_map *map = test_map(&ec, &wrong);
+  struct pair p;
+  sni_pair(&p, map, "other.example.test");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_STR(otls_conn_servername(p.server), "other.example.test");
+  CHECK(!leaf_is_ec(&p));
+  CHECK(!leaf_names(&p, "DNS:wrong.example.test"));
+  pair_free(&p);
+  otls_sni_map_free(map);
+  otls_context_free(ec);
+  otls_context_free(wrong);
+END_SCENARIO
+
+struct sni_async {
+  int calls;
+  char name[64];
+  otls_context *answer;
+  int err;
+  bool sync;
+};
+
+static void sni_cb(otls_conn *c, const char *servername, void *user) {
+  struct sni_async *a = user;
+  a->calls++;
+  snprintf(a->name, sizeof(a->name), "%s", servername);
+  if (a->sync)
+    CHECK_ERR(otls_conn_sni_done(c, a->answer, a->err), 0);
+}
+
+/* Handshake with a server whose SNI callback answers only when asked to. */
+static void sni_async_pair(struct pair *p, struct sni_async *a) {
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "ec.example.test";
+  co.reject_unauthorized = 0;
+  so.sni_callback = sni_cb;
+  so.user = a;
+  so.is_server = true;
+  memset(p, 0, sizeof(*p));
+  p->cctx = ctx_from(&CLIENT_TRUSTING);
+  p->sctx = ctx_from(&SERVER_RSA);
+  CHECK_ERR(otls_conn_new(&p->client, p->cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&p->server, p->sctx, &so), 0);
+  CHECK_ERR(otls_conn_handshake(p->client), OTLS_E_WANT_READ);
+  CHECK(pump_once(p->client, p->server) > 0);
+  int s = otls_conn_handshake(p->server);
+  if (!a->sync) {
+    /* The handshake pauses: nothing is sent, nothing more is read. */
+    CHECK_ERR(s, OTLS_E_WANT_CALLBACK);
+    CHECK_INT(a->calls, 1);
+    CHECK(otls_conn_wants(p->server) & OTLS_WANTS_CALLBACK);
+    CHECK_INT(otls_conn_pending_output(p->server), 0);
+    CHECK_ERR(otls_conn_handshake(p->server), OTLS_E_WANT_CALLBACK);
+    CHECK_INT(a->calls, 1);
+    CHECK_ERR(otls_conn_sni_done(p->server, a->answer, a->err), 0);
+    CHECK_ERR(otls_conn_sni_done(p->server, a->answer, a->err), OTLS_E_STATE);
+  }
+  pump_handshake(p->client, p->server, &p->cerr, &p->serr);
+  CHECK_INT(a->calls, 1);
+  CHECK_STR(a->name, "ec.example.test");
+  observe("client", p->client, p->cerr);
+  observe("server", p->server, p->serr);
+  observe_leaf(p);
+}
+
+SCENARIO(sni_callback_answers_later)
+  struct sni_async a = {0};
+  a.answer = ctx_from(&SERVER_EC);
+  struct pair p;
+  sni_async_pair(&p, &a);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK(leaf_is_ec(&p));
+  pair_free(&p);
+  transcript_open("sni_callback_answers_later.sync");
+  a = (struct sni_async){.answer = a.answer, .sync = true};
+  sni_async_pair(&p, &a);
+  CHECK_ERR(p.cerr, 0);
+  CHECK(leaf_is_ec(&p));
+  pair_free(&p);
+  otls_context_free(a.answer);
+END_SCENARIO
+
+SCENARIO(sni_callback_error_fails_the_handshake)
+  struct sni_async a = {.err = OTLS_E_INVAL};
+  struct pair p;
+  sni_async_pair(&p, &a);
+  CHECK_ERR(p.serr, OTLS_E_INVAL);
+  CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
+  CHECK_INT(otls_conn_alert(p.client, NULL), 80);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(sni_map_patterns)
+  /* Node's addContext() language, plus case-insensitivity. */
+  static const struct {
+    const char *pattern, *name;
+    bool match;
+  } cases[] = {
+      {"a.example", "a.example", true},     {"a.example", "A.EXAMPLE", true},
+      {"a.example", "b.example", false},    {"*.example", "x.example", true},
+      {"*.example", "example", false},      {"*.example", ".example", true},
+      {"*.example", "x.y.example", false},  {"w*.example", "www.example", true},
+      {"w*.example", "x.example", false},   {"*", "localhost", true},
+      {"*", "a.b", false},                  {"*.*", "a.b", true},
+      {"a.example", "a.example.", false},   {"**.example", "ab.example", true},
+  };
+  otls_context *ctx = ctx_from(&SERVER_RSA);
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    otls_sni_map *map = NULL;
+    CHECK_ERR(otls_sni_map_new(&map), 0);
+    CHECK_ERR(otls_sni_map_add(map, cases[i].pattern, ctx), 0);
+    bool got = otls_sni_map_find(map, cases[i].name) == ctx;
+    if (got != cases[i].match)
+      otls_test_fail(__FILE__, __LINE__, "pattern %s, name %s: got %d", cases[i].pattern,
+                     cases[i].name, got);
+    otls_sni_map_free(map);
+  }
+  /* Later additions win. */
+  otls_context *ec = ctx_from(&SERVER_EC);
+  otls_sni_map *map = NULL;
+  CHECK_ERR(otls_sni_map_new(&map), 0);
+  CHECK_ERR(otls_sni_map_add(map, "*.example", ctx), 0);
+  CHECK_ERR(otls_sni_map_add(map, "a.example", ec), 0);
+  CHECK(otls_sni_map_find(map, "a.example") == ec);
+  CHECK(otls_sni_map_find(map, "b.example") == ctx);
+  otls_context *client_only = ctx_from(&CLIENT_TRUSTING);
+  CHECK_ERR(otls_sni_map_add(map, "c.example", client_only), OTLS_E_INVAL);
+  CHECK_ERR(otls_sni_map_add(map, "", ctx), OTLS_E_INVAL);
+  otls_sni_map_free(map);
+  otls_context_free(client_only);
+  otls_context_free(ec);
+  otls_context_free(ctx);
+  T("patterns", "ok");
+  pair_free(&(struct pair){0});
+END_SCENARIO
+
+/* --- sessions ------------------------------------------------------------------------- */
+
+struct sessions {
+  int events;
+  uint8_t *last;
+  size_t last_len;
+};
+
+static void on_session(otls_conn *c, const uint8_t *blob, size_t len, void *user) {
+  (void)c;
+  struct sessions *s = user;
+  s->events++;
+  free(s->last);
+  s->last = malloc(len);
+  memcpy(s->last, blob, len);
+  s->last_len = len;
+}
+
+/* Let the client read what the server sent after its handshake (TLS 1.3 tickets). */
+static void settle(struct pair *p) {
+  uint8_t buf[256];
+  for (int i = 0; i < 8; i++) {
+    if (pump_once(p->server, p->client) <= 0 && i > 0)
+      break;
+    int rv = otls_conn_read(p->client, buf, sizeof(buf));
+    CHECK(rv == OTLS_E_WANT_READ);
+    rv = otls_conn_read(p->server, buf, sizeof(buf));
+    CHECK(rv == OTLS_E_WANT_READ);
+  }
+}
+
+/* One connection on `sctx` offering `session` (may be NULL). */
+static void session_conn(struct pair *p, otls_context *cctx, otls_context *sctx,
+                         const uint8_t *session, size_t session_len, struct sessions *ev) {
+  memset(p, 0, sizeof(*p));
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  co.session = session;
+  co.session_len = session_len;
+  co.on_session = on_session;
+  co.user = ev;
+  so.is_server = true;
+  CHECK_ERR(otls_conn_new(&p->client, cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&p->server, sctx, &so), 0);
+  pump_handshake(p->client, p->server, &p->cerr, &p->serr);
+  CHECK_ERR(p->cerr, 0);
+  CHECK_ERR(p->serr, 0);
+  settle(p);
+  observe("client", p->client, p->cerr);
+  T("client.isSessionReused", "%s", otls_conn_is_session_reused(p->client) ? "true" : "false");
+  T("server.isSessionReused", "%s", otls_conn_is_session_reused(p->server) ? "true" : "false");
+  T("client.sessionEvents", "%d", ev->events);
+  T("client.sessionError", "%s", otls_err_name(otls_conn_session_error(p->client)));
+}
+
+static void conns_free(struct pair *p) {
+  otls_conn_free(p->client);
+  otls_conn_free(p->server);
+  p->client = p->server = NULL;
+}
+
+static void session_resumes(const char *version) {
+  struct side_opts c = CLIENT_TRUSTING, s = SERVER_RSA;
+  c.max_version = version;
+  c.min_version = version;
+  otls_context *cctx = ctx_from(&c), *sctx = ctx_from(&s);
+  struct sessions ev = {0};
+  struct pair p;
+  session_conn(&p, cctx, sctx, NULL, 0, &ev);
+  CHECK_STR(otls_conn_protocol(p.client), version);
+  CHECK(!otls_conn_is_session_reused(p.client));
+  CHECK_INT(ev.events, 1); /* one ticket per full handshake, on every backend */
+  CHECK_INT(otls_conn_tickets(p.client), 1);
+  uint8_t *blob = NULL;
+  size_t blob_len = 0;
+  CHECK_ERR(otls_conn_session(p.client, &blob, &blob_len), 0);
+  CHECK_INT(blob_len, ev.last_len);
+  CHECK(memcmp(blob, ev.last, blob_len) == 0);
+  CHECK(memcmp(blob, "OTLS", 4) == 0);
+  uint8_t *server_blob = NULL;
+  size_t server_len = 0;
+  CHECK_ERR(otls_conn_session(p.server, &server_blob, &server_len), OTLS_E_STATE);
+  conns_free(&p);
+
+  struct sessions ev2 = {0};
+  session_conn(&p, cctx, sctx, blob, blob_len, &ev2);
+  CHECK(otls_conn_is_session_reused(p.client));
+  CHECK(otls_conn_is_session_reused(p.server));
+  CHECK_ERR(otls_conn_session_error(p.client), 0);
+  /* A resumed connection still authenticates the server as the first did. */
+  CHECK(otls_conn_is_authorized(p.client));
+  CHECK(otls_conn_peer_cert_count(p.client) > 0);
+  conns_free(&p);
+  free(blob);
+  free(ev.last);
+  free(ev2.last);
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  pair_free(&p);
+}
+
+SCENARIO(session_resumes_tls13)
+  session_resumes("TLSv1.3");
+END_SCENARIO
+
+SCENARIO(session_resumes_tls12)
+  session_resumes("TLSv1.2");
+END_SCENARIO
+
+SCENARIO(session_never_resumes_on_another_context)
+  otls_context *cctx = ctx_from(&CLIENT_TRUSTING);
+  otls_context *a = ctx_from(&SERVER_RSA), *b = ctx_from(&SERVER_RSA);
+  struct sessions ev = {0};
+  struct pair p;
+  session_conn(&p, cctx, a, NULL, 0, &ev);
+  CHECK(ev.last != NULL);
+  conns_free(&p);
+  struct sessions ev2 = {0};
+  session_conn(&p, cctx, b, ev.last, ev.last_len, &ev2);
+  CHECK(!otls_conn_is_session_reused(p.client));
+  CHECK(!otls_conn_is_session_reused(p.server));
+  conns_free(&p);
+  free(ev.last);
+  free(ev2.last);
+  otls_context_free(cctx);
+  otls_context_free(a);
+  otls_context_free(b);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(session_corrupt_or_foreign_blob_is_refused_cleanly)
+  otls_context *cctx = ctx_from(&CLIENT_TRUSTING), *sctx = ctx_from(&SERVER_RSA);
+  struct sessions ev = {0};
+  struct pair p;
+  session_conn(&p, cctx, sctx, NULL, 0, &ev);
+  CHECK(ev.last != NULL);
+  conns_free(&p);
+  /* Truncated, bit-flipped header, another backend's name, garbage inside. */
+  size_t n = ev.last_len;
+  uint8_t *bad = malloc(n + 16);
+  const char *what[] = {"truncated", "magic", "backend", "payload", "trailing"};
+  for (int k = 0; k < 5; k++) {
+    memcpy(bad, ev.last, n);
+    size_t len = n;
+    switch (k) {
+    case 0: len = n / 2; break;
+    case 1: bad[0] ^= 0xff; break;
+    case 2: bad[6] ^= 0x20; break; /* the first letter of the backend name */
+    case 3: memset(bad + n - 40, 0xa5, 40); break;
+    case 4: memcpy(bad + n, "extra", 5); len = n + 5; break;
+    }
+    struct sessions ev2 = {0};
+    session_conn(&p, cctx, sctx, bad, len, &ev2);
+    T("case", "%s", what[k]);
+    CHECK(!otls_conn_is_session_reused(p.client));
+    CHECK_ERR(otls_conn_session_error(p.client), OTLS_E_BAD_SESSION);
+    conns_free(&p);
+    free(ev2.last);
+  }
+  free(bad);
+  free(ev.last);
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  pair_free(&p);
+END_SCENARIO
