@@ -24,7 +24,12 @@
 
 /* What was read from one ClientHello. Pointers point into the message. */
 struct otls__client_hello {
-  uint16_t record_version; /* the first record's version field */
+  /*
+   * The first record's version field. It is not part of the message, so
+   * otls__ch_parse() leaves it 0; the caller, who has the records, fills
+   * it (bytes 1..2 of what it gave otls__ch_assemble()).
+   */
+  uint16_t record_version;
   uint16_t legacy_version; /* ClientHello.client_version */
 
   const uint8_t *session_id; /* legacy_session_id, 0..32 bytes */
