@@ -319,11 +319,22 @@ void cli_json_tls_info(struct json *j, otls_conn *c) {
   } else {
     json_null(j);
   }
-  json_kv_bool(j, "alpnProtocol", false); /* ALPN is not in the API yet */
+  size_t alpn_len = 0;
+  const uint8_t *alpn = otls_conn_alpn_protocol(c, &alpn_len);
+  if (alpn) {
+    char name[256];
+    memcpy(name, alpn, alpn_len);
+    name[alpn_len] = 0;
+    json_kv_string(j, "alpnProtocol", name);
+  } else {
+    json_kv_bool(j, "alpnProtocol", false);
+  }
   json_kv_string_or_false(j, "servername", otls_conn_servername(c));
   json_kv_bool(j, "authorized", otls_conn_is_authorized(c));
   json_kv_string(j, "authorizationError", otls_conn_authorization_error(c));
-  json_kv_bool(j, "isSessionReused", false); /* no resumption yet */
+  json_kv_bool(j, "isSessionReused", otls_conn_is_session_reused(c));
+  if (!otls_conn_is_server(c))
+    json_kv_int(j, "tickets", (long)otls_conn_tickets(c));
   json_key(j, "peerCertificate");
   json_peer_certificate(j, c);
 }

@@ -235,6 +235,24 @@ struct otls_backend {
   /* true when this handshake resumed a session. */
   bool (*session_reused)(void *bc);
 
+  /*
+   * RFC 5705 / RFC 8446 §7.5 exporter: fill `out` (len bytes). `context`
+   * NULL = no context (which differs from an empty one in TLS 1.2).
+   * Returns 0 or OTLS_E_*.
+   */
+  int (*export_keying_material)(void *bc, uint8_t *out, size_t len, const char *label,
+                                size_t label_len, const uint8_t *context, size_t context_len);
+
+  /*
+   * The Finished message we sent (peer = false) or received (peer = true):
+   * copies up to `cap` bytes into `out` and returns the full length, or
+   * OTLS_E_UNSUPPORTED. NULL slot: no OTLS_CAP_FINISHED.
+   */
+  int (*finished)(void *bc, bool peer, uint8_t *out, size_t cap);
+
+  /* TLS 1.3 KeyUpdate; `request_peer`: ask the peer to update too. */
+  int (*key_update)(void *bc, bool request_peer);
+
   /* --- crypto helpers core needs --- */
   /*
    * Hash `len` bytes with OTLS__MD_*; `out` has room for 64 bytes. Returns

@@ -675,6 +675,19 @@ int otls_cert_peer(const otls_conn *c, bool detailed, otls_cert **out) {
   return rv;
 }
 
+int otls_cert_local(const otls_conn *c, otls_cert **out) {
+  if (out == NULL)
+    return OTLS_E_INVAL;
+  *out = NULL;
+  if (c == NULL)
+    return OTLS_E_INVAL;
+  const struct otls__der_list *chain = &c->ctx->chain;
+  if (chain->n == 0)
+    return 0;
+  /* Node's getCertificate() is the leaf alone (no issuerCertificate). */
+  return otls__cert_chain(chain->items, 1, false, out);
+}
+
 const otls_cert *otls_cert_issuer(const otls_cert *cert) {
   return cert ? cert->issuer : NULL;
 }

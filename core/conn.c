@@ -638,9 +638,14 @@ int otls_conn_write(otls_conn *c, const void *buf, size_t len) {
   }
   if (len == 0)
     return 0;
-  int rv = otls__backend.write(c->bc, buf, len);
-  if (rv < 0)
-    return fail(c, rv);
+  /* setMaxSendFragment(): split here, the same way on every backend. */
+  size_t step = c->max_frag ? c->max_frag : len;
+  for (size_t off = 0; off < len; off += step) {
+    size_t n = len - off < step ? len - off : step;
+    int rv = otls__backend.write(c->bc, (const uint8_t *)buf + off, n);
+    if (rv < 0)
+      return fail(c, rv);
+  }
   return (int)len;
 }
 
@@ -748,3 +753,45 @@ bool otls_conn_is_session_reused(const otls_conn *c) {
 int otls_conn_session_error(const otls_conn *c) { return c ? c->session_error : OTLS_E_INVAL; }
 
 unsigned otls_conn_tickets(const otls_conn *c) { return c ? c->tickets : 0; }
+
+int otls_conn_export_keying_material(const otls_conn *c, uint8_t *out, size_t len,
+                                     const char *label, const uint8_t *context,
+                                     size_t context_len) {
+  if (c == NULL || out == NULL || label == NULL || len == 0 || len > 16384 ||
+      (context == NULL && context_len > 0) || context_len > 0xffff)
+    return OTLS_E_INVAL;
+  if (c->state != CONN_OPEN)
+    return OTLS_E_STATE;
+  if (otls__backend.export_keying_material == NULL)
+    return OTLS_E_UNSUPPORTED;
+  return otls__backend.export_keying_material(c->bc, out, len, label, strlen(label), context,
+                                              context_len);
+}
+
+int otls_conn_finished(const otls_conn *c, bool peer, uint8_t *out, size_t cap) {
+  if (c == NULL || (out == NULL && cap > 0))
+    return OTLS_E_INVAL;
+  if (otls__backend.finished == NULL || !otls_backend_has(OTLS_CAP_FINISHED))
+    return OTLS_E_UNSUPPORTED;
+  if (c->state != CONN_OPEN)
+    return OTLS_E_STATE;
+  return otls__backend.finished(c->bc, peer, out, cap);
+}
+
+int otls_conn_set_max_send_fragment(otls_conn *c, size_t size) {
+  if (c == NULL || size < 512 || size > 16384)
+    return OTLS_E_INVAL;
+  c->max_frag = size;
+  return 0;
+}
+
+int otls_conn_key_update(otls_conn *c, bool request_peer) {
+  if (c == NULL)
+    return OTLS_E_INVAL;
+  if (c->state != CONN_OPEN || c->shut || otls__backend.protocol(c->bc) != OTLS__TLS1_3)
+    return OTLS_E_STATE;
+  if (otls__backend.key_update == NULL)
+    return OTLS_E_UNSUPPORTED;
+  int rv = otls__backend.key_update(c->bc, request_peer);
+  return rv < 0 ? fail(c, rv) : 0;
+}

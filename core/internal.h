@@ -123,6 +123,7 @@ struct otls_conn {
   size_t session_blob_len;
   struct otls__der_list session_queue; /* backend sessions not yet announced */
   unsigned tickets;
+  size_t max_frag; /* largest plaintext per record we send (0 = 16384) */
 };
 
 /* --- ALPN and SNI (core/alpn.c, core/sni.c) ------------------------------- */

@@ -446,7 +446,10 @@ OTLS_MUST_CHECK static int socket_new(struct otls_socket **out, otls_context *ct
   }
 
   otls_conn_options co;
-  otls_conn_options_init(&co);
+  if (opts->conn_options)
+    co = *opts->conn_options;
+  else
+    otls_conn_options_init(&co);
   co.is_server = is_server;
   co.reject_unauthorized = opts->reject_unauthorized;
   if (!is_server) {

@@ -596,6 +596,48 @@ const uint8_t *otls__ossl_alpn_selected(void *p, size_t *len) {
   return n ? data : NULL;
 }
 
+int otls__ossl_export_keying_material(void *p, uint8_t *out, size_t len, const char *label,
+                                      size_t label_len, const uint8_t *context,
+                                      size_t context_len) {
+  struct ossl_conn *b = p;
+  if (SSL_export_keying_material(b->ssl, out, len, label, label_len, context, context_len,
+                                 context != NULL) != 1) {
+    ERR_clear_error();
+    return OTLS_E_INTERNAL;
+  }
+  return 0;
+}
+
+int otls__ossl_finished(void *p, bool peer, uint8_t *out, size_t cap) {
+  struct ossl_conn *b = p;
+  uint8_t buf[EVP_MAX_MD_SIZE];
+  size_t n = peer ? SSL_get_peer_finished(b->ssl, buf, sizeof(buf))
+                  : SSL_get_finished(b->ssl, buf, sizeof(buf));
+  if (n == 0 || n > sizeof(buf))
+    return OTLS_E_UNSUPPORTED;
+  memcpy(out, buf, n < cap ? n : cap);
+  return (int)n;
+}
+
+int otls__ossl_key_update(void *p, bool request_peer) {
+  struct ossl_conn *b = p;
+  ERR_clear_error();
+  if (SSL_key_update(b->ssl, request_peer ? SSL_KEY_UPDATE_REQUESTED
+                                          : SSL_KEY_UPDATE_NOT_REQUESTED) != 1)
+    return map_error(b, 0, false);
+  /* Send it now rather than with the next application data. */
+#if defined(OTLS_HAVE_OPENSSL_IS_BORINGSSL)
+  int ret = SSL_write(b->ssl, "", 0);
+  if (ret == 0)
+    ret = 1;
+#else
+  int ret = SSL_do_handshake(b->ssl);
+#endif
+  if (ret != 1 && SSL_get_error(b->ssl, ret) != SSL_ERROR_WANT_READ)
+    return map_error(b, ret, false);
+  return 0;
+}
+
 bool otls__ossl_session_reused(void *p) {
   struct ossl_conn *b = p;
   return SSL_session_reused(b->ssl) == 1;

@@ -28,6 +28,11 @@ int otls__ossl_alert(void *bc, bool *sent);
 int otls__ossl_digest(int alg, const void *data, size_t len, uint8_t *out);
 const uint8_t *otls__ossl_alpn_selected(void *bc, size_t *len);
 bool otls__ossl_session_reused(void *bc);
+int otls__ossl_export_keying_material(void *bc, uint8_t *out, size_t len, const char *label,
+                                      size_t label_len, const uint8_t *context,
+                                      size_t context_len);
+int otls__ossl_finished(void *bc, bool peer, uint8_t *out, size_t cap);
+int otls__ossl_key_update(void *bc, bool request_peer);
 
 /* The slots both variants fill the same way. */
 #define OTLS__OSSL_COMMON_SLOTS                 \
@@ -48,6 +53,9 @@ bool otls__ossl_session_reused(void *bc);
   .alert = otls__ossl_alert,                    \
   .alpn_selected = otls__ossl_alpn_selected,    \
   .session_reused = otls__ossl_session_reused,  \
+  .export_keying_material = otls__ossl_export_keying_material, \
+  .finished = otls__ossl_finished,              \
+  .key_update = otls__ossl_key_update,          \
   .digest = otls__ossl_digest
 
 #endif

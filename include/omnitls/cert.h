@@ -80,6 +80,14 @@ OTLS_EXTERN int otls_cert_from_pem(otls_cert **out, const void *pem, size_t len)
  */
 OTLS_EXTERN int otls_cert_peer(const otls_conn *c, bool detailed, otls_cert **out);
 
+/*
+ * otls_cert_local() — the certificate this side presents: on a server, the
+ * leaf of the context chosen for the connection (by SNI, too); on a client,
+ * its own client certificate. Sets *out = NULL and returns 0 when there is
+ * none. Node.js: `tlsSocket.getCertificate()`.
+ */
+OTLS_EXTERN int otls_cert_local(const otls_conn *c, otls_cert **out);
+
 /* otls_cert_free() — free a certificate and the issuers linked from it. NULL ok.
  * Only pass objects returned by a constructor above, never an issuer. */
 OTLS_EXTERN void otls_cert_free(otls_cert *cert);

@@ -410,6 +410,43 @@ OTLS_EXTERN int otls_conn_session_error(const otls_conn *c);
 /* otls_conn_tickets() — client: how many sessions (tickets) the server sent. */
 OTLS_EXTERN unsigned otls_conn_tickets(const otls_conn *c);
 
+/* --- introspection and control -------------------------------------------- */
+
+/*
+ * otls_conn_export_keying_material() — derive `len` bytes (1..16384) from
+ * the session's keys with `label` (NUL-terminated) and an optional
+ * `context` (NULL = none), as RFC 5705 / RFC 8446 §7.5 define; both peers
+ * get the same bytes. OTLS_E_STATE before the handshake, OTLS_E_INVAL.
+ * Node.js: `tlsSocket.exportKeyingMaterial(length, label, context)`.
+ */
+OTLS_EXTERN int otls_conn_export_keying_material(const otls_conn *c, uint8_t *out, size_t len,
+                                                 const char *label, const uint8_t *context,
+                                                 size_t context_len);
+
+/*
+ * otls_conn_finished() — the latest Finished message we sent (`peer` =
+ * false) or received (true): copies up to `cap` bytes and returns the full
+ * length (12 in TLS 1.2; the hash length in TLS 1.3). OTLS_E_STATE before the
+ * handshake, OTLS_E_UNSUPPORTED without OTLS_CAP_FINISHED.
+ * Node.js: `getFinished()` / `getPeerFinished()`.
+ */
+OTLS_EXTERN int otls_conn_finished(const otls_conn *c, bool peer, uint8_t *out, size_t cap);
+
+/*
+ * otls_conn_set_max_send_fragment() — cap the plaintext of each record we
+ * send at `size` bytes (512..16384; default 16384). Done by omnitls itself,
+ * so every backend splits writes the same way. OTLS_E_INVAL out of range.
+ * Node.js: `tlsSocket.setMaxSendFragment(size)` (which returns a boolean).
+ */
+OTLS_EXTERN int otls_conn_set_max_send_fragment(otls_conn *c, size_t size);
+
+/*
+ * otls_conn_key_update() — TLS 1.3: send a KeyUpdate (new traffic keys for
+ * what we send), and ask the peer to update its keys too when
+ * `request_peer`. OTLS_E_STATE before the handshake or on TLS 1.2.
+ */
+OTLS_EXTERN int otls_conn_key_update(otls_conn *c, bool request_peer);
+
 /* otls_alert_name() — "handshake_failure" for 40 etc.; NULL when unknown. */
 OTLS_EXTERN const char *otls_alert_name(int alert);
 

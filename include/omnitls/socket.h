@@ -50,6 +50,13 @@ typedef struct otls_socket_options {
 
   /* otls_socket_wrap_fd(): close the fd in otls_socket_free(). Default true. */
   bool own_fd;
+
+  /*
+   * Further connection options (ALPN, SNI map or callback, session, events:
+   * see otls_conn_options), or NULL. The socket sets the role, `servername`,
+   * `host` and `reject_unauthorized` itself from the fields above.
+   */
+  const otls_conn_options *conn_options;
 } otls_socket_options;
 
 /* otls_socket_options_init() — fill in the defaults listed above. */

@@ -39,7 +39,9 @@ OTLS_BEGIN_DECLS
   X(ECDH_CURVE_REFUSAL, 12, "ecdh-curve-refusal",                                 \
     "a server with no ecdhCurve group in common with the client refuses it with "  \
     "a handshake_failure alert")                                                   \
-  X(DHPARAM, 13, "dhparam", "custom Diffie-Hellman parameters for DHE suites (dhparam)")
+  X(DHPARAM, 13, "dhparam", "custom Diffie-Hellman parameters for DHE suites (dhparam)") \
+  X(FINISHED, 16, "finished",                                                     \
+    "the Finished messages (getFinished/getPeerFinished) in TLS 1.2 and 1.3")
 
 enum otls_cap {
 #define OTLS__CAP_ENUM(suffix, bit, name, desc) OTLS_CAP_##suffix = (bit),

@@ -1538,3 +1538,200 @@ SCENARIO(session_corrupt_or_foreign_blob_is_refused_cleanly)
   otls_context_free(sctx);
   pair_free(&p);
 END_SCENARIO
+
+/* --- introspection and control ---------------------------------------------------- */
+
+/* A connected pair at `version` ("TLSv1.3" / "TLSv1.2"). */
+static void version_pair(struct pair *p, const char *version) {
+  struct side_opts c = CLIENT_TRUSTING;
+  c.min_version = c.max_version = version;
+  run_pair(p, &c, &SERVER_RSA, "localhost");
+  CHECK_ERR(p->cerr, 0);
+  CHECK_ERR(p->serr, 0);
+}
+
+static void exporter(const char *version) {
+  struct pair p;
+  version_pair(&p, version);
+  uint8_t a[48], b[48], c2[48], d[48];
+  CHECK_ERR(otls_conn_export_keying_material(p.client, a, sizeof(a), "EXPERIMENTAL-omnitls",
+                                             NULL, 0), 0);
+  CHECK_ERR(otls_conn_export_keying_material(p.server, b, sizeof(b), "EXPERIMENTAL-omnitls",
+                                             NULL, 0), 0);
+  CHECK(memcmp(a, b, sizeof(a)) == 0);
+  const uint8_t ctxv[] = {1, 2, 3};
+  CHECK_ERR(otls_conn_export_keying_material(p.client, c2, sizeof(c2), "EXPERIMENTAL-omnitls",
+                                             ctxv, sizeof(ctxv)), 0);
+  CHECK_ERR(otls_conn_export_keying_material(p.server, d, sizeof(d), "EXPERIMENTAL-omnitls",
+                                             ctxv, sizeof(ctxv)), 0);
+  CHECK(memcmp(c2, d, sizeof(c2)) == 0);
+  CHECK(memcmp(a, c2, sizeof(a)) != 0);
+  CHECK_ERR(otls_conn_export_keying_material(p.client, d, sizeof(d), "EXPERIMENTAL-other", NULL,
+                                             0), 0);
+  CHECK(memcmp(a, d, sizeof(a)) != 0);
+  CHECK_ERR(otls_conn_export_keying_material(p.client, d, 0, "x", NULL, 0), OTLS_E_INVAL);
+  T("exporter", "equal on both sides, differs by label and context");
+  pair_free(&p);
+}
+
+SCENARIO(export_keying_material_tls13)
+  exporter("TLSv1.3");
+END_SCENARIO
+
+SCENARIO(export_keying_material_tls12)
+  exporter("TLSv1.2");
+END_SCENARIO
+
+SCENARIO(export_keying_material_needs_a_handshake)
+  otls_context *ctx = ctx_from(&CLIENT_TRUSTING);
+  otls_conn *c = NULL;
+  CHECK_ERR(otls_conn_new(&c, ctx, NULL), 0);
+  uint8_t buf[16];
+  CHECK_ERR(otls_conn_export_keying_material(c, buf, sizeof(buf), "x", NULL, 0), OTLS_E_STATE);
+  T("before_handshake", "%s",
+    otls_err_name(otls_conn_export_keying_material(c, buf, sizeof(buf), "x", NULL, 0)));
+  otls_conn_free(c);
+  otls_context_free(ctx);
+  pair_free(&(struct pair){0});
+END_SCENARIO
+
+static void finished(const char *version, int want_len) {
+  if (!otls_backend_has(OTLS_CAP_FINISHED))
+    otls_test_skip("the backend does not give the Finished messages");
+  struct pair p;
+  version_pair(&p, version);
+  if (want_len == 0) {
+    /* TLS 1.3: the length of the suite's hash. */
+    otls_cipher_info ci;
+    CHECK_ERR(otls_conn_cipher(p.client, &ci), 0);
+    want_len = strstr(ci.name, "SHA384") ? 48 : 32;
+  }
+  uint8_t cf[64], sp[64], sf[64], cp[64];
+  int n1 = otls_conn_finished(p.client, false, cf, sizeof(cf));
+  int n2 = otls_conn_finished(p.server, true, sp, sizeof(sp));
+  int n3 = otls_conn_finished(p.server, false, sf, sizeof(sf));
+  int n4 = otls_conn_finished(p.client, true, cp, sizeof(cp));
+  T("finished.lengths", "%d %d %d %d", n1, n2, n3, n4);
+  CHECK_INT(n1, want_len);
+  CHECK_INT(n2, want_len);
+  CHECK_INT(n3, want_len);
+  CHECK_INT(n4, want_len);
+  CHECK(memcmp(cf, sp, (size_t)n1) == 0);
+  CHECK(memcmp(sf, cp, (size_t)n3) == 0);
+  CHECK(memcmp(cf, sf, (size_t)n1) != 0);
+  pair_free(&p);
+}
+
+SCENARIO(finished_messages_tls12)
+  finished("TLSv1.2", 12);
+END_SCENARIO
+
+SCENARIO(finished_messages_tls13)
+  finished("TLSv1.3", 0);
+END_SCENARIO
+
+/* Count the TLS records in a buffer of ciphertext. */
+static int count_records(const uint8_t *p, size_t n, size_t *largest) {
+  int k = 0;
+  *largest = 0;
+  for (size_t off = 0; off + 5 <= n;) {
+    size_t len = ((size_t)p[off + 3] << 8) | p[off + 4];
+    if (len > *largest)
+      *largest = len;
+    off += 5 + len;
+    k++;
+  }
+  return k;
+}
+
+static void max_fragment(const char *version) {
+  struct pair p;
+  version_pair(&p, version);
+  static uint8_t data[4000];
+  memset(data, 'x', sizeof(data));
+  CHECK_ERR(otls_conn_set_max_send_fragment(p.client, 511), OTLS_E_INVAL);
+  CHECK_ERR(otls_conn_set_max_send_fragment(p.client, 16385), OTLS_E_INVAL);
+  CHECK_ERR(otls_conn_set_max_send_fragment(p.client, 512), 0);
+  /* Drop whatever is pending (nothing after the handshake pump) first. */
+  size_t pending = 0;
+  otls_conn_output(p.client, &pending);
+  otls_conn_consume(p.client, pending);
+  CHECK_INT(otls_conn_write(p.client, data, sizeof(data)), (int)sizeof(data));
+  size_t n = 0, largest = 0;
+  const uint8_t *out = otls_conn_output(p.client, &n);
+  int records = count_records(out, n, &largest);
+  T("records", "%d", records);
+  CHECK_INT(records, 8);
+  /* The server gets all of it. */
+  CHECK(pump_once(p.client, p.server) > 0);
+  size_t got = 0;
+  uint8_t buf[4096];
+  for (int i = 0; i < 20 && got < sizeof(data); i++) {
+    int rv = otls_conn_read(p.server, buf, sizeof(buf));
+    if (rv <= 0)
+      break;
+    got += (size_t)rv;
+  }
+  CHECK_INT(got, sizeof(data));
+  pair_free(&p);
+}
+
+SCENARIO(max_send_fragment_splits_records_tls13)
+  max_fragment("TLSv1.3");
+END_SCENARIO
+
+SCENARIO(max_send_fragment_splits_records_tls12)
+  max_fragment("TLSv1.2");
+END_SCENARIO
+
+/* Send `msg` from a to b and check it arrives. */
+static void send_recv(otls_conn *a, otls_conn *b, const char *msg) {
+  CHECK_INT(otls_conn_write(a, msg, strlen(msg)), (int)strlen(msg));
+  char buf[256];
+  int got = 0;
+  for (int i = 0; i < 8 && got <= 0; i++) {
+    pump_once(a, b);
+    got = otls_conn_read(b, buf, sizeof(buf));
+    pump_once(b, a);
+    uint8_t tmp[64];
+    (void)otls_conn_read(a, tmp, 0); /* nothing: only let `a` see replies */
+  }
+  CHECK_INT(got, (int)strlen(msg));
+  CHECK(memcmp(buf, msg, strlen(msg)) == 0);
+}
+
+SCENARIO(key_update_keeps_data_flowing)
+  struct pair p;
+  version_pair(&p, "TLSv1.3");
+  send_recv(p.client, p.server, "before");
+  CHECK_ERR(otls_conn_key_update(p.client, true), 0);
+  CHECK(otls_conn_pending_output(p.client) > 0);
+  send_recv(p.client, p.server, "after client update");
+  send_recv(p.server, p.client, "server after its update");
+  CHECK_ERR(otls_conn_key_update(p.server, false), 0);
+  send_recv(p.server, p.client, "after server update");
+  send_recv(p.client, p.server, "still fine");
+  T("key_update", "ok");
+  pair_free(&p);
+  transcript_open("key_update_keeps_data_flowing.tls12");
+  version_pair(&p, "TLSv1.2");
+  CHECK_ERR(otls_conn_key_update(p.client, false), OTLS_E_STATE);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(local_certificate_is_the_one_the_peer_sees)
+  struct pair p;
+  version_pair(&p, "TLSv1.3");
+  otls_cert *local = NULL, *peer = NULL, *none = NULL;
+  CHECK_ERR(otls_cert_local(p.server, &local), 0);
+  CHECK_ERR(otls_cert_peer(p.client, false, &peer), 0);
+  CHECK(local != NULL && peer != NULL);
+  CHECK_STR(otls_cert_fingerprint256(local), otls_cert_fingerprint256(peer));
+  CHECK(otls_cert_issuer(local) == NULL);
+  CHECK_ERR(otls_cert_local(p.client, &none), 0);
+  CHECK(none == NULL);
+  T("local", "server leaf equals client peer leaf; client has none");
+  otls_cert_free(local);
+  otls_cert_free(peer);
+  pair_free(&p);
+END_SCENARIO
