@@ -102,6 +102,8 @@ struct otls__ctx_config {
 
   /* Number of TLS 1.3 session tickets a server sends per full handshake. */
   unsigned num_tickets;
+  /* Server: lifetime of sessions and tickets, seconds (> 0). */
+  unsigned session_timeout;
 };
 
 /* Per-connection configuration (valid only during conn_new). */
@@ -310,6 +312,16 @@ bool otls__tx_eof(const struct otls_conn *c);
  * OTLS_E_NOMEM. Safe to call from inside backend callbacks.
  */
 int otls__conn_new_session(struct otls_conn *c, const uint8_t *data, size_t len);
+
+/*
+ * Session-ticket keys of the connection's context (core/tickets.c), for
+ * server backends that encrypt tickets through a callback. A key is Node's
+ * 48 bytes: 16 name | 16 HMAC-SHA256 key | 16 AES-128-CBC key.
+ * otls__ticket_key_find() returns 1 for the current key, 2 for the previous
+ * one (decrypt, then issue a new ticket), 0 when the name is unknown.
+ */
+void otls__ticket_key_current(struct otls_conn *c, uint8_t key[48]);
+int otls__ticket_key_find(struct otls_conn *c, const uint8_t name[16], uint8_t key[48]);
 
 /* Record a message about the last failure on the connection. */
 void otls__conn_set_error(struct otls_conn *c, const char *fmt, ...)

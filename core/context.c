@@ -387,6 +387,8 @@ OTLS_MUST_CHECK static int check_tls13_suites(const struct otls__cipher_list *l,
 static void context_destroy(otls_context *ctx) {
   if (ctx->bctx)
     otls__backend.ctx_free(ctx->bctx);
+  if (ctx->tickets_ready)
+    otls__tickets_free(&ctx->tickets);
   otls__der_list_clear(&ctx->chain);
   free(ctx);
 }
@@ -423,6 +425,13 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
 
   if ((rv = check_versions(o, &ctx->min_version, &ctx->max_version, detail, detail_len)) < 0)
     goto out_free;
+  if ((o->ticket_keys == NULL) != (o->ticket_keys_len == 0) ||
+      (rv = otls__tickets_init(&ctx->tickets, o->ticket_keys, o->ticket_keys_len)) < 0) {
+    otls__detail(detail, detail_len, "ticket_keys: need exactly %u bytes", OTLS_TICKET_KEYS_LEN);
+    rv = OTLS_E_INVAL;
+    goto out_free;
+  }
+  ctx->tickets_ready = true;
   if (o->key_count > 1 || o->cert_count > 1) {
     /* Several key/certificate pairs per context arrive with issue #4. */
     otls__detail(detail, detail_len, "only one key and one certificate source per context");
@@ -517,6 +526,7 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
       .groups = groups,
       .n_groups = n_groups,
       .num_tickets = 1,
+      .session_timeout = o->session_timeout ? o->session_timeout : 300,
   };
   rv = otls__backend.ctx_new(&ctx->bctx, &cfg, detail, detail_len);
   free(suites);

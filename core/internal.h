@@ -4,6 +4,7 @@
 #ifndef OTLS_CORE_INTERNAL_H
 #define OTLS_CORE_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +46,19 @@ OTLS_MUST_CHECK int otls__der_list_add(struct otls__der_list *l, const uint8_t *
                                        size_t len);
 void otls__der_list_clear(struct otls__der_list *l);
 
+/* --- session-ticket keys (core/tickets.c) ------------------------------------- */
+struct otls__tickets {
+  pthread_mutex_t lock; /* keys may be replaced while connections use them */
+  uint8_t cur[OTLS_TICKET_KEYS_LEN];
+  uint8_t prev[OTLS_TICKET_KEYS_LEN];
+  bool has_prev;
+};
+/* Random keys when len == 0, else exactly OTLS_TICKET_KEYS_LEN bytes. */
+OTLS_MUST_CHECK int otls__tickets_init(struct otls__tickets *t, const uint8_t *keys, size_t len);
+void otls__tickets_free(struct otls__tickets *t);
+/* Cryptographically random bytes from the kernel. */
+OTLS_MUST_CHECK int otls__random(void *buf, size_t len);
+
 /* --- the context --------------------------------------------------------- */
 struct otls_context {
   atomic_int refs;
@@ -54,6 +68,8 @@ struct otls_context {
   bool request_cert;
   bool has_cert;
   struct otls__der_list chain; /* own chain, leaf first */
+  struct otls__tickets tickets;
+  bool tickets_ready;
 };
 
 /* --- the connection ----------------------------------------------------- */

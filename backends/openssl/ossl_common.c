@@ -445,6 +445,54 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
   return 0; /* we keep no reference */
 }
 
+/*
+ * Server tickets under the context's key, kept in core (core/tickets.c):
+ * Node's scheme, AES-128-CBC + HMAC-SHA256 with a 16-byte key name, so a
+ * key set with setTicketKeys() works the same on every backend that can.
+ * Returns 1 (key found / ticket made), 2 (decrypted with the previous key:
+ * issue a new ticket), 0 (unknown key: full handshake), -1 (error).
+ */
+#if defined(OTLS_HAVE_SSL_CTX_SET_TLSEXT_TICKET_KEY_EVP_CB)
+#include <openssl/core_names.h>
+#include <openssl/rand.h>
+typedef EVP_MAC_CTX ticket_mac_ctx;
+static int ticket_mac_init(EVP_MAC_CTX *mac, const uint8_t *key) {
+  OSSL_PARAM params[2] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+                          OSSL_PARAM_construct_end()};
+  return EVP_MAC_init(mac, key, 16, params);
+}
+#else
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+typedef HMAC_CTX ticket_mac_ctx;
+static int ticket_mac_init(HMAC_CTX *mac, const uint8_t *key) {
+  return HMAC_Init_ex(mac, key, 16, EVP_sha256(), NULL);
+}
+#endif
+
+static int ticket_key_cb(SSL *ssl, unsigned char *name, unsigned char *iv, EVP_CIPHER_CTX *cipher,
+                         ticket_mac_ctx *mac, int enc) {
+  struct ossl_conn *b = SSL_get_app_data(ssl);
+  if (b == NULL)
+    return -1;
+  uint8_t key[48];
+  int rv = 1;
+  if (enc) {
+    otls__ticket_key_current(b->conn, key);
+    memcpy(name, key, 16);
+    if (RAND_bytes(iv, 16) != 1)
+      rv = -1;
+  } else {
+    rv = otls__ticket_key_find(b->conn, name, key);
+  }
+  if (rv > 0 && (!ticket_mac_init(mac, key + 16) ||
+                 !(enc ? EVP_EncryptInit_ex(cipher, EVP_aes_128_cbc(), NULL, key + 32, iv)
+                       : EVP_DecryptInit_ex(cipher, EVP_aes_128_cbc(), NULL, key + 32, iv))))
+    rv = -1;
+  OPENSSL_cleanse(key, sizeof(key));
+  return rv;
+}
+
 int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
                        size_t detail_len) {
   struct ossl_ctx *bctx = calloc(1, sizeof(*bctx));
@@ -485,6 +533,15 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
   SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
   SSL_CTX_set_num_tickets(ctx, cfg->num_tickets);
+  SSL_CTX_set_timeout(ctx, cfg->session_timeout);
+#if defined(OTLS_HAVE_SSL_CTX_SET_SESSION_PSK_DHE_TIMEOUT)
+  SSL_CTX_set_session_psk_dhe_timeout(ctx, cfg->session_timeout);
+#endif
+#if defined(OTLS_HAVE_SSL_CTX_SET_TLSEXT_TICKET_KEY_EVP_CB)
+  SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key_cb);
+#else
+  SSL_CTX_set_tlsext_ticket_key_cb(ctx, ticket_key_cb);
+#endif
   SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, NULL);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_info_callback(ctx, info_cb);

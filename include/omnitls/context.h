@@ -159,7 +159,43 @@ typedef struct otls_context_options {
    * OTLS_E_UNSUPPORTED. NULL = none. Node.js: `dhparam`.
    */
   const otls_source *dhparam;
+
+  /*
+   * Server: the session-ticket key, 48 bytes (16 key name, 16 HMAC key,
+   * 16 AES key), as Node's `ticketKeys`. Servers given the same key resume
+   * each other's tickets (same backend: ticket formats differ between
+   * backends). NULL = a random key of this context's own, so a ticket never
+   * resumes on another context. Any other length is OTLS_E_INVAL.
+   */
+  const uint8_t *ticket_keys;
+  size_t ticket_keys_len;
+
+  /*
+   * Server: how long sessions and tickets stay resumable, in seconds.
+   * 0 = the default, 300 (Node's). Node.js: `sessionTimeout`.
+   */
+  unsigned session_timeout;
 } otls_context_options;
+
+/* Length of a ticket key (Node.js: `ticketKeys`). */
+#define OTLS_TICKET_KEYS_LEN 48u
+
+/*
+ * otls_context_get_ticket_keys() — copy the current ticket key (48 bytes).
+ * Node.js: `server.getTicketKeys()`.
+ */
+OTLS_EXTERN int otls_context_get_ticket_keys(otls_context *ctx, uint8_t *keys, size_t len);
+
+/*
+ * otls_context_set_ticket_keys() — replace the ticket key at run time
+ * (thread-safe; connections in progress are fine). New tickets use the new
+ * key; tickets made under the previous key still resume (and are then
+ * replaced) where the backend has OTLS_CAP_TICKET_KEY_ROTATION, otherwise
+ * they give a full handshake. OTLS_E_INVAL unless len is 48.
+ * Node.js: `server.setTicketKeys(keys)`.
+ */
+OTLS_EXTERN int otls_context_set_ticket_keys(otls_context *ctx, const uint8_t *keys,
+                                             size_t len);
 
 /* Node.js: `tls.DEFAULT_ECDH_CURVE`. */
 #define OTLS_DEFAULT_ECDH_CURVE "auto"

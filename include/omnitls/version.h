@@ -41,7 +41,9 @@ OTLS_BEGIN_DECLS
     "a handshake_failure alert")                                                   \
   X(DHPARAM, 13, "dhparam", "custom Diffie-Hellman parameters for DHE suites (dhparam)") \
   X(FINISHED, 16, "finished",                                                     \
-    "the Finished messages (getFinished/getPeerFinished) in TLS 1.2 and 1.3")
+    "the Finished messages (getFinished/getPeerFinished) in TLS 1.2 and 1.3")   \
+  X(TICKET_KEY_ROTATION, 17, "ticket-key-rotation",                               \
+    "tickets made under the previous ticket key still resume after setTicketKeys")
 
 enum otls_cap {
 #define OTLS__CAP_ENUM(suffix, bit, name, desc) OTLS_CAP_##suffix = (bit),

@@ -1735,3 +1735,134 @@ SCENARIO(local_certificate_is_the_one_the_peer_sees)
   otls_cert_free(peer);
   pair_free(&p);
 END_SCENARIO
+
+/* --- ticket keys and session lifetime ---------------------------------------------- */
+
+static otls_context *tk_server_ctx(const uint8_t *keys, unsigned timeout, const char *version) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
+  otls_source key = otls_source_file(pki("server-rsa.key"));
+  o.cert = &cert;
+  o.cert_count = 1;
+  o.key = &key;
+  o.key_count = 1;
+  o.ticket_keys = keys;
+  o.ticket_keys_len = keys ? OTLS_TICKET_KEYS_LEN : 0;
+  o.session_timeout = timeout;
+  o.min_version = o.max_version = version;
+  otls_context *ctx = NULL;
+  char detail[256];
+  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
+  if (rv < 0)
+    otls_test_fail(__FILE__, __LINE__, "context: %s: %s", otls_err_name(rv), detail);
+  return ctx;
+}
+
+/* A full handshake on `sctx`; returns its session blob (malloc'd). */
+static uint8_t *first_session(otls_context *cctx, otls_context *sctx, size_t *len) {
+  struct sessions ev = {0};
+  struct pair p;
+  session_conn(&p, cctx, sctx, NULL, 0, &ev);
+  CHECK(ev.last != NULL);
+  conns_free(&p);
+  *len = ev.last_len;
+  return ev.last;
+}
+
+/* Resume `blob` on `sctx`; returns whether it was reused (and the new session count). */
+static bool resumes(otls_context *cctx, otls_context *sctx, const uint8_t *blob, size_t len,
+                    int *events) {
+  struct sessions ev = {0};
+  struct pair p;
+  session_conn(&p, cctx, sctx, blob, len, &ev);
+  bool reused = otls_conn_is_session_reused(p.client);
+  CHECK(reused == otls_conn_is_session_reused(p.server));
+  if (events)
+    *events = ev.events;
+  conns_free(&p);
+  free(ev.last);
+  return reused;
+}
+
+static void shared_keys(const char *version) {
+  uint8_t keys[OTLS_TICKET_KEYS_LEN];
+  for (size_t i = 0; i < sizeof(keys); i++)
+    keys[i] = (uint8_t)(i * 7 + 1);
+  otls_context *cctx = ctx_from(&CLIENT_TRUSTING);
+  otls_context *a = tk_server_ctx(keys, 0, version), *b = tk_server_ctx(keys, 0, version);
+  uint8_t got[OTLS_TICKET_KEYS_LEN];
+  CHECK_ERR(otls_context_get_ticket_keys(a, got, sizeof(got)), 0);
+  CHECK(memcmp(got, keys, sizeof(keys)) == 0);
+  CHECK_ERR(otls_context_get_ticket_keys(a, got, 47), OTLS_E_INVAL);
+  size_t len;
+  uint8_t *blob = first_session(cctx, a, &len);
+  CHECK(resumes(cctx, b, blob, len, NULL));
+  T("resumed_on_second_server", "true");
+  /* A server with another key does not. */
+  otls_context *c = tk_server_ctx(NULL, 0, version);
+  CHECK(!resumes(cctx, c, blob, len, NULL));
+  free(blob);
+  otls_context_free(cctx);
+  otls_context_free(a);
+  otls_context_free(b);
+  otls_context_free(c);
+  pair_free(&(struct pair){0});
+}
+
+SCENARIO(session_ticket_keys_shared_between_servers_tls13)
+  shared_keys("TLSv1.3");
+END_SCENARIO
+
+SCENARIO(session_ticket_keys_shared_between_servers_tls12)
+  shared_keys("TLSv1.2");
+END_SCENARIO
+
+SCENARIO(session_ticket_key_rotation)
+  if (!otls_backend_has(OTLS_CAP_TICKET_KEY_ROTATION))
+    otls_test_skip("the backend cannot decrypt tickets made under the previous key");
+  otls_context *cctx = ctx_from(&CLIENT_TRUSTING);
+  otls_context *s = tk_server_ctx(NULL, 0, NULL);
+  size_t len;
+  uint8_t *blob = first_session(cctx, s, &len);
+  uint8_t k1[OTLS_TICKET_KEYS_LEN], k2[OTLS_TICKET_KEYS_LEN];
+  memset(k1, 0x11, sizeof(k1));
+  memset(k2, 0x22, sizeof(k2));
+  CHECK_ERR(otls_context_set_ticket_keys(s, k1, 47), OTLS_E_INVAL);
+  CHECK_ERR(otls_context_set_ticket_keys(s, k1, sizeof(k1)), 0);
+  /* The previous key still opens the old ticket, and a new ticket is issued. */
+  int events = 0;
+  CHECK(resumes(cctx, s, blob, len, &events));
+  CHECK_INT(events, 1);
+  /* One more rotation: the original key is gone. */
+  CHECK_ERR(otls_context_set_ticket_keys(s, k2, sizeof(k2)), 0);
+  CHECK(!resumes(cctx, s, blob, len, NULL));
+  T("rotation", "previous key accepted, older refused");
+  free(blob);
+  otls_context_free(cctx);
+  otls_context_free(s);
+  pair_free(&(struct pair){0});
+END_SCENARIO
+
+static void expiry(const char *version) {
+  otls_context *cctx = ctx_from(&CLIENT_TRUSTING);
+  otls_context *s = tk_server_ctx(NULL, 1, version);
+  size_t len;
+  uint8_t *blob = first_session(cctx, s, &len);
+  CHECK(resumes(cctx, s, blob, len, NULL));
+  sleep(3);
+  CHECK(!resumes(cctx, s, blob, len, NULL));
+  T("expiry", "resumed before sessionTimeout, not after");
+  free(blob);
+  otls_context_free(cctx);
+  otls_context_free(s);
+  pair_free(&(struct pair){0});
+}
+
+SCENARIO(session_timeout_expiry_tls13)
+  expiry("TLSv1.3");
+END_SCENARIO
+
+SCENARIO(session_timeout_expiry_tls12)
+  expiry("TLSv1.2");
+END_SCENARIO
