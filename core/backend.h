@@ -314,6 +314,19 @@ bool otls__tx_eof(const struct otls_conn *c);
 int otls__conn_new_session(struct otls_conn *c, const uint8_t *data, size_t len);
 
 /*
+ * Server session cache (TLS <= 1.2 session IDs). A server backend reports
+ * each new session with its id and its own serialised bytes, and looks a
+ * session id up when a client offers one: otls__server_session_get() returns
+ * 1 with the bytes (valid until the next call on the connection), or 0.
+ * Core decides where sessions live (the context's cache or the
+ * application's newSession/resumeSession store).
+ */
+void otls__server_session_new(struct otls_conn *c, const uint8_t *id, size_t id_len,
+                              const uint8_t *data, size_t len);
+int otls__server_session_get(struct otls_conn *c, const uint8_t *id, size_t id_len,
+                             const uint8_t **data, size_t *len);
+
+/*
  * Session-ticket keys of the connection's context (core/tickets.c), for
  * server backends that encrypt tickets through a callback. A key is Node's
  * 48 bytes: 16 name | 16 HMAC-SHA256 key | 16 AES-128-CBC key.

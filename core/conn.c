@@ -97,6 +97,8 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
   c->sni_map = opts->sni_map;
   c->sni_cb = opts->sni_callback;
   c->on_session = opts->on_session;
+  c->on_new_session = opts->on_new_session;
+  c->on_resume_session = opts->on_resume_session;
   c->user = opts->user;
   int rv = OTLS_E_NOMEM;
   if (opts->alpn_protocols &&
@@ -163,6 +165,9 @@ void otls_conn_free(otls_conn *c) {
   free(c->session_blob);
   otls__der_list_clear(&c->session_queue);
   otls__der_list_clear(&c->resume_chain);
+  free(c->srv_sess);
+  free(c->ns_id);
+  free(c->ns_blob);
   otls_context_free(c->ctx);
   free(c);
 }
@@ -171,6 +176,73 @@ void otls_conn_free(otls_conn *c) {
 
 int otls__conn_new_session(struct otls_conn *c, const uint8_t *data, size_t len) {
   return otls__der_list_add(&c->session_queue, data, len);
+}
+
+void otls__server_session_new(struct otls_conn *c, const uint8_t *id, size_t id_len,
+                              const uint8_t *data, size_t len) {
+  if (id_len == 0 || id_len > 32)
+    return;
+  if (c->on_new_session == NULL) {
+    otls__sess_cache_put(&c->ctx->sessions, id, id_len, data, len, c->ctx->session_timeout);
+    return;
+  }
+  /* Announced once the backend call returns (see server_new_session). */
+  struct otls__session s = {.data = data, .data_len = len};
+  uint8_t *blob, *idc;
+  size_t blob_len;
+  if (otls__session_wrap(&s, &blob, &blob_len) < 0)
+    return;
+  if ((idc = malloc(id_len)) == NULL) {
+    free(blob);
+    return;
+  }
+  memcpy(idc, id, id_len);
+  free(c->ns_id);
+  free(c->ns_blob);
+  c->ns_id = idc;
+  c->ns_id_len = id_len;
+  c->ns_blob = blob;
+  c->ns_blob_len = blob_len;
+}
+
+int otls__server_session_get(struct otls_conn *c, const uint8_t *id, size_t id_len,
+                             const uint8_t **data, size_t *len) {
+  *data = NULL;
+  *len = 0;
+  if (c->on_resume_session == NULL) {
+    free(c->srv_sess);
+    c->srv_sess = NULL;
+    if (otls__sess_cache_get(&c->ctx->sessions, id, id_len, &c->srv_sess, &c->srv_sess_len) != 1)
+      return 0;
+  } else if (c->srv_sess == NULL || id_len != c->hello_sid_len ||
+             memcmp(id, c->hello_sid, id_len) != 0) {
+    return 0;
+  }
+  *data = c->srv_sess;
+  *len = c->srv_sess_len;
+  return 1;
+}
+
+int otls_conn_new_session_done(otls_conn *c) {
+  if (c == NULL)
+    return OTLS_E_INVAL;
+  if (!c->ns_wait)
+    return OTLS_E_STATE;
+  c->ns_wait = false;
+  return 0;
+}
+
+int otls_conn_resume_session_done(otls_conn *c, const uint8_t *data, size_t len) {
+  if (c == NULL || (data == NULL && len > 0))
+    return OTLS_E_INVAL;
+  if (c->phase != PH_RESUME_WAIT || c->state != CONN_HANDSHAKE)
+    return OTLS_E_STATE;
+  struct otls__session s;
+  if (data && otls__session_unwrap(data, len, &s) == 0 &&
+      dup_bytes(&c->srv_sess, &c->srv_sess_len, s.data, s.data_len) < 0)
+    return OTLS_E_NOMEM;
+  c->phase = PH_ALPN;
+  return 0;
 }
 
 /*
@@ -253,7 +325,7 @@ int otls_conn_feed_eof(otls_conn *c) {
 }
 
 const uint8_t *otls_conn_output(otls_conn *c, size_t *len) {
-  size_t n = c ? otls__buf_len(&c->out) : 0;
+  size_t n = c && !c->ns_wait ? otls__buf_len(&c->out) : 0;
   if (len)
     *len = n;
   return n ? otls__buf_peek(&c->out) : NULL;
@@ -265,12 +337,14 @@ void otls_conn_consume(otls_conn *c, size_t n) {
 }
 
 size_t otls_conn_take(otls_conn *c, void *buf, size_t cap) {
-  if (c == NULL || buf == NULL)
+  if (c == NULL || buf == NULL || c->ns_wait)
     return 0;
   return otls__buf_take(&c->out, buf, cap);
 }
 
-size_t otls_conn_pending_output(const otls_conn *c) { return c ? otls__buf_len(&c->out) : 0; }
+size_t otls_conn_pending_output(const otls_conn *c) {
+  return c && !c->ns_wait ? otls__buf_len(&c->out) : 0;
+}
 
 unsigned otls_conn_wants(const otls_conn *c) {
   if (c == NULL)
@@ -278,8 +352,9 @@ unsigned otls_conn_wants(const otls_conn *c) {
   unsigned w = 0;
   if (otls__buf_len(&c->out))
     w |= OTLS_WANTS_WRITE;
-  if (c->phase == PH_SNI_WAIT && c->state == CONN_HANDSHAKE)
-    return w | OTLS_WANTS_CALLBACK;
+  if (c->state == CONN_HANDSHAKE &&
+      (c->phase == PH_SNI_WAIT || c->phase == PH_RESUME_WAIT || c->ns_wait))
+    return OTLS_WANTS_CALLBACK;
   if (c->state == CONN_FAILED || (c->peer_closed && c->shut) ||
       (c->in_eof && otls__buf_len(&c->in) == 0 && c->state != CONN_OPEN) ||
       (c->state == CONN_OPEN && c->in_eof && c->peer_closed))
@@ -499,6 +574,16 @@ static int server_prepare(struct otls_conn *c) {
       if (rv == 0 && ch.alpn &&
           dup_bytes(&c->hello_alpn, &c->hello_alpn_len, ch.alpn, ch.alpn_len) < 0)
         rv = OTLS_E_NOMEM;
+      if (rv == 0) {
+        c->hello_sid_len = ch.session_id_len <= 32 ? ch.session_id_len : 0;
+        memcpy(c->hello_sid, ch.session_id, c->hello_sid_len);
+        c->hello_has_ticket = (ch.has_session_ticket && ch.session_ticket_len > 0) || ch.has_psk;
+        bool offers13 = false;
+        for (size_t i = 0; ch.supported_versions && i + 1 < ch.supported_versions_len; i += 2)
+          if (((ch.supported_versions[i] << 8) | ch.supported_versions[i + 1]) == OTLS__TLS1_3)
+            offers13 = true;
+        c->hello_tls12_only = !offers13;
+      }
       free(msg);
       if (rv == OTLS_E_NOMEM)
         return fail(c, rv);
@@ -522,10 +607,26 @@ static int server_prepare(struct otls_conn *c) {
       } else {
         if (c->servername && c->sni_map)
           use_context(c, otls_sni_map_find(c->sni_map, c->servername));
-        c->phase = PH_ALPN;
+        c->phase = PH_RESUME;
       }
       break;
     case PH_SNI_WAIT:
+      return OTLS_E_WANT_CALLBACK;
+    case PH_RESUME:
+      /* Node's resumeSession, for the handshakes a session id can resume. */
+      if (c->on_resume_session && c->hello_sid_len > 0 && !c->hello_has_ticket &&
+          (c->hello_tls12_only || c->ctx->max_version < OTLS__TLS1_3)) {
+        c->phase = PH_RESUME_WAIT;
+        c->on_resume_session(c, c->hello_sid, c->hello_sid_len, c->user);
+        if (c->state == CONN_FAILED)
+          return c->fatal;
+        if (c->phase == PH_RESUME_WAIT)
+          return OTLS_E_WANT_CALLBACK;
+      } else {
+        c->phase = PH_ALPN;
+      }
+      break;
+    case PH_RESUME_WAIT:
       return OTLS_E_WANT_CALLBACK;
     case PH_ALPN: {
       const uint8_t *name;
@@ -558,7 +659,7 @@ int otls_conn_sni_done(otls_conn *c, otls_context *ctx, int err) {
     return 0;
   }
   use_context(c, ctx);
-  c->phase = PH_ALPN;
+  c->phase = PH_RESUME;
   return 0;
 }
 
@@ -574,7 +675,23 @@ int otls_conn_handshake(otls_conn *c) {
     if (prv != 0)
       return prv;
   }
+  if (c->ns_wait)
+    return OTLS_E_WANT_CALLBACK;
   int rv = otls__backend.handshake(c->bc);
+  if (c->ns_blob && rv == OTLS__IO_OK) {
+    /* Node's newSession: hold the last flight until the store answers. */
+    uint8_t *id = c->ns_id, *blob = c->ns_blob;
+    size_t id_len = c->ns_id_len, blob_len = c->ns_blob_len;
+    c->ns_id = c->ns_blob = NULL;
+    c->ns_wait = true;
+    c->on_new_session(c, id, id_len, blob, blob_len, c->user);
+    free(id);
+    free(blob);
+    if (c->state == CONN_FAILED)
+      return c->fatal;
+    if (c->ns_wait)
+      return OTLS_E_WANT_CALLBACK;
+  }
   if (rv == OTLS__IO_WANT_READ) {
     if (otls__tx_eof(c)) {
       otls__conn_set_error(c, "the transport ended during the handshake");

@@ -389,6 +389,8 @@ static void context_destroy(otls_context *ctx) {
     otls__backend.ctx_free(ctx->bctx);
   if (ctx->tickets_ready)
     otls__tickets_free(&ctx->tickets);
+  if (ctx->sessions_ready)
+    otls__sess_cache_free(&ctx->sessions);
   otls__der_list_clear(&ctx->chain);
   free(ctx);
 }
@@ -432,6 +434,10 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
     goto out_free;
   }
   ctx->tickets_ready = true;
+  if ((rv = otls__sess_cache_init(&ctx->sessions)) < 0)
+    goto out_free;
+  ctx->sessions_ready = true;
+  ctx->session_timeout = o->session_timeout ? o->session_timeout : 300;
   if (o->key_count > 1 || o->cert_count > 1) {
     /* Several key/certificate pairs per context arrive with issue #4. */
     otls__detail(detail, detail_len, "only one key and one certificate source per context");

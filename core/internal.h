@@ -59,6 +59,22 @@ void otls__tickets_free(struct otls__tickets *t);
 /* Cryptographically random bytes from the kernel. */
 OTLS_MUST_CHECK int otls__random(void *buf, size_t len);
 
+/* --- the server session cache (core/session_cache.c) ------------------------ */
+struct otls__sess_entry;
+struct otls__sess_cache {
+  pthread_mutex_t lock;
+  struct otls__sess_entry *e;
+  size_t n, cap, next;
+};
+OTLS_MUST_CHECK int otls__sess_cache_init(struct otls__sess_cache *sc);
+void otls__sess_cache_free(struct otls__sess_cache *sc);
+/* Remember a session (a copy) for `timeout` seconds. */
+void otls__sess_cache_put(struct otls__sess_cache *sc, const uint8_t *id, size_t id_len,
+                          const uint8_t *data, size_t len, unsigned timeout);
+/* 1 and a malloc'd copy when found and not expired, 0 when not, OTLS_E_NOMEM. */
+int otls__sess_cache_get(struct otls__sess_cache *sc, const uint8_t *id, size_t id_len,
+                         uint8_t **data, size_t *len);
+
 /* --- the context --------------------------------------------------------- */
 struct otls_context {
   atomic_int refs;
@@ -70,6 +86,9 @@ struct otls_context {
   struct otls__der_list chain; /* own chain, leaf first */
   struct otls__tickets tickets;
   bool tickets_ready;
+  struct otls__sess_cache sessions;
+  bool sessions_ready;
+  unsigned session_timeout; /* seconds */
 };
 
 /* --- the connection ----------------------------------------------------- */
@@ -85,6 +104,8 @@ enum conn_phase {
   PH_HELLO,       /* buffering the first flight until the ClientHello is whole */
   PH_SNI,         /* choose the context by server name */
   PH_SNI_WAIT,    /* waiting for otls_conn_sni_done() */
+  PH_RESUME,      /* ask the application for the offered session (resumeSession) */
+  PH_RESUME_WAIT, /* waiting for otls_conn_resume_session_done() */
   PH_ALPN,        /* choose the application protocol, then create the backend */
 };
 
@@ -140,6 +161,22 @@ struct otls_conn {
   struct otls__der_list session_queue; /* backend sessions not yet announced */
   unsigned tickets;
   size_t max_frag; /* largest plaintext per record we send (0 = 16384) */
+
+  /* sessions (server) */
+  void (*on_new_session)(otls_conn *, const uint8_t *, size_t, const uint8_t *, size_t, void *);
+  void (*on_resume_session)(otls_conn *, const uint8_t *, size_t, void *);
+  uint8_t hello_sid[32]; /* the session id the client offered */
+  size_t hello_sid_len;
+  bool hello_tls12_only; /* the handshake cannot be TLS 1.3 */
+  bool hello_has_ticket; /* the client offered a ticket / PSK */
+  uint8_t *srv_sess;     /* backend bytes found for the offered id */
+  size_t srv_sess_len;
+  uint8_t *ns_id;        /* a new session to announce (on_new_session) */
+  size_t ns_id_len;
+  uint8_t *ns_blob;
+  size_t ns_blob_len;
+  bool ns_wait;          /* output held until otls_conn_new_session_done() */
+  void *layer;           /* the event-layer socket driving this connection */
 };
 
 /* --- ALPN and SNI (core/alpn.c, core/sni.c) ------------------------------- */

@@ -101,6 +101,9 @@ struct otls_uv_socket {
 struct otls_uv_server {
   uv_loop_t *loop;
   otls_context *ctx;
+  otls_conn_options co; /* copied from opts.conn_options */
+  uint8_t *alpn;        /* our copy of co.alpn_protocols */
+  otls_sni_map *sni;    /* otls_uv_server_add_context() */
   uv_tcp_t tcp;
   otls_uv_server_options opts;
   otls_uv_socket *conns;
@@ -460,6 +463,8 @@ static void pump_once(otls_uv_socket *s) {
     return;
   if (!s->secure) {
     int rv = otls_conn_handshake(s->conn);
+    if (rv == OTLS_E_WANT_CALLBACK)
+      return; /* an ..._done() answer re-starts the pump */
     if (rv == OTLS_E_WANT_READ) {
       flush(s, NULL, NULL, 0);
       if (!s->closing && s->conn_eof) {
@@ -643,7 +648,10 @@ static int socket_new(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
 
 static int conn_options(otls_conn_options *co, const otls_uv_socket_options *o,
                         const char *connect_host) {
-  otls_conn_options_init(co);
+  if (o->conn_options)
+    *co = *o->conn_options;
+  else
+    otls_conn_options_init(co);
   co->is_server = o->is_server;
   co->reject_unauthorized = o->reject_unauthorized;
   if (!o->is_server) {
@@ -1005,8 +1013,18 @@ int otls_uv_server_new(otls_uv_server **out, uv_loop_t *loop, otls_context *ctx,
   otls_uv_server *srv = calloc(1, sizeof(*srv));
   if (srv == NULL)
     return OTLS_E_NOMEM;
+  const otls_conn_options *co = opts->conn_options;
+  if (co && co->alpn_protocols) {
+    /* Keep our own copy: the caller's list may not outlive this call. */
+    if ((srv->alpn = malloc(co->alpn_protocols_len ? co->alpn_protocols_len : 1)) == NULL) {
+      free(srv);
+      return OTLS_E_NOMEM;
+    }
+    memcpy(srv->alpn, co->alpn_protocols, co->alpn_protocols_len);
+  }
   int e = uv_tcp_init(loop, &srv->tcp);
   if (e < 0) {
+    free(srv->alpn);
     free(srv);
     return map_uv(e);
   }
@@ -1016,6 +1034,13 @@ int otls_uv_server_new(otls_uv_server **out, uv_loop_t *loop, otls_context *ctx,
   srv->opts = *opts;
   if (srv->opts.backlog <= 0)
     srv->opts.backlog = 511;
+  if (co)
+    srv->co = *co;
+  else
+    otls_conn_options_init(&srv->co);
+  if (srv->alpn)
+    srv->co.alpn_protocols = srv->alpn;
+  srv->opts.conn_options = NULL;
   *out = srv;
   return 0;
 }
@@ -1025,6 +1050,63 @@ static void on_stray_closed(uv_handle_t *h) {
   free(h);
   srv->nstray--;
   server_maybe_finish(srv);
+}
+
+/* --- server events answered later (DESIGN.md §2) ------------------------------ */
+
+static void uv_sni_cb(otls_conn *c, const char *servername, void *user) {
+  (void)user;
+  otls_uv_socket *s = c->layer;
+  s->server->opts.on_sni(s->server, s, servername);
+}
+
+static void uv_new_session_cb(otls_conn *c, const uint8_t *id, size_t id_len,
+                              const uint8_t *data, size_t len, void *user) {
+  (void)user;
+  otls_uv_socket *s = c->layer;
+  s->server->opts.on_new_session(s->server, s, id, id_len, data, len);
+}
+
+static void uv_resume_session_cb(otls_conn *c, const uint8_t *id, size_t id_len, void *user) {
+  (void)user;
+  otls_uv_socket *s = c->layer;
+  s->server->opts.on_resume_session(s->server, s, id, id_len);
+}
+
+/* An answer arrived: continue the handshake, unless it came from inside it. */
+static int answered(otls_uv_socket *s, int rv) {
+  if (rv == 0 && !s->closing)
+    pump(s);
+  return rv;
+}
+
+int otls_uv_sni_done(otls_uv_socket *s, otls_context *ctx, int err) {
+  if (s == NULL)
+    return OTLS_E_INVAL;
+  return answered(s, otls_conn_sni_done(s->conn, ctx, err));
+}
+
+int otls_uv_new_session_done(otls_uv_socket *s) {
+  if (s == NULL)
+    return OTLS_E_INVAL;
+  return answered(s, otls_conn_new_session_done(s->conn));
+}
+
+int otls_uv_resume_session_done(otls_uv_socket *s, const uint8_t *data, size_t len) {
+  if (s == NULL)
+    return OTLS_E_INVAL;
+  return answered(s, otls_conn_resume_session_done(s->conn, data, len));
+}
+
+int otls_uv_server_add_context(otls_uv_server *srv, const char *pattern, otls_context *ctx) {
+  if (srv == NULL)
+    return OTLS_E_INVAL;
+  if (srv->sni == NULL) {
+    int rv = otls_sni_map_new(&srv->sni);
+    if (rv < 0)
+      return rv;
+  }
+  return otls_sni_map_add(srv->sni, pattern, ctx);
 }
 
 static void on_connection(uv_stream_t *st, int status) {
@@ -1044,13 +1126,19 @@ static void on_connection(uv_stream_t *st, int status) {
     uv_close((uv_handle_t *)t, on_stray_closed);
     return;
   }
-  otls_conn_options co;
-  otls_conn_options_init(&co);
+  otls_conn_options co = srv->co;
   co.is_server = true;
+  if (srv->opts.on_sni)
+    co.sni_callback = uv_sni_cb;
+  else if (srv->sni && co.sni_map == NULL)
+    co.sni_map = srv->sni;
+  co.on_new_session = srv->opts.on_new_session ? uv_new_session_cb : NULL;
+  co.on_resume_session = srv->opts.on_resume_session ? uv_resume_session_cb : NULL;
   otls_uv_socket *s;
   if (socket_new(&s, srv->loop, srv->ctx, &co, srv->opts.high_water_mark,
                  srv->opts.handshake_timeout_ms) < 0)
     return;
+  s->conn->layer = s;
   s->kind = T_TCP;
   s->server = srv;
   s->next = srv->conns;
@@ -1142,6 +1230,8 @@ static void server_maybe_finish(otls_uv_server *srv) {
   if (srv->close_cb)
     srv->close_cb(srv);
   otls_context_free(srv->ctx);
+  otls_sni_map_free(srv->sni);
+  free(srv->alpn);
   free(srv);
 }
 

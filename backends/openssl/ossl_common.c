@@ -428,7 +428,9 @@ static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *ou
  */
 static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
   struct ossl_conn *b = SSL_get_app_data(ssl);
-  if (b == NULL || b->is_server || !SSL_SESSION_is_resumable(sess))
+  /* Servers: session IDs are a TLS <= 1.2 matter (core/session_cache.c). */
+  if (b == NULL || !SSL_SESSION_is_resumable(sess) ||
+      (b->is_server && SSL_version(ssl) > TLS1_2_VERSION))
     return 0;
   uint8_t *der = NULL;
   size_t len = 0;
@@ -439,10 +441,40 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
   int n = i2d_SSL_SESSION(sess, &der);
   len = n > 0 ? (size_t)n : 0;
 #endif
-  if (der != NULL && len > 0)
-    (void)otls__conn_new_session(b->conn, der, len);
+  if (der != NULL && len > 0) {
+    if (b->is_server) {
+      unsigned int id_len = 0;
+      const unsigned char *id = SSL_SESSION_get_id(sess, &id_len);
+      otls__server_session_new(b->conn, id, id_len, der, len);
+    } else {
+      (void)otls__conn_new_session(b->conn, der, len);
+    }
+  }
   OPENSSL_free(der);
   return 0; /* we keep no reference */
+}
+
+/* Server: a client offers a session id; core knows whether it is resumable. */
+#if defined(OTLS_HAVE_OPENSSL_IS_BORINGSSL)
+static SSL_SESSION *get_session_cb(SSL *ssl, const uint8_t *id, int id_len, int *copy) {
+#else
+static SSL_SESSION *get_session_cb(SSL *ssl, const unsigned char *id, int id_len, int *copy) {
+#endif
+  struct ossl_conn *b = SSL_get_app_data(ssl);
+  *copy = 0; /* the caller owns the session we return */
+  const uint8_t *data;
+  size_t len;
+  if (b == NULL || id_len <= 0 || otls__server_session_get(b->conn, id, (size_t)id_len, &data, &len) != 1)
+    return NULL;
+#if defined(OTLS_HAVE_SSL_SESSION_FROM_BYTES)
+  SSL_SESSION *sess = SSL_SESSION_from_bytes(data, len, SSL_get_SSL_CTX(ssl));
+#else
+  const unsigned char *p = data;
+  SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)len);
+#endif
+  if (sess == NULL)
+    ERR_clear_error();
+  return sess;
 }
 
 /*
@@ -530,8 +562,14 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
     SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
   else
     SSL_CTX_clear_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_BOTH | SSL_SESS_CACHE_NO_INTERNAL);
   SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
+  SSL_CTX_sess_set_get_cb(ctx, get_session_cb);
+  /*
+   * Sessions are kept per context by core; OpenSSL still wants an id
+   * context before it resumes a session of a server that verifies clients.
+   */
+  SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"omnitls", 7);
   SSL_CTX_set_num_tickets(ctx, cfg->num_tickets);
   SSL_CTX_set_timeout(ctx, cfg->session_timeout);
 #if defined(OTLS_HAVE_SSL_CTX_SET_SESSION_PSK_DHE_TIMEOUT)

@@ -132,6 +132,21 @@ typedef struct otls_conn_options {
    */
   void (*on_session)(otls_conn *c, const uint8_t *session, size_t len, void *user);
 
+  /*
+   * Server, TLS <= 1.2 session IDs (TLS 1.3 resumes by tickets only): an
+   * external session store in place of the context's own cache.
+   * `on_new_session` (Node.js: `newSession`) gets each new session's id and
+   * data (a self-describing blob); the handshake's last flight is held until
+   * otls_conn_new_session_done() — inside the callback or later.
+   * `on_resume_session` (Node.js: `resumeSession`) is asked, before the
+   * backend runs, for the session of a client that offers a session id
+   * (and no ticket) in a handshake that can only be TLS <= 1.2; answer
+   * with otls_conn_resume_session_done(), now or later.
+   */
+  void (*on_new_session)(otls_conn *c, const uint8_t *id, size_t id_len, const uint8_t *data,
+                         size_t len, void *user);
+  void (*on_resume_session)(otls_conn *c, const uint8_t *id, size_t id_len, void *user);
+
   /* Passed to every callback above. */
   void *user;
 } otls_conn_options;
@@ -374,6 +389,20 @@ OTLS_EXTERN int otls_conn_alert(const otls_conn *c, bool *sent);
  * OTLS_E_INVAL for a context without a certificate.
  */
 OTLS_EXTERN int otls_conn_sni_done(otls_conn *c, otls_context *ctx, int err);
+
+/*
+ * otls_conn_new_session_done() — the `on_new_session` data is stored: let
+ * the handshake finish. OTLS_E_STATE when nothing waits for it.
+ */
+OTLS_EXTERN int otls_conn_new_session_done(otls_conn *c);
+
+/*
+ * otls_conn_resume_session_done() — answer `on_resume_session` with the data
+ * stored for that id (NULL/0: not found, a full handshake follows). Data that
+ * is not a session of this backend counts as not found. OTLS_E_STATE when no
+ * answer is awaited.
+ */
+OTLS_EXTERN int otls_conn_resume_session_done(otls_conn *c, const uint8_t *data, size_t len);
 
 /* --- ALPN and sessions ----------------------------------------------------- */
 

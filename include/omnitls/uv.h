@@ -191,6 +191,12 @@ typedef struct otls_uv_socket_options {
   /* Fail the handshake with OTLS_E_HANDSHAKE_TIMEOUT after this long;
    * 0 = no timeout (the default for clients, as in Node). */
   unsigned handshake_timeout_ms;
+
+  /*
+   * Further connection options: ALPN, `session`, `on_session` ... (see
+   * otls_conn_options); the fields above take precedence. NULL = none.
+   */
+  const otls_conn_options *conn_options;
 } otls_uv_socket_options;
 
 OTLS_EXTERN void otls_uv_socket_options_init(otls_uv_socket_options *opts);
@@ -292,7 +298,48 @@ typedef struct otls_uv_server_options {
   size_t high_water_mark;
   /* User data, see otls_uv_server_data(). */
   void *data;
+
+  /*
+   * Connection options for every accepted socket: ALPN (`alpn_protocols`,
+   * `alpn_callback`, `alpn_allow_no_overlap`), `sni_map`, ... (see
+   * otls_conn_options; copied at otls_uv_server_new(); the role is set by
+   * the server, and the events below take the place of the connection's
+   * `sni_callback`, `on_new_session` and `on_resume_session`). NULL = none.
+   */
+  const otls_conn_options *conn_options;
+
+  /*
+   * Node.js `SNICallback(servername, cb)`: choose the context for a client
+   * that sent a server name; answer with otls_uv_sni_done(), now or later.
+   * NULL: the contexts of otls_uv_server_add_context(), else the server's.
+   */
+  void (*on_sni)(otls_uv_server *srv, otls_uv_socket *s, const char *servername);
+  /*
+   * Node.js 'newSession' (TLS <= 1.2 session IDs): store `data` under `id`,
+   * then call otls_uv_new_session_done(). NULL: the context's own cache.
+   */
+  void (*on_new_session)(otls_uv_server *srv, otls_uv_socket *s, const uint8_t *id,
+                         size_t id_len, const uint8_t *data, size_t len);
+  /*
+   * Node.js 'resumeSession': look `id` up and answer with
+   * otls_uv_resume_session_done() (NULL data = not found).
+   */
+  void (*on_resume_session)(otls_uv_server *srv, otls_uv_socket *s, const uint8_t *id,
+                            size_t id_len);
 } otls_uv_server_options;
+
+/*
+ * otls_uv_server_add_context() — serve `ctx` to clients asking for a server
+ * name matching `pattern` (Node.js: `server.addContext(hostname, context)`;
+ * matching rules in otls_sni_map_add()). Used when `on_sni` is NULL.
+ */
+OTLS_EXTERN int otls_uv_server_add_context(otls_uv_server *srv, const char *pattern,
+                                           otls_context *ctx);
+
+/* Answers to the server events above; each re-starts the paused handshake. */
+OTLS_EXTERN int otls_uv_sni_done(otls_uv_socket *s, otls_context *ctx, int err);
+OTLS_EXTERN int otls_uv_new_session_done(otls_uv_socket *s);
+OTLS_EXTERN int otls_uv_resume_session_done(otls_uv_socket *s, const uint8_t *data, size_t len);
 
 OTLS_EXTERN void otls_uv_server_options_init(otls_uv_server_options *opts);
 

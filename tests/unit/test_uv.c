@@ -743,3 +743,181 @@ TEST(uv_connect_to_a_closed_port_reports_connection_refused) {
   env_run_and_free(&e);
   CHECK_ERR(err, OTLS_E_CONNREFUSED);
 }
+
+/* --- server events answered later: SNI, newSession; ALPN; client sessions ------------ */
+
+struct ext_env {
+  struct env e;
+  otls_context *ec_ctx, *client12;
+  int sni_calls, new_session_calls;
+  char sni_name[64];
+  uint8_t *session; /* the client's, from on_session */
+  size_t session_len;
+  int session_events;
+  int round; /* 0: full handshake, 1: resumed */
+  bool reused[2];
+  bool alpn_h2[2], leaf_ec[2];
+};
+
+struct later {
+  uv_timer_t t;
+  otls_uv_socket *s;
+  int what; /* 0 sni, 1 new session */
+  otls_context *ctx;
+};
+
+static void later_fire(uv_timer_t *t) {
+  struct later *l = t->data;
+  if (l->what == 0)
+    CHECK_ERR(otls_uv_sni_done(l->s, l->ctx, 0), 0);
+  else
+    CHECK_ERR(otls_uv_new_session_done(l->s), 0);
+  uv_close((uv_handle_t *)t, (uv_close_cb)free);
+}
+
+static void answer_later(otls_uv_server *srv, otls_uv_socket *s, int what, otls_context *ctx) {
+  struct later *l = calloc(1, sizeof(*l));
+  CHECK(l != NULL);
+  l->s = s;
+  l->what = what;
+  l->ctx = ctx;
+  l->t.data = l;
+  CHECK_INT(uv_timer_init(otls_uv_server_loop(srv), &l->t), 0);
+  CHECK_INT(uv_timer_start(&l->t, later_fire, 20, 0), 0);
+}
+
+static void ext_on_sni(otls_uv_server *srv, otls_uv_socket *s, const char *name) {
+  struct ext_env *x = otls_uv_server_data(srv);
+  x->sni_calls++;
+  snprintf(x->sni_name, sizeof(x->sni_name), "%s", name);
+  answer_later(srv, s, 0, x->ec_ctx);
+}
+
+__attribute__((unused)) static void ext_on_new_session(otls_uv_server *srv, otls_uv_socket *s, const uint8_t *id,
+                               size_t id_len, const uint8_t *data, size_t len) {
+  struct ext_env *x = otls_uv_server_data(srv);
+  CHECK(id_len > 0 && id_len <= 32);
+  CHECK(len > 0 && memcmp(data, "OTLS", 4) == 0);
+  x->new_session_calls++;
+  answer_later(srv, s, 1, NULL);
+}
+
+static void ext_on_session(otls_conn *c, const uint8_t *blob, size_t len, void *user) {
+  (void)c;
+  struct ext_env *x = user;
+  x->session_events++;
+  free(x->session);
+  x->session = malloc(len);
+  CHECK(x->session != NULL);
+  memcpy(x->session, blob, len);
+  x->session_len = len;
+}
+
+static void ext_client_closed(otls_uv_socket *s, bool had_error) {
+  struct ext_env *x = otls_uv_socket_data(s);
+  CHECK(!had_error);
+  x->e.closed++;
+}
+
+static void ext_on_secure_client(otls_uv_socket *s);
+
+static void ext_connect(struct ext_env *x) {
+  static const uint8_t alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1', 2, 'h', '2'};
+  otls_conn_options co;
+  otls_conn_options_init(&co);
+  co.alpn_protocols = alpn;
+  co.alpn_protocols_len = sizeof(alpn);
+  co.on_session = ext_on_session;
+  co.user = x;
+  co.session = x->round ? x->session : NULL;
+  co.session_len = x->round ? x->session_len : 0;
+  otls_uv_socket_options so;
+  otls_uv_socket_options_init(&so);
+  so.servername = "ec.example.test";
+  so.reject_unauthorized = 0;
+  so.conn_options = &co;
+  otls_uv_socket *s;
+  CHECK_ERR(otls_uv_connect(&s, &x->e.loop, x->client12, "127.0.0.1",
+                            otls_uv_server_port(x->e.srv), &so, ext_on_secure_client),
+            0);
+  otls_uv_socket_set_data(s, x);
+  otls_uv_socket_events ev = {.on_close = ext_client_closed};
+  otls_uv_socket_set_events(s, &ev);
+}
+
+static void ext_on_secure_client(otls_uv_socket *s) {
+  struct ext_env *x = otls_uv_socket_data(s);
+  otls_conn *c = otls_uv_socket_conn(s);
+  size_t len = 0;
+  const uint8_t *p = otls_conn_alpn_protocol(c, &len);
+  x->alpn_h2[x->round] = p && len == 2 && memcmp(p, "h2", 2) == 0;
+  otls_cert *leaf = NULL;
+  CHECK_ERR(otls_cert_peer(c, false, &leaf), 0);
+  x->leaf_ec[x->round] = leaf && otls_cert_asn1_curve(leaf) != NULL;
+  otls_cert_free(leaf);
+  x->reused[x->round] = otls_conn_is_session_reused(c);
+  CHECK_ERR(otls_uv_socket_end(s), 0);
+}
+
+static void ext_on_secure_server(struct env *e, otls_uv_socket *s) {
+  struct ext_env *x = (struct ext_env *)e;
+  (void)s;
+  if (x->round == 0 && e->secured == 1) {
+    /* Let the first client finish (it holds the session by then). */
+  }
+}
+
+static void ext_next(uv_timer_t *t) {
+  struct ext_env *x = t->data;
+  if (x->round == 0 && x->e.closed == 1 && x->session) {
+    x->round = 1;
+    ext_connect(x);
+  } else if (x->round == 1 && x->e.closed == 2) {
+    uv_close((uv_handle_t *)t, NULL);
+    otls_uv_server_close(x->e.srv, on_srv_closed);
+  }
+}
+
+TEST(uv_server_answers_sni_later_with_alpn_and_ticket_resumption) {
+  struct ext_env x;
+  memset(&x, 0, sizeof(x));
+  static const uint8_t srv_alpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  otls_conn_options co;
+  otls_conn_options_init(&co);
+  co.alpn_protocols = srv_alpn;
+  co.alpn_protocols_len = sizeof(srv_alpn);
+  otls_uv_server_options o;
+  server_options(&o, &x.e);
+  o.data = &x;
+  o.conn_options = &co;
+  o.on_sni = ext_on_sni;
+  env_init(&x.e, &o);
+  x.e.on_secure = ext_on_secure_server;
+  x.e.close_server_when_done = false;
+  x.ec_ctx = make_ctx("server-ec-chain.pem", "server-ec.key", NULL);
+  otls_context_options copts;
+  otls_context_options_init(&copts);
+  copts.max_version = "TLSv1.2";
+  otls_source ca = otls_source_file(pki("ca.pem"));
+  copts.ca = &ca;
+  copts.ca_count = 1;
+  CHECK_ERR(otls_context_new(&x.client12, &copts, NULL, 0), 0);
+  ext_connect(&x);
+  uv_timer_t next;
+  CHECK_INT(uv_timer_init(&x.e.loop, &next), 0);
+  next.data = &x;
+  CHECK_INT(uv_timer_start(&next, ext_next, 10, 10), 0);
+  env_run_and_free(&x.e);
+  CHECK_INT(x.sni_calls, 2);
+  CHECK_STR(x.sni_name, "ec.example.test");
+  CHECK(x.alpn_h2[0] && x.alpn_h2[1]);
+  CHECK(x.leaf_ec[0] && x.leaf_ec[1]);
+  CHECK(!x.reused[0]);
+  CHECK(x.reused[1]);
+  CHECK(x.session_events >= 1);
+  CHECK_INT(x.e.secured, 2);
+  CHECK_INT(x.e.nclient_errors, 0);
+  free(x.session);
+  otls_context_free(x.ec_ctx);
+  otls_context_free(x.client12);
+}
