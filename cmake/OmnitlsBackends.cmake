@@ -22,7 +22,7 @@ function(_omnitls_ossl_probes target prefix incdir libs)
   foreach(sym SSL_CTX_set_ciphersuites SSL_CTX_set_security_level SSL_get_negotiated_group
               SSL_get_curve_id SSL_CTX_set0_tmp_dh_pkey SSL_SESSION_to_bytes
               SSL_SESSION_from_bytes SSL_CTX_set_tlsext_ticket_key_evp_cb
-              SSL_CTX_set_session_psk_dhe_timeout)
+              SSL_CTX_set_session_psk_dhe_timeout SSL_set_ocsp_response)
     string(TOUPPER "${sym}" _up)
     check_symbol_exists(${sym} "openssl/ssl.h" ${prefix}_HAVE_${_up})
     if(${prefix}_HAVE_${_up})

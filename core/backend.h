@@ -123,6 +123,14 @@ struct otls__conn_config {
   /* Client: the backend's session bytes (from otls__conn_new_session) to resume. */
   const uint8_t *session;
   size_t session_len;
+  /* Client: ask for a stapled OCSP response (otherwise never ask). */
+  bool request_ocsp;
+  /*
+   * Server: the OCSP response to staple when the client asks for one
+   * (NULL = none). Core already knows the client asked.
+   */
+  const uint8_t *ocsp_response;
+  size_t ocsp_response_len;
 };
 
 /*
@@ -233,6 +241,9 @@ struct otls_backend {
    * until the next call on bc.
    */
   const uint8_t *(*alpn_selected)(void *bc, size_t *len);
+
+  /* Client: the stapled OCSP response, or NULL. Valid until the next call. */
+  const uint8_t *(*ocsp_response)(void *bc, size_t *len);
 
   /* true when this handshake resumed a session. */
   bool (*session_reused)(void *bc);

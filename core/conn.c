@@ -17,6 +17,8 @@
 
 #define MAX_PEER_CHAIN 16
 
+static int fail_with_alert(struct otls_conn *c, int rv, int alert);
+
 void otls_conn_options_init(otls_conn_options *opts) {
   if (opts == NULL)
     return;
@@ -56,6 +58,9 @@ static int backend_conn_new(struct otls_conn *c, const uint8_t *alpn, size_t alp
       .alpn_len = alpn_len,
       .session = c->session_in,
       .session_len = c->session_in_len,
+      .request_ocsp = c->request_ocsp,
+      .ocsp_response = c->is_server ? c->ocsp : NULL,
+      .ocsp_response_len = c->is_server ? c->ocsp_len : 0,
   };
   int rv = otls__backend.conn_new(&c->bc, c->ctx->bctx, c, &cfg);
   if (rv < 0)
@@ -85,6 +90,8 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
     return OTLS_E_INVAL;
   if ((opts->session == NULL) != (opts->session_len == 0))
     return OTLS_E_INVAL;
+  if (!opts->is_server && opts->request_ocsp && !otls_backend_has(OTLS_CAP_OCSP_CLIENT))
+    return OTLS_E_UNSUPPORTED;
   struct otls_conn *c = calloc(1, sizeof(*c));
   if (c == NULL)
     return OTLS_E_NOMEM;
@@ -99,6 +106,8 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
   c->on_session = opts->on_session;
   c->on_new_session = opts->on_new_session;
   c->on_resume_session = opts->on_resume_session;
+  c->request_ocsp = !opts->is_server && opts->request_ocsp;
+  c->ocsp_cb = opts->ocsp_request;
   c->user = opts->user;
   int rv = OTLS_E_NOMEM;
   if (opts->alpn_protocols &&
@@ -168,6 +177,7 @@ void otls_conn_free(otls_conn *c) {
   free(c->srv_sess);
   free(c->ns_id);
   free(c->ns_blob);
+  free(c->ocsp);
   otls_context_free(c->ctx);
   free(c);
 }
@@ -241,8 +251,30 @@ int otls_conn_resume_session_done(otls_conn *c, const uint8_t *data, size_t len)
   if (data && otls__session_unwrap(data, len, &s) == 0 &&
       dup_bytes(&c->srv_sess, &c->srv_sess_len, s.data, s.data_len) < 0)
     return OTLS_E_NOMEM;
+  c->phase = PH_OCSP;
+  return 0;
+}
+
+int otls_conn_ocsp_done(otls_conn *c, const uint8_t *resp, size_t len, int err) {
+  if (c == NULL || (resp == NULL && len > 0))
+    return OTLS_E_INVAL;
+  if (c->phase != PH_OCSP_WAIT || c->state != CONN_HANDSHAKE)
+    return OTLS_E_STATE;
+  if (err < 0) {
+    otls__conn_set_error(c, "the OCSPRequest callback failed: %s", otls_err_name(err));
+    fail_with_alert(c, err, 80 /* internal_error */);
+    return 0;
+  }
+  if (resp && len && dup_bytes(&c->ocsp, &c->ocsp_len, resp, len) < 0)
+    return OTLS_E_NOMEM;
   c->phase = PH_ALPN;
   return 0;
+}
+
+const uint8_t *otls_conn_ocsp_response(const otls_conn *c, size_t *len) {
+  if (len)
+    *len = c && !c->is_server ? c->ocsp_len : 0;
+  return c && !c->is_server ? c->ocsp : NULL;
 }
 
 /*
@@ -352,8 +384,8 @@ unsigned otls_conn_wants(const otls_conn *c) {
   unsigned w = 0;
   if (otls__buf_len(&c->out))
     w |= OTLS_WANTS_WRITE;
-  if (c->state == CONN_HANDSHAKE &&
-      (c->phase == PH_SNI_WAIT || c->phase == PH_RESUME_WAIT || c->ns_wait))
+  if (c->state == CONN_HANDSHAKE && (c->phase == PH_SNI_WAIT || c->phase == PH_RESUME_WAIT ||
+                                     c->phase == PH_OCSP_WAIT || c->ns_wait))
     return OTLS_WANTS_CALLBACK;
   if (c->state == CONN_FAILED || (c->peer_closed && c->shut) ||
       (c->in_eof && otls__buf_len(&c->in) == 0 && c->state != CONN_OPEN) ||
@@ -429,6 +461,12 @@ static int fail(struct otls_conn *c, int rv) {
 /* Verification policy, decided here for every backend (DESIGN.md §1). */
 static int after_handshake(struct otls_conn *c) {
   c->reused = otls__backend.session_reused && otls__backend.session_reused(c->bc);
+  if (!c->is_server && c->request_ocsp && otls__backend.ocsp_response) {
+    size_t len = 0;
+    const uint8_t *p = otls__backend.ocsp_response(c->bc, &len);
+    if (p && len && dup_bytes(&c->ocsp, &c->ocsp_len, p, len) < 0)
+      return fail(c, OTLS_E_NOMEM);
+  }
   /*
    * A resumed client connection shows the chain stored with the session
    * (backends keep at most the leaf), and the result of verifying it then.
@@ -578,6 +616,7 @@ static int server_prepare(struct otls_conn *c) {
         c->hello_sid_len = ch.session_id_len <= 32 ? ch.session_id_len : 0;
         memcpy(c->hello_sid, ch.session_id, c->hello_sid_len);
         c->hello_has_ticket = (ch.has_session_ticket && ch.session_ticket_len > 0) || ch.has_psk;
+        c->hello_status_request = ch.status_request;
         bool offers13 = false;
         for (size_t i = 0; ch.supported_versions && i + 1 < ch.supported_versions_len; i += 2)
           if (((ch.supported_versions[i] << 8) | ch.supported_versions[i + 1]) == OTLS__TLS1_3)
@@ -623,10 +662,27 @@ static int server_prepare(struct otls_conn *c) {
         if (c->phase == PH_RESUME_WAIT)
           return OTLS_E_WANT_CALLBACK;
       } else {
-        c->phase = PH_ALPN;
+        c->phase = PH_OCSP;
       }
       break;
     case PH_RESUME_WAIT:
+      return OTLS_E_WANT_CALLBACK;
+    case PH_OCSP:
+      /* Node's OCSPRequest: only when the client asked, for the chosen cert. */
+      if (c->ocsp_cb && c->hello_status_request && c->ctx->chain.n > 0) {
+        const struct otls__der_list *ch = &c->ctx->chain;
+        c->phase = PH_OCSP_WAIT;
+        c->ocsp_cb(c, ch->items[0].data, ch->items[0].len, ch->n > 1 ? ch->items[1].data : NULL,
+                   ch->n > 1 ? ch->items[1].len : 0, c->user);
+        if (c->state == CONN_FAILED)
+          return c->fatal;
+        if (c->phase == PH_OCSP_WAIT)
+          return OTLS_E_WANT_CALLBACK;
+      } else {
+        c->phase = PH_ALPN;
+      }
+      break;
+    case PH_OCSP_WAIT:
       return OTLS_E_WANT_CALLBACK;
     case PH_ALPN: {
       const uint8_t *name;

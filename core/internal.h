@@ -106,6 +106,8 @@ enum conn_phase {
   PH_SNI_WAIT,    /* waiting for otls_conn_sni_done() */
   PH_RESUME,      /* ask the application for the offered session (resumeSession) */
   PH_RESUME_WAIT, /* waiting for otls_conn_resume_session_done() */
+  PH_OCSP,        /* ask the application for a staple (OCSPRequest) */
+  PH_OCSP_WAIT,   /* waiting for otls_conn_ocsp_done() */
   PH_ALPN,        /* choose the application protocol, then create the backend */
 };
 
@@ -177,6 +179,13 @@ struct otls_conn {
   size_t ns_blob_len;
   bool ns_wait;          /* output held until otls_conn_new_session_done() */
   void *layer;           /* the event-layer socket driving this connection */
+
+  /* OCSP */
+  bool request_ocsp;     /* client: asked for a staple */
+  bool hello_status_request; /* server: the client asked */
+  void (*ocsp_cb)(otls_conn *, const uint8_t *, size_t, const uint8_t *, size_t, void *);
+  uint8_t *ocsp;         /* server: the staple to send; client: the one received */
+  size_t ocsp_len;
 };
 
 /* --- ALPN and SNI (core/alpn.c, core/sni.c) ------------------------------- */

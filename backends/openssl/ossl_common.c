@@ -36,6 +36,9 @@ struct ossl_conn {
   /* Server: the ALPN protocol core chose (NULL = none). */
   uint8_t *alpn;
   size_t alpn_len;
+  /* Server: the OCSP response to staple (NULL = none). */
+  uint8_t *ocsp;
+  size_t ocsp_len;
   /* DER of the peer chain, encoded on demand and kept until free. */
   unsigned char *der[MAX_CHAIN];
   int der_len[MAX_CHAIN];
@@ -422,6 +425,30 @@ static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *ou
   return SSL_TLSEXT_ERR_NOACK;
 }
 
+#if !defined(OTLS_HAVE_SSL_SET_OCSP_RESPONSE)
+/*
+ * OpenSSL: the status callback runs on both sides. A server staples what
+ * core gave it; a client accepts whatever came (core only reports it).
+ */
+static int status_cb(SSL *ssl, void *arg) {
+  (void)arg;
+  struct ossl_conn *b = SSL_get_app_data(ssl);
+  if (b == NULL || !b->is_server)
+    return 1;
+  if (b->ocsp == NULL)
+    return SSL_TLSEXT_ERR_NOACK;
+  unsigned char *copy = OPENSSL_malloc(b->ocsp_len);
+  if (copy == NULL)
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  memcpy(copy, b->ocsp, b->ocsp_len);
+  if (!SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)b->ocsp_len)) {
+    OPENSSL_free(copy);
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  return SSL_TLSEXT_ERR_OK;
+}
+#endif
+
 /*
  * Client: a new resumable session (each TLS 1.3 ticket, or the TLS 1.2
  * session at the end of the handshake) goes to core in serialised form.
@@ -581,6 +608,9 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
   SSL_CTX_set_tlsext_ticket_key_cb(ctx, ticket_key_cb);
 #endif
   SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, NULL);
+#if !defined(OTLS_HAVE_SSL_SET_OCSP_RESPONSE)
+  SSL_CTX_set_tlsext_status_cb(ctx, status_cb);
+#endif
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_info_callback(ctx, info_cb);
   if ((rv = set_suites(ctx, cfg, detail, detail_len)) < 0 ||
@@ -650,11 +680,35 @@ int otls__ossl_conn_new(void **out, void *pctx, struct otls_conn *conn,
       memcpy(b->alpn, cfg->alpn, cfg->alpn_len);
       b->alpn_len = cfg->alpn_len;
     }
+    if (cfg->ocsp_response) {
+#if defined(OTLS_HAVE_SSL_SET_OCSP_RESPONSE)
+      /* BoringSSL sends it only to a client that asked. */
+      if (!SSL_set_ocsp_response(b->ssl, cfg->ocsp_response, cfg->ocsp_response_len)) {
+        rv = OTLS_E_NOMEM;
+        goto fail;
+      }
+#else
+      if ((b->ocsp = malloc(cfg->ocsp_response_len)) == NULL) {
+        rv = OTLS_E_NOMEM;
+        goto fail;
+      }
+      memcpy(b->ocsp, cfg->ocsp_response, cfg->ocsp_response_len);
+      b->ocsp_len = cfg->ocsp_response_len;
+#endif
+    }
     SSL_set_accept_state(b->ssl);
   } else {
     SSL_set_verify(b->ssl, SSL_VERIFY_PEER, verify_cb);
     if (cfg->servername && !SSL_set_tlsext_host_name(b->ssl, cfg->servername))
       goto fail;
+    if (cfg->request_ocsp) {
+#if defined(OTLS_HAVE_SSL_SET_OCSP_RESPONSE)
+      SSL_enable_ocsp_stapling(b->ssl);
+#else
+      if (!SSL_set_tlsext_status_type(b->ssl, TLSEXT_STATUSTYPE_ocsp))
+        goto fail;
+#endif
+    }
     /* SSL_set_alpn_protos() returns 0 on success. */
     if (cfg->alpn && SSL_set_alpn_protos(b->ssl, cfg->alpn, (unsigned)cfg->alpn_len) != 0)
       goto fail;
@@ -733,6 +787,20 @@ int otls__ossl_key_update(void *p, bool request_peer) {
   return 0;
 }
 
+const uint8_t *otls__ossl_ocsp_response(void *p, size_t *len) {
+  struct ossl_conn *b = p;
+#if defined(OTLS_HAVE_SSL_SET_OCSP_RESPONSE)
+  const uint8_t *data = NULL;
+  SSL_get0_ocsp_response(b->ssl, &data, len);
+  return *len ? data : NULL;
+#else
+  const unsigned char *data = NULL;
+  long n = SSL_get_tlsext_status_ocsp_resp(b->ssl, &data);
+  *len = n > 0 ? (size_t)n : 0;
+  return n > 0 ? data : NULL;
+#endif
+}
+
 bool otls__ossl_session_reused(void *p) {
   struct ossl_conn *b = p;
   return SSL_session_reused(b->ssl) == 1;
@@ -750,6 +818,7 @@ static void conn_free(struct ossl_conn *b) {
   clear_der(b);
   SSL_free(b->ssl);
   free(b->alpn);
+  free(b->ocsp);
   free(b);
 }
 

@@ -28,6 +28,7 @@ int otls__ossl_alert(void *bc, bool *sent);
 int otls__ossl_digest(int alg, const void *data, size_t len, uint8_t *out);
 const uint8_t *otls__ossl_alpn_selected(void *bc, size_t *len);
 bool otls__ossl_session_reused(void *bc);
+const uint8_t *otls__ossl_ocsp_response(void *bc, size_t *len);
 int otls__ossl_export_keying_material(void *bc, uint8_t *out, size_t len, const char *label,
                                       size_t label_len, const uint8_t *context,
                                       size_t context_len);
@@ -53,6 +54,7 @@ int otls__ossl_key_update(void *bc, bool request_peer);
   .alert = otls__ossl_alert,                    \
   .alpn_selected = otls__ossl_alpn_selected,    \
   .session_reused = otls__ossl_session_reused,  \
+  .ocsp_response = otls__ossl_ocsp_response,    \
   .export_keying_material = otls__ossl_export_keying_material, \
   .finished = otls__ossl_finished,              \
   .key_update = otls__ossl_key_update,          \

@@ -147,6 +147,24 @@ typedef struct otls_conn_options {
                          size_t len, void *user);
   void (*on_resume_session)(otls_conn *c, const uint8_t *id, size_t id_len, void *user);
 
+  /* --- OCSP stapling ----------------------------------------------------- */
+  /*
+   * Client: ask the server to staple an OCSP response (Node.js:
+   * `requestOCSP`); read it with otls_conn_ocsp_response(). Needs
+   * OTLS_CAP_OCSP_CLIENT (otherwise OTLS_E_UNSUPPORTED from otls_conn_new).
+   */
+  bool request_ocsp;
+
+  /*
+   * Server: the client asked for a staple (Node.js: `OCSPRequest`). `cert`
+   * and `issuer` are the DER of the certificate being served and of its
+   * issuer (the next certificate of the chain; issuer_len 0 when the chain
+   * has none). Answer with otls_conn_ocsp_done(), now or later.
+   * Called after the SNI choice, so `cert` is the chosen context's.
+   */
+  void (*ocsp_request)(otls_conn *c, const uint8_t *cert, size_t cert_len, const uint8_t *issuer,
+                       size_t issuer_len, void *user);
+
   /* Passed to every callback above. */
   void *user;
 } otls_conn_options;
@@ -403,6 +421,21 @@ OTLS_EXTERN int otls_conn_new_session_done(otls_conn *c);
  * answer is awaited.
  */
 OTLS_EXTERN int otls_conn_resume_session_done(otls_conn *c, const uint8_t *data, size_t len);
+
+/*
+ * otls_conn_ocsp_done() — answer `ocsp_request`: staple `resp` (DER, copied;
+ * NULL = staple nothing), or fail the handshake with `err` < 0 (Node: an
+ * error destroys the socket; the client gets an internal_error alert).
+ * OTLS_E_STATE when no answer is awaited.
+ */
+OTLS_EXTERN int otls_conn_ocsp_done(otls_conn *c, const uint8_t *resp, size_t len, int err);
+
+/*
+ * otls_conn_ocsp_response() — client: the OCSP response the server stapled
+ * (DER, valid while the connection lives), or NULL (none, or not asked
+ * for). Node.js: the `OCSPResponse` event's buffer.
+ */
+OTLS_EXTERN const uint8_t *otls_conn_ocsp_response(const otls_conn *c, size_t *len);
 
 /* --- ALPN and sessions ----------------------------------------------------- */
 

@@ -43,7 +43,10 @@ OTLS_BEGIN_DECLS
   X(FINISHED, 16, "finished",                                                     \
     "the Finished messages (getFinished/getPeerFinished) in TLS 1.2 and 1.3")   \
   X(TICKET_KEY_ROTATION, 17, "ticket-key-rotation",                               \
-    "tickets made under the previous ticket key still resume after setTicketKeys")
+    "tickets made under the previous ticket key still resume after setTicketKeys") \
+  X(OCSP_CLIENT, 18, "ocsp-client",                                               \
+    "a client can ask for and read the server's stapled OCSP response")          \
+  X(OCSP_STAPLE, 19, "ocsp-staple", "a server can staple any OCSP response given to it")
 
 enum otls_cap {
 #define OTLS__CAP_ENUM(suffix, bit, name, desc) OTLS_CAP_##suffix = (bit),

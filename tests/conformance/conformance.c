@@ -1866,3 +1866,144 @@ END_SCENARIO
 SCENARIO(session_timeout_expiry_tls12)
   expiry("TLSv1.2");
 END_SCENARIO
+
+/* --- OCSP stapling --------------------------------------------------------------------- */
+
+struct ocsp_srv {
+  int calls;
+  bool later; /* answer after the callback returned */
+  int err;
+  const uint8_t *resp;
+  size_t resp_len;
+  size_t cert_len, issuer_len;
+  bool cert_is_leaf;
+};
+
+static uint8_t *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  CHECK(f != NULL);
+  static uint8_t buf[65536];
+  *len = fread(buf, 1, sizeof(buf), f);
+  fclose(f);
+  uint8_t *p = malloc(*len);
+  memcpy(p, buf, *len);
+  return p;
+}
+
+static void ocsp_cb(otls_conn *c, const uint8_t *cert, size_t cert_len, const uint8_t *issuer,
+                    size_t issuer_len, void *user) {
+  struct ocsp_srv *o = user;
+  o->calls++;
+  o->cert_len = cert_len;
+  o->issuer_len = issuer_len;
+  otls_cert *x = NULL;
+  CHECK_ERR(otls_cert_from_der(&x, cert, cert_len), 0);
+  o->cert_is_leaf = !otls_cert_is_ca(x);
+  otls_cert_free(x);
+  CHECK(issuer != NULL && issuer_len > 0);
+  if (!o->later)
+    CHECK_ERR(otls_conn_ocsp_done(c, o->resp, o->resp_len, o->err), 0);
+}
+
+/* One handshake: the client asks for a staple when `request`. */
+static void ocsp_pair(struct pair *p, struct ocsp_srv *o, bool request, const char *version) {
+  if (!otls_backend_has(OTLS_CAP_OCSP_CLIENT) || !otls_backend_has(OTLS_CAP_OCSP_STAPLE))
+    otls_test_skip("the backend cannot staple, or give the client the raw staple");
+  memset(p, 0, sizeof(*p));
+  struct side_opts c = CLIENT_TRUSTING;
+  c.min_version = c.max_version = version;
+  p->cctx = ctx_from(&c);
+  p->sctx = ctx_from(&SERVER_RSA);
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  co.request_ocsp = request;
+  so.is_server = true;
+  so.ocsp_request = ocsp_cb;
+  so.user = o;
+  CHECK_ERR(otls_conn_new(&p->client, p->cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&p->server, p->sctx, &so), 0);
+  if (o->later) {
+    CHECK_ERR(otls_conn_handshake(p->client), OTLS_E_WANT_READ);
+    CHECK(pump_once(p->client, p->server) > 0);
+    CHECK_ERR(otls_conn_handshake(p->server), OTLS_E_WANT_CALLBACK);
+    CHECK(otls_conn_wants(p->server) & OTLS_WANTS_CALLBACK);
+    CHECK_ERR(otls_conn_ocsp_done(p->server, o->resp, o->resp_len, o->err), 0);
+    CHECK_ERR(otls_conn_ocsp_done(p->server, NULL, 0, 0), OTLS_E_STATE);
+  }
+  pump_handshake(p->client, p->server, &p->cerr, &p->serr);
+  observe("client", p->client, p->cerr);
+  observe("server", p->server, p->serr);
+  size_t len = 0;
+  const uint8_t *staple = otls_conn_ocsp_response(p->client, &len);
+  T("client.ocspResponse", "%zu bytes%s", len,
+    staple && o->resp && len == o->resp_len && memcmp(staple, o->resp, len) == 0 ? ", as sent" : "");
+  T("server.ocspRequest", "%d call(s), leaf %s", o->calls, o->cert_is_leaf ? "yes" : "no");
+}
+
+static void ocsp_staple(const char *version, bool later) {
+  size_t len;
+  uint8_t *resp = read_all(pki("ocsp-good.der"), &len);
+  struct ocsp_srv o = {.later = later, .resp = resp, .resp_len = len};
+  struct pair p;
+  ocsp_pair(&p, &o, true, version);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_INT(o.calls, 1);
+  CHECK(o.cert_is_leaf);
+  size_t got = 0;
+  const uint8_t *staple = otls_conn_ocsp_response(p.client, &got);
+  CHECK(staple != NULL);
+  CHECK_INT(got, len);
+  CHECK(memcmp(staple, resp, len) == 0);
+  free(resp);
+  pair_free(&p);
+}
+
+SCENARIO(ocsp_staple_tls13)
+  ocsp_staple("TLSv1.3", false);
+END_SCENARIO
+
+SCENARIO(ocsp_staple_tls12)
+  ocsp_staple("TLSv1.2", false);
+END_SCENARIO
+
+SCENARIO(ocsp_staple_answered_later)
+  ocsp_staple("TLSv1.3", true);
+END_SCENARIO
+
+SCENARIO(ocsp_no_staple_when_the_server_has_none)
+  struct ocsp_srv o = {0};
+  struct pair p;
+  ocsp_pair(&p, &o, true, "TLSv1.3");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_INT(o.calls, 1);
+  size_t len = 1;
+  CHECK(otls_conn_ocsp_response(p.client, &len) == NULL);
+  CHECK_INT(len, 0);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(ocsp_not_asked_not_called)
+  size_t len;
+  uint8_t *resp = read_all(pki("ocsp-good.der"), &len);
+  struct ocsp_srv o = {.resp = resp, .resp_len = len};
+  struct pair p;
+  ocsp_pair(&p, &o, false, "TLSv1.3");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_INT(o.calls, 0);
+  CHECK(otls_conn_ocsp_response(p.client, NULL) == NULL);
+  free(resp);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(ocsp_callback_error_fails_the_handshake)
+  struct ocsp_srv o = {.err = OTLS_E_INVAL, .later = true};
+  struct pair p;
+  ocsp_pair(&p, &o, true, "TLSv1.3");
+  CHECK_ERR(p.serr, OTLS_E_INVAL);
+  CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
+  CHECK_INT(otls_conn_alert(p.client, NULL), 80);
+  pair_free(&p);
+END_SCENARIO
