@@ -65,7 +65,7 @@ struct gt_ctx {
    * handshakes and one for TLS <= 1.2 (see set_ticket_key()).
    */
   gnutls_datum_t ticket_key13, ticket_key12;
-  bool tls13; /* TLS 1.3 is in the priority string */
+  bool tls13;           /* TLS 1.3 is in the priority string */
   unsigned num_tickets; /* TLS 1.3 tickets per handshake */
 };
 
@@ -84,11 +84,11 @@ struct gt_conn {
   bool cipher_done;
   uint16_t cipher;
   bool sni_done;
-  bool status_restored; /* client: see client_hook() */
+  bool status_restored;     /* client: see client_hook() */
   unsigned tickets_pending; /* client: TLS 1.3 tickets that arrived, not exported yet */
-  bool session_done;    /* the handshake's own session / tickets are dealt with */
-  bool ticket_key_set;  /* server: set_ticket_key() ran */
-  uint8_t first[5];     /* the first bytes received (see first_record_phase()) */
+  bool session_done;        /* the handshake's own session / tickets are dealt with */
+  bool ticket_key_set;      /* server: set_ticket_key() ran */
+  uint8_t first[5];         /* the first bytes received (see first_record_phase()) */
   uint8_t n_first;
   char sni[SNI_MAX + 1];
 };
@@ -802,8 +802,8 @@ static int client_hook(gnutls_session_t s, unsigned int htype, unsigned when, un
   struct gt_conn *b = gnutls_session_get_ptr(s);
   if (b == NULL || !incoming)
     return 0;
-  if (when == GNUTLS_HOOK_PRE && htype == GNUTLS_HANDSHAKE_CERTIFICATE_PKT &&
-      !b->status_restored && gnutls_protocol_get_version(s) != GNUTLS_TLS1_3) {
+  if (when == GNUTLS_HOOK_PRE && htype == GNUTLS_HANDSHAKE_CERTIFICATE_PKT && !b->status_restored &&
+      gnutls_protocol_get_version(s) != GNUTLS_TLS1_3) {
     b->status_restored = true;
     return gnutls_ocsp_status_request_enable_client(s, NULL, 0, NULL);
   }
@@ -904,8 +904,9 @@ static int set_alpn(struct gt_conn *b, const struct otls__conn_config *cfg) {
   unsigned n = 0;
   if (b->is_server) {
     if (cfg->alpn_len == 0 || cfg->alpn_len > GT_ALPN_NAME_MAX) {
-      otls__conn_set_error(b->conn, "gnutls: cannot select an ALPN protocol of %zu bytes "
-                                    "(GnuTLS 3.7 takes 1 to %d)",
+      otls__conn_set_error(b->conn,
+                           "gnutls: cannot select an ALPN protocol of %zu bytes "
+                           "(GnuTLS 3.7 takes 1 to %d)",
                            cfg->alpn_len, GT_ALPN_NAME_MAX);
       return OTLS_E_UNSUPPORTED;
     }
@@ -917,8 +918,9 @@ static int set_alpn(struct gt_conn *b, const struct otls__conn_config *cfg) {
       if (len == 0 || len > cfg->alpn_len - off - 1)
         return OTLS_E_INVAL; /* core validates the list: not reached */
       if (n == GT_ALPN_MAX || len > GT_ALPN_NAME_MAX) {
-        otls__conn_set_error(b->conn, "gnutls: cannot offer this ALPN list (GnuTLS 3.7 takes "
-                                      "at most %d names of at most %d bytes)",
+        otls__conn_set_error(b->conn,
+                             "gnutls: cannot offer this ALPN list (GnuTLS 3.7 takes "
+                             "at most %d names of at most %d bytes)",
                              GT_ALPN_MAX, GT_ALPN_NAME_MAX);
         return OTLS_E_UNSUPPORTED;
       }
