@@ -10,9 +10,13 @@
  *    "NONE" (never NORMAL, @SYSTEM or the system priority file);
  *  - the handshake never verifies the peer (no gnutls_session_set_verify_cert);
  *    verification runs afterwards and is reported as OTLS__VF_* facts;
- *  - no OCSP status request from the client, no session tickets, no
- *    renegotiation, no certificate choice by SNI name, no CA-name list in
- *    CertificateRequest (as the OpenSSL backend);
+ *  - no OCSP status request from the client, no renegotiation, no
+ *    certificate choice by SNI name, no CA-name list in CertificateRequest
+ *    (as the OpenSSL backend);
+ *  - ALPN: the server selects exactly the protocol core chose, or none;
+ *  - sessions: tickets only (no session-id cache), under keys of the
+ *    context's own; exactly cfg->num_tickets TLS 1.3 tickets per handshake;
+ *    the client hands every new session to core;
  *  - GnuTLS sends no alert by itself when a call fails: this file sends one
  *    (GnuTLS's choice, or OpenSSL's where they differ), so peers see the
  *    same alert whichever backend is inside.
@@ -54,6 +58,15 @@ struct gt_ctx {
   /* What crl_facts() needs of each loaded CRL. */
   struct crl_info *crls;
   size_t n_crl;
+  /*
+   * Server: this context's own session-ticket master keys (GnuTLS's 64-byte
+   * format, allocated by GnuTLS; NULL for a context without a certificate),
+   * so a ticket from another context never decrypts here: one for TLS 1.3
+   * handshakes and one for TLS <= 1.2 (see set_ticket_key()).
+   */
+  gnutls_datum_t ticket_key13, ticket_key12;
+  bool tls13;           /* TLS 1.3 is in the priority string */
+  unsigned num_tickets; /* TLS 1.3 tickets per handshake */
 };
 
 struct gt_conn {
@@ -71,8 +84,11 @@ struct gt_conn {
   bool cipher_done;
   uint16_t cipher;
   bool sni_done;
-  bool status_restored; /* client: see client_hook() */
-  uint8_t first[5];     /* the first bytes received (see first_record_phase()) */
+  bool status_restored;     /* client: see client_hook() */
+  unsigned tickets_pending; /* client: TLS 1.3 tickets that arrived, not exported yet */
+  bool session_done;        /* the handshake's own session / tickets are dealt with */
+  bool ticket_key_set;      /* server: set_ticket_key() ran */
+  uint8_t first[5];         /* the first bytes received (see first_record_phase()) */
   uint8_t n_first;
   char sni[SNI_MAX + 1];
 };
@@ -534,6 +550,12 @@ static void ctx_destroy(struct gt_ctx *x) {
   for (size_t i = 0; i < x->n_crl; i++)
     free(x->crls[i].issuer.data);
   free(x->crls);
+  gnutls_datum_t *keys[] = {&x->ticket_key13, &x->ticket_key12};
+  for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+    if (keys[i]->data) {
+      gnutls_memset(keys[i]->data, 0, keys[i]->size);
+      gnutls_free(keys[i]->data);
+    }
   free(x);
 }
 
@@ -718,6 +740,26 @@ static int gt_ctx_new(void **out, const struct otls__ctx_config *cfg, char *deta
     }
     gnutls_certificate_set_dh_params(x->cred, x->dh);
   }
+  /*
+   * Tickets: master keys of this context's own, so that a session made on
+   * another context never resumes here (core chooses the context by SNI).
+   * Only a context with a certificate can serve.
+   */
+  gnutls_datum_t *keys[] = {&x->ticket_key13, &x->ticket_key12};
+  for (size_t i = 0; cfg->n_chain > 0 && i < sizeof(keys) / sizeof(keys[0]); i++) {
+    gnutls_datum_t k = {NULL, 0};
+    if ((rv = gnutls_session_ticket_key_generate(&k)) < 0) {
+      rv = map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, "session ticket key");
+      goto out_free;
+    }
+    *keys[i] = k;
+  }
+  const unsigned *protos = NULL;
+  int n_protos = gnutls_priority_protocol_list(x->prio, &protos);
+  for (int i = 0; i < n_protos; i++)
+    if (protos[i] == GNUTLS_TLS1_3)
+      x->tls13 = true;
+  x->num_tickets = cfg->num_tickets;
   x->min_version = cfg->min_version;
   x->max_version = cfg->max_version;
   x->request_cert = cfg->request_cert || cfg->require_cert;
@@ -743,16 +785,31 @@ out_free:
  */
 #define TLS_EXT_STATUS_REQUEST 5
 
+/*
+ * The client's one hook (GnuTLS keeps a single hook per session, so it
+ * watches every message and picks): the status_request state above, before
+ * an incoming Certificate; and, after each incoming TLS 1.3
+ * NewSessionTicket, a note that a new session exists. The session is
+ * exported only once gnutls_record_recv() has returned (take_tickets()),
+ * not from inside GnuTLS: gnutls_session_get_data2() on a TLS 1.3 session
+ * whose ticket is not marked received yet goes and reads (with a timeout).
+ * 3.7.9 marks it before this hook runs (run: the data exported here and
+ * after the return are identical), but that is an internal order.
+ */
 static int client_hook(gnutls_session_t s, unsigned int htype, unsigned when, unsigned int incoming,
                        const gnutls_datum_t *msg) {
-  (void)when;
   (void)msg;
   struct gt_conn *b = gnutls_session_get_ptr(s);
-  if (b && !b->status_restored && incoming && htype == GNUTLS_HANDSHAKE_CERTIFICATE_PKT &&
+  if (b == NULL || !incoming)
+    return 0;
+  if (when == GNUTLS_HOOK_PRE && htype == GNUTLS_HANDSHAKE_CERTIFICATE_PKT && !b->status_restored &&
       gnutls_protocol_get_version(s) != GNUTLS_TLS1_3) {
     b->status_restored = true;
     return gnutls_ocsp_status_request_enable_client(s, NULL, 0, NULL);
   }
+  if (when == GNUTLS_HOOK_POST && htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET &&
+      gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
+    b->tickets_pending++;
   return 0;
 }
 
@@ -768,6 +825,7 @@ struct version_offer {
   uint16_t min, max;
   bool has_list; /* supported_versions present */
   bool match;
+  bool tls13; /* TLS 1.3 offered */
 };
 
 static int offer_cb(void *p, unsigned tls_id, const unsigned char *d, unsigned n) {
@@ -780,24 +838,99 @@ static int offer_cb(void *p, unsigned tls_id, const unsigned char *d, unsigned n
     uint16_t v = (uint16_t)(d[i] << 8 | d[i + 1]);
     if (v >= o->min && v <= o->max)
       o->match = true;
+    if (v == OTLS__TLS1_3)
+      o->tls13 = true;
   }
   return 0;
+}
+
+/*
+ * Server tickets. GnuTLS 3.7.9 has a server bug: a TLS 1.2 session ticket
+ * (extension 35) that decrypts marks the session resumed even when TLS 1.3
+ * is negotiated, and the server then runs a TLS 1.3 handshake without
+ * Certificate/CertificateVerify and without a PSK, which the client refuses
+ * (unexpected_message). That happens whenever a client that keeps a TLS 1.2
+ * session offers TLS 1.3 as well (OpenSSL clients included). So the context
+ * has one ticket key per kind of handshake, and the key is chosen once the
+ * ClientHello shows which kind this is (GnuTLS picks TLS 1.3 whenever both
+ * offer it): a TLS 1.2 ticket never decrypts in a TLS 1.3 handshake (a full
+ * handshake follows, as with OpenSSL), nor a TLS 1.3 ticket in TLS 1.2.
+ * GnuTLS uses the key first while parsing that ClientHello, after this hook.
+ */
+static int set_ticket_key(struct gt_conn *b, bool tls13) {
+  struct gt_ctx *x = b->ctx;
+  if (b->ticket_key_set)
+    return 0; /* a second ClientHello (HelloRetryRequest) */
+  b->ticket_key_set = true;
+  gnutls_datum_t *key = tls13 && x->tls13 ? &x->ticket_key13 : &x->ticket_key12;
+  return key->data ? gnutls_session_ticket_enable_server(b->s, key) : 0;
 }
 
 static int server_hook(gnutls_session_t s, unsigned int htype, unsigned when, unsigned int incoming,
                        const gnutls_datum_t *msg) {
   (void)when;
   struct gt_conn *b = gnutls_session_get_ptr(s);
-  if (b == NULL || !incoming || htype != GNUTLS_HANDSHAKE_CLIENT_HELLO || msg == NULL ||
-      msg->size < 2)
+  if (b == NULL || !incoming || htype != GNUTLS_HANDSHAKE_CLIENT_HELLO)
     return 0;
   struct version_offer o = {.min = b->ctx->min_version, .max = b->ctx->max_version};
   /* Malformed hellos are left to GnuTLS, which names the problem itself. */
-  if (gnutls_ext_raw_parse(&o, offer_cb, msg, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO) < 0)
-    return 0;
+  bool parsed = msg != NULL && msg->size >= 2 &&
+                gnutls_ext_raw_parse(&o, offer_cb, msg, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO) >= 0;
+  int rv = set_ticket_key(b, parsed && o.tls13);
+  if (rv < 0 || !parsed)
+    return rv;
   if (!o.has_list) /* legacy negotiation: the client's highest version */
     o.match = (uint16_t)(msg->data[0] << 8 | msg->data[1]) >= o.min;
   return o.match ? 0 : GNUTLS_E_UNSUPPORTED_VERSION_PACKET;
+}
+
+/*
+ * GnuTLS 3.7 keeps ALPN names in fixed arrays: at most 8 names
+ * (MAX_ALPN_PROTOCOLS), each shorter than 32 bytes (MAX_ALPN_PROTOCOL_NAME);
+ * gnutls_alpn_set_protocols() refuses anything else with INVALID_REQUEST.
+ */
+#define GT_ALPN_MAX 8
+#define GT_ALPN_NAME_MAX 31
+
+/*
+ * Client: offer the wire-format list (core validated it). Server: select
+ * exactly the one protocol core chose from the client's offer. GnuTLS's
+ * server picks the first of its own names the client offered; with one name
+ * that is core's choice, and without GNUTLS_ALPN_MANDATORY it never sends
+ * no_application_protocol by itself.
+ */
+static int set_alpn(struct gt_conn *b, const struct otls__conn_config *cfg) {
+  gnutls_datum_t names[GT_ALPN_MAX];
+  unsigned n = 0;
+  if (b->is_server) {
+    if (cfg->alpn_len == 0 || cfg->alpn_len > GT_ALPN_NAME_MAX) {
+      otls__conn_set_error(b->conn,
+                           "gnutls: cannot select an ALPN protocol of %zu bytes "
+                           "(GnuTLS 3.7 takes 1 to %d)",
+                           cfg->alpn_len, GT_ALPN_NAME_MAX);
+      return OTLS_E_UNSUPPORTED;
+    }
+    names[n].data = (unsigned char *)cfg->alpn;
+    names[n++].size = (unsigned)cfg->alpn_len;
+  } else {
+    for (size_t off = 0; off < cfg->alpn_len;) {
+      size_t len = cfg->alpn[off];
+      if (len == 0 || len > cfg->alpn_len - off - 1)
+        return OTLS_E_INVAL; /* core validates the list: not reached */
+      if (n == GT_ALPN_MAX || len > GT_ALPN_NAME_MAX) {
+        otls__conn_set_error(b->conn,
+                             "gnutls: cannot offer this ALPN list (GnuTLS 3.7 takes "
+                             "at most %d names of at most %d bytes)",
+                             GT_ALPN_MAX, GT_ALPN_NAME_MAX);
+        return OTLS_E_UNSUPPORTED;
+      }
+      names[n].data = (unsigned char *)cfg->alpn + off + 1;
+      names[n++].size = (unsigned)len;
+      off += 1 + len;
+    }
+  }
+  int rv = gnutls_alpn_set_protocols(b->s, names, n, 0);
+  return rv < 0 ? map_error(rv, PH_SESSION, b->is_server, b->conn, NULL, 0, "ALPN") : 0;
 }
 
 static void gt_conn_free(void *p) {
@@ -823,12 +956,18 @@ static int gt_conn_new(void **out, void *pctx, struct otls_conn *conn,
   b->is_server = is_server;
   b->alert = -1;
   /*
-   * NO_TICKETS: no session ticket extension from the client, none issued by
-   * the server (resumption is core's job later). FORCE_CLIENT_CERT: send the
-   * client certificate whatever CA names the server lists, as OpenSSL does.
+   * Tickets on both sides and in both versions (a client without them
+   * would make TLS 1.2 sessions that only a session-id cache could resume,
+   * and servers keep none). NO_AUTO_SEND_TICKET: the server sends its TLS
+   * 1.3 tickets itself, exactly cfg->num_tickets of them (end_handshake()).
+   * FORCE_CLIENT_CERT: send the client certificate whatever CA names the
+   * server lists, as OpenSSL does.
    */
-  unsigned flags = GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS;
-  flags |= is_server ? GNUTLS_SERVER : (GNUTLS_CLIENT | GNUTLS_FORCE_CLIENT_CERT);
+  unsigned flags = GNUTLS_NONBLOCK;
+  flags |= is_server ? (GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET)
+                     : (GNUTLS_CLIENT | GNUTLS_FORCE_CLIENT_CERT);
+  if (is_server && x->ticket_key13.data == NULL)
+    flags |= GNUTLS_NO_TICKETS;
   int rv = gnutls_init(&b->s, flags);
   if (rv < 0) {
     b->s = NULL;
@@ -852,13 +991,28 @@ static int gt_conn_new(void **out, void *pctx, struct otls_conn *conn,
     gnutls_certificate_send_x509_rdn_sequence(b->s, 1);
     gnutls_handshake_set_hook_function(b->s, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE,
                                        server_hook);
+    /*
+     * Tickets (TLS 1.2 and 1.3) under the context's keys, set by the hook
+     * (set_ticket_key()); no session-id cache.
+     */
   } else {
     gnutls_ext_set_data(b->s, TLS_EXT_STATUS_REQUEST, NULL);
-    gnutls_handshake_set_hook_function(b->s, GNUTLS_HANDSHAKE_CERTIFICATE_PKT, GNUTLS_HOOK_PRE,
-                                       client_hook);
+    gnutls_handshake_set_hook_function(b->s, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH, client_hook);
     if (servername &&
         (rv = gnutls_server_name_set(b->s, GNUTLS_NAME_DNS, servername, strlen(servername))) < 0)
       goto out_err;
+  }
+  if (cfg->alpn && (rv = set_alpn(b, cfg)) < 0) {
+    gt_conn_free(b);
+    return rv;
+  }
+  if (!is_server && cfg->session &&
+      (rv = gnutls_session_set_data(b->s, cfg->session, cfg->session_len)) < 0) {
+    /* Bytes GnuTLS cannot unpack (core then retries without them). */
+    const char *name = gnutls_strerror_name(rv);
+    otls__conn_set_error(conn, "gnutls: session: %s (%s)", gnutls_strerror(rv), name ? name : "?");
+    gt_conn_free(b);
+    return rv == GNUTLS_E_MEMORY_ERROR ? OTLS_E_NOMEM : OTLS_E_BAD_SESSION;
   }
   *out = b;
   return 0;
@@ -930,13 +1084,65 @@ static int fail(struct gt_conn *b, int rv, enum phase ph, const char *what) {
   return map_error(rv, ph, b->is_server, b->conn, NULL, 0, what);
 }
 
+/* --- sessions ------------------------------------------------------------------ */
+
+/* Client: hand the current session to core, serialised by GnuTLS. */
+static void export_session(struct gt_conn *b) {
+  gnutls_datum_t d = {NULL, 0};
+  if (gnutls_session_get_data2(b->s, &d) == 0 && d.data && d.size > 0)
+    (void)otls__conn_new_session(b->conn, d.data, d.size);
+  gnutls_free(d.data);
+}
+
+/*
+ * Client: one session per TLS 1.3 ticket the hook saw, now that GnuTLS has
+ * stored it. GnuTLS keeps only the latest ticket: when one call processed
+ * several (one record carrying two NewSessionTickets), each event carries
+ * the latest.
+ */
+static void take_tickets(struct gt_conn *b) {
+  for (; b->tickets_pending > 0; b->tickets_pending--)
+    export_session(b);
+}
+
+/*
+ * The end of a handshake. Client: a full TLS <= 1.2 handshake made a new
+ * session (with the server's ticket, if it sent one); a resumed one makes
+ * none (as OpenSSL). TLS 1.3 sessions come with the tickets, after the
+ * handshake. Server: TLS 1.3 tickets, exactly cfg->num_tickets, queued
+ * right behind the handshake so the client gets them without waiting for
+ * application data.
+ */
+static int end_handshake(struct gt_conn *b) {
+  if (b->session_done)
+    return OTLS__IO_OK;
+  b->session_done = true;
+  bool tls13 = gnutls_protocol_get_version(b->s) == GNUTLS_TLS1_3;
+  if (!b->is_server) {
+    if (!tls13 && !gnutls_session_is_resumed(b->s))
+      export_session(b);
+    take_tickets(b);
+    return OTLS__IO_OK;
+  }
+  if (!tls13 || b->ctx->num_tickets == 0 || b->ctx->ticket_key13.data == NULL)
+    return OTLS__IO_OK;
+  for (int i = 0; i < 16; i++) {
+    int rv = gnutls_session_ticket_send(b->s, b->ctx->num_tickets, 0);
+    if (rv == GNUTLS_E_SUCCESS)
+      return OTLS__IO_OK;
+    if (rv != GNUTLS_E_AGAIN && rv != GNUTLS_E_INTERRUPTED)
+      return fail(b, rv, PH_IO, "sending session tickets");
+  }
+  return fail(b, GNUTLS_E_PUSH_ERROR, PH_IO, "sending session tickets stalled");
+}
+
 static int gt_handshake(void *p) {
   struct gt_conn *b = p;
   for (int spins = 0; spins < MAX_SPINS; spins++) {
     b->pull_blocked = false;
     int rv = gnutls_handshake(b->s);
     if (rv == GNUTLS_E_SUCCESS)
-      return OTLS__IO_OK;
+      return end_handshake(b);
     if (rv == GNUTLS_E_AGAIN || rv == GNUTLS_E_INTERRUPTED) {
       /* A short read also gives AGAIN: retry until the input is drained. */
       if (b->pull_blocked)
@@ -962,6 +1168,7 @@ static int gt_read(void *p, void *buf, size_t len, size_t *n) {
   for (int spins = 0; spins < MAX_SPINS; spins++) {
     b->pull_blocked = false;
     ssize_t r = gnutls_record_recv(b->s, buf, len);
+    take_tickets(b);
     if (r == GNUTLS_E_UNEXPECTED_PACKET && drop_hello) {
       /* GnuTLS just discarded the refused ClientHello it had kept. */
       drop_hello = false;
@@ -1228,6 +1435,21 @@ static int gt_alert(void *p, bool *sent) {
   return b->alert;
 }
 
+static const uint8_t *gt_alpn_selected(void *p, size_t *len) {
+  struct gt_conn *b = p;
+  gnutls_datum_t d = {NULL, 0};
+  *len = 0;
+  if (gnutls_alpn_get_selected_protocol(b->s, &d) < 0 || d.data == NULL || d.size == 0)
+    return NULL;
+  *len = d.size;
+  return d.data;
+}
+
+static bool gt_session_reused(void *p) {
+  struct gt_conn *b = p;
+  return gnutls_session_is_resumed(b->s) != 0;
+}
+
 static int gt_digest(int alg, const void *data, size_t len, uint8_t *out) {
   gnutls_digest_algorithm_t d;
   switch (alg) {
@@ -1272,5 +1494,7 @@ const struct otls_backend otls__backend = {
     .verify_facts = gt_verify_facts,
     .servername = gt_servername,
     .alert = gt_alert,
+    .alpn_selected = gt_alpn_selected,
+    .session_reused = gt_session_reused,
     .digest = gt_digest,
 };
