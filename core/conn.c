@@ -692,7 +692,7 @@ static int server_prepare(struct otls_conn *c) {
         return rv;
       rv = backend_conn_new(c, name, name_len);
       if (rv < 0)
-        return fail(c, rv);
+        return fail_with_alert(c, rv, 80 /* internal_error */);
       c->phase = PH_BACKEND;
       return 0;
     }
