@@ -2007,3 +2007,99 @@ SCENARIO(ocsp_callback_error_fails_the_handshake)
   CHECK_INT(otls_conn_alert(p.client, NULL), 80);
   pair_free(&p);
 END_SCENARIO
+
+/* --- sessions across versions, with client certificates, and ALPN on resumption ------ */
+
+SCENARIO(session_from_tls12_only_client_on_a_tls13_handshake)
+  struct side_opts c12 = CLIENT_TRUSTING;
+  c12.max_version = "TLSv1.2";
+  otls_context *cctx12 = ctx_from(&c12), *cctx = ctx_from(&CLIENT_TRUSTING);
+  otls_context *sctx = ctx_from(&SERVER_RSA);
+  size_t len;
+  uint8_t *blob = first_session(cctx12, sctx, &len);
+  /* The TLS 1.2 session cannot resume a TLS 1.3 handshake: a full one follows. */
+  struct sessions ev = {0};
+  struct pair p;
+  session_conn(&p, cctx, sctx, blob, len, &ev);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.3");
+  CHECK(!otls_conn_is_session_reused(p.client));
+  CHECK(!otls_conn_is_session_reused(p.server));
+  CHECK(otls_conn_is_authorized(p.client));
+  conns_free(&p);
+  free(ev.last);
+  free(blob);
+  otls_context_free(cctx12);
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  pair_free(&p);
+END_SCENARIO
+
+static void client_cert_resumption(const char *version) {
+  if (!otls_backend_has(OTLS_CAP_CLIENT_CERT))
+    otls_test_skip("no client certificates");
+  struct side_opts c = {.cert = "client-chain.pem", .key = "client.key", .ca = "ca.pem",
+                        .reject = -1, .min_version = version, .max_version = version};
+  struct side_opts s = SERVER_RSA;
+  s.ca = "ca.pem";
+  s.request_cert = true;
+  otls_context *cctx = ctx_from(&c), *sctx = ctx_from(&s);
+  size_t len;
+  uint8_t *blob = first_session(cctx, sctx, &len);
+  struct sessions ev = {0};
+  struct pair p;
+  session_conn(&p, cctx, sctx, blob, len, &ev);
+  CHECK(otls_conn_is_session_reused(p.client));
+  CHECK(otls_conn_is_session_reused(p.server));
+  /* The server still knows who the client is, and that it was verified. */
+  CHECK(otls_conn_is_authorized(p.server));
+  CHECK(otls_conn_peer_cert_count(p.server) >= 1);
+  T("server.authorized", "%s", otls_conn_is_authorized(p.server) ? "true" : "false");
+  conns_free(&p);
+  free(ev.last);
+  free(blob);
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  pair_free(&p);
+}
+
+SCENARIO(session_resumes_with_client_certificate_tls13)
+  client_cert_resumption("TLSv1.3");
+END_SCENARIO
+
+SCENARIO(session_resumes_with_client_certificate_tls12)
+  client_cert_resumption("TLSv1.2");
+END_SCENARIO
+
+SCENARIO(alpn_is_negotiated_again_on_resumption)
+  otls_context *cctx = ctx_from(&CLIENT_TRUSTING), *sctx = ctx_from(&SERVER_RSA);
+  struct sessions ev = {0};
+  struct pair p;
+  for (int round = 0; round < 2; round++) {
+    memset(&p, 0, sizeof(p));
+    otls_conn_options co, so;
+    otls_conn_options_init(&co);
+    otls_conn_options_init(&so);
+    co.servername = "localhost";
+    co.alpn_protocols = wire(0, round ? "http/1.1,h2" : "h2", &co.alpn_protocols_len);
+    co.on_session = on_session;
+    co.user = &ev;
+    co.session = round ? ev.last : NULL;
+    co.session_len = round ? ev.last_len : 0;
+    so.is_server = true;
+    so.alpn_protocols = wire(1, round ? "http/1.1" : "h2", &so.alpn_protocols_len);
+    CHECK_ERR(otls_conn_new(&p.client, cctx, &co), 0);
+    CHECK_ERR(otls_conn_new(&p.server, sctx, &so), 0);
+    pump_handshake(p.client, p.server, &p.cerr, &p.serr);
+    CHECK_ERR(p.cerr, 0);
+    settle(&p);
+    observe_alpn("client", p.client);
+    CHECK(otls_conn_is_session_reused(p.client) == (round == 1));
+    check_alpn(p.client, round ? "http/1.1" : "h2");
+    check_alpn(p.server, round ? "http/1.1" : "h2");
+    conns_free(&p);
+  }
+  free(ev.last);
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  pair_free(&p);
+END_SCENARIO
