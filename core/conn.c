@@ -172,6 +172,7 @@ void otls_conn_free(otls_conn *c) {
   free(c->alpn_sel);
   free(c->session_in);
   free(c->session_blob);
+  free(c->session_raw);
   otls__der_list_clear(&c->session_queue);
   otls__der_list_clear(&c->resume_chain);
   free(c->srv_sess);
@@ -285,31 +286,43 @@ const uint8_t *otls_conn_ocsp_response(const otls_conn *c, size_t *len) {
  * failed verification still records that result, so resuming it later shows
  * the same `authorized` / `authorizationError`.
  */
+static int wrap_session(const struct otls_conn *c, const uint8_t *data, size_t len,
+                        uint8_t **blob, size_t *blob_len) {
+  struct otls__session s = {
+      .verify_error = c->chain_error,
+      .n_chain = c->peer_chain.n < OTLS__SESSION_MAX_CHAIN ? c->peer_chain.n
+                                                          : OTLS__SESSION_MAX_CHAIN,
+      .data = data,
+      .data_len = len,
+  };
+  for (size_t k = 0; k < s.n_chain; k++)
+    s.chain[k] = c->peer_chain.items[k];
+  return otls__session_wrap(&s, blob, blob_len);
+}
+
 static void fire_sessions(struct otls_conn *c) {
   if (c->session_queue.n == 0 || c->state != CONN_OPEN)
     return;
   struct otls__der_list q = c->session_queue;
   memset(&c->session_queue, 0, sizeof(c->session_queue));
   for (size_t i = 0; i < q.n; i++) {
-    struct otls__session s = {
-        .verify_error = c->chain_error,
-        .n_chain = c->peer_chain.n < OTLS__SESSION_MAX_CHAIN ? c->peer_chain.n
-                                                            : OTLS__SESSION_MAX_CHAIN,
-        .data = q.items[i].data,
-        .data_len = q.items[i].len,
-    };
-    for (size_t k = 0; k < s.n_chain; k++)
-      s.chain[k] = c->peer_chain.items[k];
-    uint8_t *blob;
-    size_t blob_len;
-    if (otls__session_wrap(&s, &blob, &blob_len) < 0)
-      continue;
-    free(c->session_blob);
-    c->session_blob = blob;
-    c->session_blob_len = blob_len;
     c->tickets++;
-    if (c->on_session)
+    /* Wrapping (a copy of the chain and a hash) waits until someone asks. */
+    free(c->session_blob);
+    c->session_blob = NULL;
+    free(c->session_raw);
+    c->session_raw = (uint8_t *)q.items[i].data;
+    c->session_raw_len = q.items[i].len;
+    q.items[i].data = NULL;
+    if (c->on_session) {
+      uint8_t *blob;
+      size_t blob_len;
+      if (wrap_session(c, c->session_raw, c->session_raw_len, &blob, &blob_len) < 0)
+        continue;
+      c->session_blob = blob;
+      c->session_blob_len = blob_len;
       c->on_session(c, blob, blob_len, c->user);
+    }
   }
   otls__der_list_clear(&q);
 }
@@ -914,9 +927,11 @@ int otls_conn_session(const otls_conn *c, uint8_t **out, size_t *len) {
     return OTLS_E_INVAL;
   *out = NULL;
   *len = 0;
-  if (c->session_blob == NULL)
+  if (c->session_blob)
+    return dup_bytes(out, len, c->session_blob, c->session_blob_len);
+  if (c->session_raw == NULL)
     return OTLS_E_STATE;
-  return dup_bytes(out, len, c->session_blob, c->session_blob_len);
+  return wrap_session(c, c->session_raw, c->session_raw_len, out, len);
 }
 
 bool otls_conn_is_session_reused(const otls_conn *c) {

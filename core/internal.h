@@ -158,8 +158,10 @@ struct otls_conn {
   int resume_verify;                  /* and its chain verification result */
   int session_error;
   int chain_error; /* the chain's verification result, without the identity check */
-  uint8_t *session_blob; /* the newest session, wrapped */
+  uint8_t *session_blob; /* the newest session, wrapped (when already asked for) */
   size_t session_blob_len;
+  uint8_t *session_raw; /* the newest session, the backend's bytes */
+  size_t session_raw_len;
   struct otls__der_list session_queue; /* backend sessions not yet announced */
   unsigned tickets;
   size_t max_frag; /* largest plaintext per record we send (0 = 16384) */
