@@ -669,16 +669,91 @@ static const uint8_t *conn_alpn_selected(void *p, size_t *len) {
 
 /* --- sessions ---------------------------------------------------------------- */
 
-/* Client: hand a session to core in wolfSSL's own serialised form. */
+/* The number of peer certificates a session holds. */
+static int session_chain_count(WOLFSSL_SESSION *sess) {
+  WOLFSSL_X509_CHAIN *chain = wolfSSL_SESSION_get_peer_chain(sess);
+  return chain != NULL ? wolfSSL_get_chain_count(chain) : 0;
+}
+
+/*
+ * wolfSSL's serialised session carries the peer chain, and
+ * wolfSSL_set_session() puts it back into the connection; when the server
+ * then does not resume, wolfSSL appends the chain it receives to that one,
+ * and the connection reports the old server's certificates first (seen:
+ * four certificates, the refused session's two leading). Core keeps the
+ * chain with the session itself (core/session.c), so it is cut out of the
+ * bytes here. wolfSSL_i2d_SSL_SESSION() writes: side 1 | bornOn 4 |
+ * timeout 4 | id length 1 | id | master secret | extended master secret 1 |
+ * alternative id flag 1 | [alternative id 32] | chain count 1 | count x
+ * (length 2 | DER) | the rest. The result must parse back with no chain,
+ * to the same bytes and master secret; false when it does not.
+ */
+static bool strip_chain(WOLFSSL_SESSION *sess, uint8_t *der, size_t *len) {
+  unsigned char secret[2][64];
+  int secret_len = wolfSSL_SESSION_get_master_key_length(sess);
+  size_t n = *len, off = 9, count_at, stripped;
+  const unsigned char *q;
+  unsigned char *again = NULL, *r;
+  WOLFSSL_SESSION *back;
+  bool ok;
+
+  if (secret_len <= 0 || secret_len > (int)sizeof(secret[0]) || off >= n)
+    return false;
+  off += 1 + der[off] + (size_t)secret_len + 1; /* id, secret, EMS */
+  if (off >= n || der[off] > 1)
+    return false;
+  off += 1 + (der[off] ? 32 : 0); /* alternative id */
+  if (off >= n)
+    return false;
+  count_at = off++;
+  for (unsigned i = der[count_at]; i > 0; i--) {
+    if (n - off < 2 || n - off - 2 < ((size_t)der[off] << 8 | der[off + 1]))
+      return false;
+    off += 2 + ((size_t)der[off] << 8 | der[off + 1]);
+  }
+  memmove(der + count_at + 1, der + off, n - off);
+  der[count_at] = 0;
+  stripped = n - (off - count_at - 1);
+
+  q = der;
+  back = wolfSSL_d2i_SSL_SESSION(NULL, &q, (long)stripped);
+  ok = back != NULL && session_chain_count(back) == 0 &&
+       wolfSSL_i2d_SSL_SESSION(back, NULL) == (int)stripped &&
+       wolfSSL_SESSION_get_master_key(sess, secret[0], secret_len) == secret_len &&
+       wolfSSL_SESSION_get_master_key(back, secret[1], secret_len) == secret_len &&
+       memcmp(secret[0], secret[1], (size_t)secret_len) == 0 && (again = malloc(stripped)) != NULL;
+  r = again;
+  ok =
+      ok && wolfSSL_i2d_SSL_SESSION(back, &r) == (int)stripped && memcmp(again, der, stripped) == 0;
+  wipe(secret, sizeof(secret));
+  if (again != NULL) {
+    wipe(again, stripped);
+    free(again);
+  }
+  wolfSSL_SESSION_free(back);
+  if (ok)
+    *len = stripped;
+  return ok;
+}
+
+/*
+ * Client: hand a session to core in wolfSSL's own serialised form, without
+ * its peer chain (strip_chain(); a session that keeps one is not handed
+ * over: resuming it could report another server's certificate).
+ */
 static void emit(struct wconn *w, WOLFSSL_SESSION *sess) {
   unsigned char *der, *q;
+  size_t len;
   int n;
   if (!wolfSSL_SESSION_is_resumable(sess) || (n = wolfSSL_i2d_SSL_SESSION(sess, NULL)) <= 0)
     return;
   der = malloc((size_t)n);
   q = der;
-  if (der != NULL && wolfSSL_i2d_SSL_SESSION(sess, &q) == n)
-    (void)otls__conn_new_session(w->conn, der, (size_t)n);
+  len = (size_t)n;
+  if (der != NULL && wolfSSL_i2d_SSL_SESSION(sess, &q) == n && strip_chain(sess, der, &len))
+    (void)otls__conn_new_session(w->conn, der, len);
+  if (der != NULL)
+    wipe(der, (size_t)n);
   free(der);
   wolfSSL_ERR_clear_error();
 }
@@ -747,7 +822,8 @@ static int client_resume(struct wconn *w, const uint8_t *data, size_t len) {
   if (len > INT_MAX)
     return OTLS_E_BAD_SESSION;
   sess = wolfSSL_d2i_SSL_SESSION(NULL, &q, (long)len);
-  if (sess == NULL || !wolfSSL_SESSION_is_resumable(sess)) {
+  /* One with a peer chain is not ours (see strip_chain()). */
+  if (sess == NULL || !wolfSSL_SESSION_is_resumable(sess) || session_chain_count(sess) != 0) {
     wolfSSL_SESSION_free(sess);
     otls__conn_set_error(w->conn, "wolfSSL: the session does not parse");
     wolfSSL_ERR_clear_error();
