@@ -33,6 +33,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 #include "omnitls/errors.h"
@@ -74,6 +75,13 @@ struct wconn {
   bool not_tls;     /* client: the peer's first record is not TLS */
   bool checked;     /* post-handshake checks done */
   int post_rv;      /* their result */
+  /* Server: the one ALPN protocol core chose (bare bytes), NULL = none. */
+  uint8_t *alpn;
+  size_t alpn_len;
+  /* Client: TLS 1.3 tickets processed but not yet handed to core. */
+  unsigned tickets_pending;
+  /* Client: offered a saved session. */
+  bool offered_session;
 };
 
 /* Where a native error happened; decides the fallback code. */
@@ -571,6 +579,278 @@ out_free_der:
   return rv;
 }
 
+/* --- ALPN ------------------------------------------------------------------ */
+
+/*
+ * Server: answer the client's offer with exactly the protocol core chose
+ * (core/conn.c), which core already found in the offer; with none, answer
+ * nothing. The compat select callback is used rather than a native
+ * wolfSSL_UseALPN() list because it takes the name as bytes, so a name
+ * containing ',' works too. (Returning an alert from it would be ignored by
+ * wolfSSL, but core has already sent no_application_protocol itself when
+ * that is the answer.)
+ */
+static int alpn_select_cb(WOLFSSL *ssl, const unsigned char **out, unsigned char *outlen,
+                          const unsigned char *in, unsigned int inlen, void *arg) {
+  struct wconn *w = wolfSSL_get_app_data(ssl);
+  (void)arg;
+  if (w == NULL || !w->is_server || w->alpn == NULL)
+    return noack_return;
+  for (unsigned int off = 0; off < inlen;) {
+    unsigned int n = in[off];
+    if (n > inlen - off - 1)
+      break;
+    if (n == w->alpn_len && memcmp(in + off + 1, w->alpn, n) == 0) {
+      *out = in + off + 1;
+      *outlen = (unsigned char)n;
+      return 0; /* SSL_TLSEXT_ERR_OK */
+    }
+    off += 1 + n;
+  }
+  return noack_return;
+}
+
+/*
+ * Client: offer the wire-format list `wire`. wolfSSL_UseALPN() takes a
+ * comma-separated C string (it splits on ',' and stops at a NUL byte, and
+ * keeps at most WOLFSSL_MAX_ALPN_NUMBER names), so a name containing ',' or
+ * a NUL byte, or a longer list, cannot be expressed: OTLS_E_UNSUPPORTED.
+ * FAILED_ON_MISMATCH: a server answering with a protocol we did not offer
+ * fails the handshake, as on OpenSSL.
+ */
+static int client_alpn(struct wconn *w, const uint8_t *wire, size_t len) {
+  char *list;
+  size_t used = 0, count = 0;
+  int r;
+  if (len == 0 || len > UINT16_MAX)
+    return OTLS_E_INVAL;
+  list = malloc(len); /* n names: len - n bytes of names, n - 1 commas */
+  if (list == NULL)
+    return OTLS_E_NOMEM;
+  for (size_t off = 0; off < len;) {
+    size_t n = wire[off];
+    if (n == 0 || n > len - off - 1) {
+      free(list);
+      return OTLS_E_INVAL; /* core validated it; never happens */
+    }
+    if (memchr(wire + off + 1, ',', n) != NULL || memchr(wire + off + 1, '\0', n) != NULL ||
+        ++count > WOLFSSL_MAX_ALPN_NUMBER) {
+      free(list);
+      otls__conn_set_error(w->conn,
+                           "wolfSSL cannot offer this ALPN list (a protocol name "
+                           "containing ',' or a NUL byte, or more than %d names)",
+                           WOLFSSL_MAX_ALPN_NUMBER);
+      return OTLS_E_UNSUPPORTED;
+    }
+    if (used > 0)
+      list[used++] = ',';
+    memcpy(list + used, wire + off + 1, n);
+    used += n;
+    off += 1 + n;
+  }
+  r = wolfSSL_UseALPN(w->ssl, list, (unsigned int)used, WOLFSSL_ALPN_FAILED_ON_MISMATCH);
+  free(list);
+  if (r != WOLFSSL_SUCCESS) {
+    otls__conn_set_error(w->conn, "wolfSSL: cannot set the ALPN offer: %s (%d)", native_text(r), r);
+    wolfSSL_ERR_clear_error();
+    return r == MEMORY_E ? OTLS_E_NOMEM : OTLS_E_INTERNAL;
+  }
+  return 0;
+}
+
+static const uint8_t *conn_alpn_selected(void *p, size_t *len) {
+  struct wconn *w = p;
+  const unsigned char *data = NULL;
+  unsigned int n = 0;
+  wolfSSL_get0_alpn_selected(w->ssl, &data, &n);
+  *len = data != NULL ? n : 0;
+  return *len ? data : NULL;
+}
+
+/* --- sessions ---------------------------------------------------------------- */
+
+/* The number of peer certificates a session holds. */
+static int session_chain_count(WOLFSSL_SESSION *sess) {
+  WOLFSSL_X509_CHAIN *chain = wolfSSL_SESSION_get_peer_chain(sess);
+  return chain != NULL ? wolfSSL_get_chain_count(chain) : 0;
+}
+
+/*
+ * wolfSSL's serialised session carries the peer chain, and
+ * wolfSSL_set_session() puts it back into the connection; when the server
+ * then does not resume, wolfSSL appends the chain it receives to that one,
+ * and the connection reports the old server's certificates first (seen:
+ * four certificates, the refused session's two leading). Core keeps the
+ * chain with the session itself (core/session.c), so it is cut out of the
+ * bytes here. wolfSSL_i2d_SSL_SESSION() writes: side 1 | bornOn 4 |
+ * timeout 4 | id length 1 | id | master secret | extended master secret 1 |
+ * alternative id flag 1 | [alternative id 32] | chain count 1 | count x
+ * (length 2 | DER) | the rest. The result must parse back with no chain,
+ * to the same bytes and master secret; false when it does not.
+ */
+static bool strip_chain(WOLFSSL_SESSION *sess, uint8_t *der, size_t *len) {
+  unsigned char secret[2][64];
+  int secret_len = wolfSSL_SESSION_get_master_key_length(sess);
+  size_t n = *len, off = 9, count_at, stripped;
+  const unsigned char *q;
+  unsigned char *again = NULL, *r;
+  WOLFSSL_SESSION *back;
+  bool ok;
+
+  if (secret_len <= 0 || secret_len > (int)sizeof(secret[0]) || off >= n)
+    return false;
+  off += 1 + der[off] + (size_t)secret_len + 1; /* id, secret, EMS */
+  if (off >= n || der[off] > 1)
+    return false;
+  off += 1 + (der[off] ? 32 : 0); /* alternative id */
+  if (off >= n)
+    return false;
+  count_at = off++;
+  for (unsigned i = der[count_at]; i > 0; i--) {
+    if (n - off < 2 || n - off - 2 < ((size_t)der[off] << 8 | der[off + 1]))
+      return false;
+    off += 2 + ((size_t)der[off] << 8 | der[off + 1]);
+  }
+  memmove(der + count_at + 1, der + off, n - off);
+  der[count_at] = 0;
+  stripped = n - (off - count_at - 1);
+
+  q = der;
+  back = wolfSSL_d2i_SSL_SESSION(NULL, &q, (long)stripped);
+  ok = back != NULL && session_chain_count(back) == 0 &&
+       wolfSSL_i2d_SSL_SESSION(back, NULL) == (int)stripped &&
+       wolfSSL_SESSION_get_master_key(sess, secret[0], secret_len) == secret_len &&
+       wolfSSL_SESSION_get_master_key(back, secret[1], secret_len) == secret_len &&
+       memcmp(secret[0], secret[1], (size_t)secret_len) == 0 && (again = malloc(stripped)) != NULL;
+  r = again;
+  ok =
+      ok && wolfSSL_i2d_SSL_SESSION(back, &r) == (int)stripped && memcmp(again, der, stripped) == 0;
+  wipe(secret, sizeof(secret));
+  if (again != NULL) {
+    wipe(again, stripped);
+    free(again);
+  }
+  wolfSSL_SESSION_free(back);
+  if (ok)
+    *len = stripped;
+  return ok;
+}
+
+/*
+ * Client: hand a session to core in wolfSSL's own serialised form, without
+ * its peer chain (strip_chain(); a session that keeps one is not handed
+ * over: resuming it could report another server's certificate).
+ */
+static void emit(struct wconn *w, WOLFSSL_SESSION *sess) {
+  unsigned char *der, *q;
+  size_t len;
+  int n;
+  if (!wolfSSL_SESSION_is_resumable(sess) || (n = wolfSSL_i2d_SSL_SESSION(sess, NULL)) <= 0)
+    return;
+  der = malloc((size_t)n);
+  q = der;
+  len = (size_t)n;
+  if (der != NULL && wolfSSL_i2d_SSL_SESSION(sess, &q) == n && strip_chain(sess, der, &len))
+    (void)otls__conn_new_session(w->conn, der, len);
+  if (der != NULL)
+    wipe(der, (size_t)n);
+  free(der);
+  wolfSSL_ERR_clear_error();
+}
+
+/* Client: hand the connection's current session to core. */
+static void emit_session(struct wconn *w) {
+  WOLFSSL_SESSION *sess = wolfSSL_get1_session(w->ssl);
+  if (sess == NULL)
+    return;
+  emit(w, sess);
+  wolfSSL_SESSION_free(sess);
+}
+
+/*
+ * Client, TLS 1.3: wolfSSL calls this as it starts taking in each
+ * NewSessionTicket, before it has stored the ticket's nonce and age (a
+ * session serialised here does not resume). The session is complete when
+ * wolfSSL then "adds" it, which calls new_session_cb(): the ticket is
+ * counted here and handed over there. (A TLS 1.2 ticket arrives inside the
+ * handshake; that session is handed over when the handshake completes.)
+ */
+static int ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len, void *arg) {
+  struct wconn *w = arg;
+  (void)ticket;
+  (void)len;
+  if (w != NULL && !w->is_server && wolfSSL_version(ssl) == OTLS__TLS1_3)
+    w->tickets_pending++;
+  return 0;
+}
+
+/*
+ * wolfSSL's "new session" hook (AddSession). It runs on both sides and at
+ * other moments too (a TLS 1.2 handshake, a server issuing a ticket): only
+ * a client's freshly received TLS 1.3 ticket counts. Returns 0: wolfSSL
+ * keeps no reference for us.
+ */
+static int new_session_cb(WOLFSSL *ssl, WOLFSSL_SESSION *sess) {
+  struct wconn *w = wolfSSL_get_app_data(ssl);
+  if (w == NULL || w->is_server || w->tickets_pending == 0 || sess == NULL)
+    return 0;
+  w->tickets_pending--;
+  emit(w, sess);
+  return 0;
+}
+
+/*
+ * After a call that may have read a NewSessionTicket: a ticket that did not
+ * reach new_session_cb() (wolfSSL skips it when it cannot "add" the
+ * session) is handed over from the connection's session, complete by now.
+ */
+static void flush_tickets(struct wconn *w) {
+  for (; w->tickets_pending > 0; w->tickets_pending--)
+    emit_session(w);
+}
+
+/*
+ * Client: resume the session in `data` (bytes emit() produced). Bytes that
+ * do not parse, or a session wolfSSL will not take, are OTLS_E_BAD_SESSION;
+ * an expired one is simply not offered (as OpenSSL's client skips it).
+ */
+static int client_resume(struct wconn *w, const uint8_t *data, size_t len) {
+  const unsigned char *q = data;
+  WOLFSSL_SESSION *sess;
+  long born, timeout, now = (long)time(NULL);
+  int r;
+  if (len > INT_MAX)
+    return OTLS_E_BAD_SESSION;
+  sess = wolfSSL_d2i_SSL_SESSION(NULL, &q, (long)len);
+  /* One with a peer chain is not ours (see strip_chain()). */
+  if (sess == NULL || !wolfSSL_SESSION_is_resumable(sess) || session_chain_count(sess) != 0) {
+    wolfSSL_SESSION_free(sess);
+    otls__conn_set_error(w->conn, "wolfSSL: the session does not parse");
+    wolfSSL_ERR_clear_error();
+    return OTLS_E_BAD_SESSION;
+  }
+  born = wolfSSL_SESSION_get_time(sess);
+  timeout = wolfSSL_SESSION_get_timeout(sess);
+  if (now >= born + timeout) {
+    wolfSSL_SESSION_free(sess);
+    return 0;
+  }
+  r = wolfSSL_set_session(w->ssl, sess);
+  wolfSSL_SESSION_free(sess);
+  if (r != WOLFSSL_SUCCESS) {
+    otls__conn_set_error(w->conn, "wolfSSL: cannot resume the session");
+    wolfSSL_ERR_clear_error();
+    return OTLS_E_BAD_SESSION;
+  }
+  w->offered_session = true;
+  return 0;
+}
+
+static bool conn_session_reused(void *p) {
+  struct wconn *w = p;
+  return wolfSSL_session_reused(w->ssl) == 1;
+}
+
 /* --- context ------------------------------------------------------------ */
 
 static int load_chain(WOLFSSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
@@ -943,12 +1223,32 @@ static int ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
    * same empty read. Return at once instead.
    */
   wolfSSL_CTX_clear_mode(c->ctx, SSL_MODE_AUTO_RETRY);
-  /* Sessions must never cross contexts: the server cache is process-global. */
-  wolfSSL_CTX_set_session_cache_mode(c->ctx, WOLFSSL_SESS_CACHE_OFF);
-  if (cfg->num_tickets == 0)
-    wolfSSL_CTX_no_ticket_TLSv13(c->ctx);
-  else
-    wolfSSL_CTX_set_num_tickets(c->ctx, cfg->num_tickets);
+  /*
+   * Sessions must never cross contexts, and wolfSSL's session cache is
+   * process-global and ignores the session-id context: it stays off, both
+   * the cache (OFF) and, since this build still "adds" every session that
+   * has a ticket (WOLFSSL_FORCE_CACHE_ON_TICKET: new_session_cb() sees
+   * them), its internal store and lookup (NO_INTERNAL). These must be two
+   * calls: OFF is only recognised alone. A server resumes by tickets only,
+   * which wolfSSL's default callback encrypts under random keys kept in
+   * each WOLFSSL_CTX (not process-global: checked with two contexts): a
+   * ticket from another context does not decrypt, and a full handshake
+   * follows. It sends cfg->num_tickets TLS 1.3 tickets right after the
+   * client's Finished, in the same call, and a TLS 1.2 ticket in its last
+   * flight.
+   */
+  if (wolfSSL_CTX_set_session_cache_mode(c->ctx, WOLFSSL_SESS_CACHE_OFF) != WOLFSSL_SUCCESS ||
+      wolfSSL_CTX_set_session_cache_mode(c->ctx, WOLFSSL_SESS_CACHE_NO_INTERNAL) !=
+          WOLFSSL_SUCCESS ||
+      (cfg->num_tickets == 0
+           ? wolfSSL_CTX_no_ticket_TLSv13(c->ctx) != 0 /* 0 = done */
+           : wolfSSL_CTX_set_num_tickets(c->ctx, cfg->num_tickets) != WOLFSSL_SUCCESS)) {
+    otls__detail(detail, dlen, "wolfSSL: cannot configure sessions");
+    wolfSSL_ERR_clear_error();
+    rv = OTLS_E_INTERNAL;
+    goto out_free;
+  }
+  wolfSSL_CTX_sess_set_new_cb(c->ctx, new_session_cb);
 
   if ((rv = set_suites(c->ctx, cfg, &has13, detail, dlen)) < 0)
     goto out_free;
@@ -1016,6 +1316,7 @@ static int ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
   }
 
   wolfSSL_CTX_set_servername_callback(c->ctx, sni_cb);
+  wolfSSL_CTX_set_alpn_select_cb(c->ctx, alpn_select_cb, NULL);
   *out = c;
   return 0;
 
@@ -1165,6 +1466,7 @@ static void conn_free(void *p) {
   wolfSSL_free(w->ssl);
   wolfSSL_X509_STORE_free(w->store);
   free(w->sni);
+  free(w->alpn);
   free(w);
 }
 
@@ -1196,9 +1498,23 @@ static int conn_new(void **out, void *bctx, struct otls_conn *conn,
   wolfSSL_SetIOReadCtx(w->ssl, w);
   wolfSSL_SetIOWriteCtx(w->ssl, w);
   wolfSSL_SetCertCbCtx(w->ssl, w);
+  if (wolfSSL_set_app_data(w->ssl, w) != WOLFSSL_SUCCESS) {
+    otls__conn_set_error(conn, "wolfSSL_set_app_data failed");
+    wolfSSL_ERR_clear_error();
+    conn_free(w);
+    return OTLS_E_INTERNAL;
+  }
 
   if (is_server) {
     wolfSSL_set_accept_state(w->ssl);
+    if (cfg->alpn != NULL) {
+      if (cfg->alpn_len == 0 || cfg->alpn_len > 255 || (w->alpn = malloc(cfg->alpn_len)) == NULL) {
+        conn_free(w);
+        return cfg->alpn_len == 0 || cfg->alpn_len > 255 ? OTLS_E_INVAL : OTLS_E_NOMEM;
+      }
+      memcpy(w->alpn, cfg->alpn, cfg->alpn_len);
+      w->alpn_len = cfg->alpn_len;
+    }
     /* Without request_cert no CertificateRequest is sent at all. */
     mode = WOLFSSL_VERIFY_NONE;
     if (c->request_cert)
@@ -1218,6 +1534,27 @@ static int conn_new(void **out, void *bctx, struct otls_conn *conn,
         conn_free(w);
         return OTLS_E_INTERNAL;
       }
+    }
+    if (cfg->alpn != NULL && (rv = client_alpn(w, cfg->alpn, cfg->alpn_len)) < 0) {
+      conn_free(w);
+      return rv;
+    }
+    /*
+     * Sessions: a TLS 1.2 wolfSSL client asks for a ticket only when told
+     * to. Each new session reaches core once: a TLS 1.3 ticket through
+     * ticket_cb() and new_session_cb(), the session of a full TLS 1.2
+     * handshake when it completes (handshake()).
+     */
+    if (wolfSSL_UseSessionTicket(w->ssl) != WOLFSSL_SUCCESS ||
+        wolfSSL_set_SessionTicket_cb(w->ssl, ticket_cb, w) != WOLFSSL_SUCCESS) {
+      otls__conn_set_error(conn, "wolfSSL: cannot enable session tickets");
+      wolfSSL_ERR_clear_error();
+      conn_free(w);
+      return OTLS_E_INTERNAL;
+    }
+    if (cfg->session != NULL && (rv = client_resume(w, cfg->session, cfg->session_len)) < 0) {
+      conn_free(w);
+      return rv;
     }
   }
   if (mode != WOLFSSL_VERIFY_NONE) {
@@ -1276,15 +1613,21 @@ static int check_group(struct wconn *w) {
 
 static int handshake(void *p) {
   struct wconn *w = p;
+  int rv;
   int r = wolfSSL_negotiate(w->ssl);
   int err = r == WOLFSSL_SUCCESS ? 0 : wolfSSL_get_error(w->ssl, r);
   note_alerts(w, err);
+  flush_tickets(w);
   if (r == WOLFSSL_SUCCESS) {
     if (!w->checked) {
       /* Once: the facts wolfSSL does not establish itself. */
       w->checked = true;
       check_crls(w);
       w->post_rv = check_group(w);
+      /* Client, TLS 1.2: the session of a full handshake (id or ticket). */
+      if (!w->is_server && w->post_rv == 0 && wolfSSL_version(w->ssl) <= OTLS__TLS1_2 &&
+          wolfSSL_session_reused(w->ssl) != 1)
+        emit_session(w);
       /* Overridden verification errors stay in wolfSSL's per-thread queue. */
       wolfSSL_ERR_clear_error();
     }
@@ -1294,13 +1637,29 @@ static int handshake(void *p) {
     return OTLS__IO_WANT_READ;
   if (w->not_tls) {
     /* OpenSSL's "wrong version number": no alert, a version mismatch. */
-    int rv = conn_fail(w, VERSION_ERROR, AT_HANDSHAKE, "handshake");
+    rv = conn_fail(w, VERSION_ERROR, AT_HANDSHAKE, "handshake");
     otls__conn_set_error(w->conn, "wolfSSL handshake: the peer does not speak TLS "
                                   "(wrong version number)");
     return rv;
   }
   send_missing_alert(w, err);
-  return conn_fail(w, err, AT_HANDSHAKE, "handshake");
+  rv = conn_fail(w, err, AT_HANDSHAKE, "handshake");
+  /*
+   * A TLS 1.2 wolfSSL client that offers a ticket takes the ServerHello for
+   * a resumption whatever it says: it sends an empty session id with the
+   * ticket and counts any ticket as accepted. A server refusing the ticket
+   * (another context, new keys) goes on with a full handshake, and the
+   * client fails on its Certificate (unexpected_message). Nothing can undo
+   * that here: say what happened.
+   */
+  if (!w->is_server && w->offered_session && err == OUT_OF_ORDER_E &&
+      wolfSSL_version(w->ssl) <= OTLS__TLS1_2)
+    otls__conn_set_error(w->conn,
+                         "wolfSSL handshake: the server did not resume the TLS 1.2 "
+                         "session offered, and a wolfSSL client cannot then go on with "
+                         "a full handshake; connect again without the session (%d)",
+                         err);
+  return rv;
 }
 
 static int conn_read(void *p, void *buf, size_t len, size_t *n) {
@@ -1312,6 +1671,7 @@ static int conn_read(void *p, void *buf, size_t len, size_t *n) {
   r = wolfSSL_read(w->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
   err = r > 0 ? 0 : wolfSSL_get_error(w->ssl, r);
   note_alerts(w, err);
+  flush_tickets(w);
   if (r > 0) {
     *n = (size_t)r;
     return OTLS__IO_OK;
@@ -1358,6 +1718,7 @@ static int conn_shutdown(void *p) {
   int err =
       (r == WOLFSSL_SUCCESS || r == WOLFSSL_SHUTDOWN_NOT_DONE) ? 0 : wolfSSL_get_error(w->ssl, r);
   note_alerts(w, err);
+  flush_tickets(w);
   if (err == 0 || err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_ZERO_RETURN)
     return 0;
   return conn_fail(w, err, AT_IO, "shutdown");
@@ -1537,5 +1898,7 @@ const struct otls_backend otls__backend = {
     .verify_facts = conn_verify_facts,
     .servername = conn_servername,
     .alert = conn_alert,
+    .alpn_selected = conn_alpn_selected,
+    .session_reused = conn_session_reused,
     .digest = backend_digest,
 };
