@@ -1484,7 +1484,7 @@ END_SCENARIO
 
 SCENARIO(session_never_resumes_on_another_context)
   otls_context *cctx = ctx_from(&CLIENT_TRUSTING);
-  otls_context *a = ctx_from(&SERVER_RSA), *b = ctx_from(&SERVER_RSA);
+  otls_context *a = ctx_from(&SERVER_RSA), *b = ctx_from(&SERVER_EC);
   struct sessions ev = {0};
   struct pair p;
   session_conn(&p, cctx, a, NULL, 0, &ev);
@@ -1494,6 +1494,9 @@ SCENARIO(session_never_resumes_on_another_context)
   session_conn(&p, cctx, b, ev.last, ev.last_len, &ev2);
   CHECK(!otls_conn_is_session_reused(p.client));
   CHECK(!otls_conn_is_session_reused(p.server));
+  /* The client shows (and checked) B's certificate, not the session's. */
+  CHECK(leaf_is_ec(&p));
+  CHECK_INT(otls_conn_peer_cert_count(p.client), 2);
   conns_free(&p);
   free(ev.last);
   free(ev2.last);
