@@ -20,13 +20,17 @@ function(_omnitls_ossl_probes target prefix incdir libs)
   set(CMAKE_REQUIRED_QUIET ON)
   set(_defs "")
   foreach(sym SSL_CTX_set_ciphersuites SSL_CTX_set_security_level SSL_get_negotiated_group
-              SSL_get_curve_id SSL_CTX_set0_tmp_dh_pkey)
+              SSL_get_curve_id SSL_CTX_set0_tmp_dh_pkey SSL_get_peer_tmp_key)
     string(TOUPPER "${sym}" _up)
     check_symbol_exists(${sym} "openssl/ssl.h" ${prefix}_HAVE_${_up})
     if(${prefix}_HAVE_${_up})
       list(APPEND _defs OTLS_HAVE_${_up}=1)
     endif()
   endforeach()
+  check_symbol_exists(PKCS12_mac_present "openssl/pkcs12.h" ${prefix}_HAVE_PKCS12_MAC_PRESENT)
+  if(${prefix}_HAVE_PKCS12_MAC_PRESENT)
+    list(APPEND _defs OTLS_HAVE_PKCS12_MAC_PRESENT=1)
+  endif()
   check_c_source_compiles("
     #include <openssl/ssl.h>
     int main(void) { return OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) ? 0 : 1; }"

@@ -55,6 +55,8 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
   c->is_server = opts->is_server;
   c->reject_unauthorized =
       opts->reject_unauthorized < 0 ? ctx->reject_unauthorized : opts->reject_unauthorized == 1;
+  /* Node's default minDHSize (lib/_tls_wrap.js). */
+  c->min_dh_size = opts->min_dh_size ? opts->min_dh_size : 1024;
   int rv = OTLS_E_NOMEM;
   const char *sni = NULL;
   if (!c->is_server) {
@@ -234,6 +236,10 @@ static int after_handshake(struct otls_conn *c) {
     if (sn && (c->servername = strdup(sn)) == NULL)
       return fail(c, OTLS_E_NOMEM);
   }
+  /* minDHSize comes first, as in Node's onConnectSecure(). */
+  int dh = otls__conn_check_min_dh(c);
+  if (dh < 0)
+    return fail(c, dh);
   bool verify = !c->is_server || c->ctx->request_cert;
   if (verify) {
     c->verified = true;

@@ -53,8 +53,17 @@ struct otls_context {
   bool reject_unauthorized;
   bool request_cert;
   bool has_cert;
-  struct otls__der_list chain; /* own chain, leaf first */
+  struct otls__der_list chain; /* own chain, leaf first (of the first key/cert pair) */
+  /* sessionIdContext (at most 32 bytes), for the session cache */
+  uint8_t session_id_context[32];
+  size_t session_id_context_len;
+  /* secureOptions kept for the session / renegotiation policy */
+  bool no_ticket;
+  bool no_renegotiation;
 };
+
+/* The context's sessionIdContext: NULL and *len = 0 when none. */
+const uint8_t *otls__context_session_id_context(const struct otls_context *ctx, size_t *len);
 
 /* --- the connection ----------------------------------------------------- */
 enum conn_state {
@@ -81,7 +90,15 @@ struct otls_conn {
   char *host;          /* client: identity-check name */
   struct otls__der_list peer_chain;
   char err[OTLS__ERRBUF];
+  unsigned min_dh_size; /* client: minDHSize (bits) */
 };
+
+/*
+ * Client, after the handshake: fail when the server's DH prime is under
+ * min_dh_size (Node checks this before verification). 0 or
+ * OTLS_E_DH_PARAM_SIZE (the message is set on the connection).
+ */
+int otls__conn_check_min_dh(struct otls_conn *c);
 
 /* --- the suite table (core/suites.c; lookup declared in backend.h) ------- */
 /* The default ordered list, TLS 1.3 suites first. */
