@@ -678,13 +678,46 @@ out_free:
   return rv;
 }
 
+/*
+ * Where OpenSSL would rank a pair when both are usable: it follows the
+ * client's signature algorithms, and every omnitls client (like OpenSSL's
+ * default list) names ECDSA before EdDSA before RSA-PSS before RSA.
+ */
+static int pair_rank(const struct otls__cred *cred) {
+  gnutls_x509_crt_t crt;
+  gnutls_datum_t d = {(unsigned char *)cred->chain[0].data, (unsigned)cred->chain[0].len};
+  int pk = GNUTLS_PK_UNKNOWN;
+  if (gnutls_x509_crt_init(&crt) < 0)
+    return 9;
+  if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) >= 0)
+    pk = gnutls_x509_crt_get_pk_algorithm(crt, NULL);
+  gnutls_x509_crt_deinit(crt);
+  switch (pk) {
+  case GNUTLS_PK_ECDSA: return 0;
+  case GNUTLS_PK_EDDSA_ED25519: return 1;
+  case GNUTLS_PK_EDDSA_ED448: return 2;
+  case GNUTLS_PK_RSA_PSS: return 3;
+  case GNUTLS_PK_RSA: return 4;
+  default: return 5;
+  }
+}
+
+/*
+ * GnuTLS uses the first pair (in the order they were added) that suits the
+ * negotiated suite and the client's signature algorithms; so the pairs are
+ * added in the order OpenSSL would prefer them (pair_rank), and both
+ * backends pick the same certificate for the same client.
+ */
 static int load_credentials(struct gt_ctx *x, const struct otls__ctx_config *cfg, char *detail,
                             size_t detail_len) {
-  for (size_t i = 0; i < cfg->n_creds; i++) {
-    int rv = load_cred(x, &cfg->creds[i], detail, detail_len);
-    if (rv < 0)
-      return rv;
-  }
+  for (int rank = 0; rank <= 9; rank++)
+    for (size_t i = 0; i < cfg->n_creds; i++) {
+      if (pair_rank(&cfg->creds[i]) != rank)
+        continue;
+      int rv = load_cred(x, &cfg->creds[i], detail, detail_len);
+      if (rv < 0)
+        return rv;
+    }
   return 0;
 }
 
