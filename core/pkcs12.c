@@ -114,11 +114,10 @@ int otls__pkcs12_check(const uint8_t *der, size_t len, char *detail, size_t deta
   if (otls__der_expect(&pfx, DER_INTEGER, &version) < 0 ||
       otls__der_expect(&pfx, DER_SEQUENCE, &auth) < 0)
     return malformed(&ck, "version / authSafe");
-  if (!otls__der_empty(&pfx)) {
-    struct otls__der mac;
-    if (otls__der_expect(&pfx, DER_SEQUENCE, &mac) < 0 || !otls__der_empty(&pfx))
-      return malformed(&ck, "macData");
-  }
+  struct otls__der mac;
+  bool has_mac = !otls__der_empty(&pfx);
+  if (has_mac && (otls__der_expect(&pfx, DER_SEQUENCE, &mac) < 0 || !otls__der_empty(&pfx)))
+    return malformed(&ck, "macData");
   if (otls__der_expect(&auth, DER_OID, &type) < 0)
     return malformed(&ck, "authSafe content type");
   if (!OID_IS(type, OID_DATA))
@@ -165,6 +164,16 @@ int otls__pkcs12_check(const uint8_t *der, size_t len, char *detail, size_t deta
   }
   if (n == 0)
     return malformed(&ck, "empty AuthenticatedSafe");
+  /*
+   * OpenSSL 3.0's PKCS12_parse() insists on a MAC when given a password
+   * (Node v20: "mac absent"); the other engines would open such a bundle.
+   * Refused on every backend, like Node.
+   */
+  if (!has_mac) {
+    otls__detail(ck.detail, ck.detail_len, "pfx: no MAC (integrity check): refused, as Node v20 "
+                                           "refuses it (\"mac absent\")");
+    return OTLS_E_UNSUPPORTED_PFX;
+  }
   return 0;
 }
 

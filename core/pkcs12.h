@@ -8,6 +8,7 @@
 #ifndef OTLS_CORE_PKCS12_H
 #define OTLS_CORE_PKCS12_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,7 +22,8 @@
  * opens: PBES2 with PBKDF2 and AES-CBC or DES-EDE3-CBC, or PKCS#12
  * pbeWithSHAAnd3-KeyTripleDES-CBC. Returns 0, OTLS_E_DER_BAD (malformed),
  * or OTLS_E_UNSUPPORTED_PFX (another algorithm or content type: RC2, RC4,
- * DES, public-key integrity or privacy mode).
+ * DES, public-key integrity or privacy mode; or no MAC at all, which
+ * OpenSSL 3.0, hence Node v20, refuses: "mac absent").
  */
 int otls__pkcs12_check(const uint8_t *der, size_t len, char *detail, size_t detail_len);
 

@@ -541,6 +541,12 @@ TEST(pfx_malformed_is_der_bad) {
   CHECK_ERR(build_pfx_mem(not_pfx, sizeof(not_pfx)), OTLS_E_DER_BAD);
 }
 
+/* No MAC: Node v20 (OpenSSL 3.0) refuses it ("mac absent"); so does every backend. */
+TEST(pfx_without_mac_is_unsupported_everywhere) {
+  struct pairs_spec p = {.pfx = {"server-rsa-nomac.p12"}, .passphrase = "test-pass"};
+  CHECK_ERR(build_pairs(&p, NULL, 0), OTLS_E_UNSUPPORTED_PFX);
+}
+
 TEST(pfx_without_a_key_is_no_cert) {
   struct pairs_spec p = {.pfx = {"certs-only.p12"}, .passphrase = "test-pass"};
   CHECK_ERR(build_pairs(&p, NULL, 0), OTLS_E_NO_CERT);

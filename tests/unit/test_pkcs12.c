@@ -27,7 +27,8 @@ static struct der tlv(uint8_t tag, const void *data, size_t len) {
     d.buf[d.len++] = (uint8_t)len;
   }
   CHECK(d.len + len <= sizeof(d.buf));
-  memcpy(d.buf + d.len, data, len);
+  if (len)
+    memcpy(d.buf + d.len, data, len);
   d.len += len;
   return d;
 }
@@ -65,13 +66,25 @@ static struct der pbes2(struct der cipher_oid) {
   return wrap(0x30, cat(OID(OID_PBES2), wrap(0x30, cat(kdf, enc))));
 }
 
-/* PFX { 3, authSafe data { AuthenticatedSafe { contents } } } */
-static struct der pfx(struct der contents) {
+/* MacData ::= SEQUENCE { DigestInfo { sha256, digest }, salt, iterations } */
+static struct der mac_data(void) {
+  static const uint8_t sha256[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
+  static const uint8_t digest[32] = {0}, salt[8] = {0}, iter[] = {0x08, 0x00};
+  struct der alg = wrap(0x30, cat(oid(sha256, sizeof(sha256)), tlv(0x05, NULL, 0)));
+  struct der di = wrap(0x30, cat(alg, tlv(0x04, digest, sizeof(digest))));
+  return wrap(0x30, cat(cat(di, tlv(0x04, salt, sizeof(salt))), tlv(0x02, iter, sizeof(iter))));
+}
+
+/* PFX { 3, authSafe data { AuthenticatedSafe { contents } }, macData (when `mac`) } */
+static struct der pfx_mac(struct der contents, bool mac) {
   static const uint8_t three[] = {0x03};
   struct der auth_safe = wrap(0x30, contents);
   struct der ci = wrap(0x30, cat(OID(OID_DATA), wrap(0xa0, wrap(0x04, auth_safe))));
-  return wrap(0x30, cat(tlv(0x02, three, 1), ci));
+  struct der body = cat(tlv(0x02, three, 1), ci);
+  return wrap(0x30, mac ? cat(body, mac_data()) : body);
 }
+
+static struct der pfx(struct der contents) { return pfx_mac(contents, true); }
 
 /* ContentInfo encryptedData with algorithm `alg` (an AlgorithmIdentifier TLV). */
 static struct der encrypted(struct der alg) {
@@ -108,6 +121,17 @@ TEST(pfx_check_accepts_pbes2_aes_and_pkcs12_3des) {
                           shrouded(wrap(0x30, OID(OID_3DES)))))), 0);
 }
 
+/* No MAC: OpenSSL 3.0 (Node v20) refuses it, so every backend does. */
+TEST(pfx_check_refuses_a_bundle_without_mac) {
+  CHECK_ERR(check(pfx_mac(encrypted(pbes2(OID(OID_AES256_CBC))), true)), 0);
+  CHECK_ERR(check(pfx_mac(encrypted(pbes2(OID(OID_AES256_CBC))), false)), OTLS_E_UNSUPPORTED_PFX);
+  uint8_t *der;
+  size_t len;
+  CHECK_INT(otls__read_file(pki("server-rsa-nomac.p12"), &der, &len), 0);
+  CHECK_ERR(otls__pkcs12_check(der, len, NULL, 0), OTLS_E_UNSUPPORTED_PFX);
+  free(der);
+}
+
 TEST(pfx_check_refuses_rc2_everywhere_it_can_see_it) {
   char detail[256];
   struct der rc2 = pfx(encrypted(wrap(0x30, OID(OID_RC2_40))));
@@ -127,7 +151,7 @@ TEST(pfx_check_refuses_public_key_modes) {
   static const uint8_t three[] = {0x03};
   struct der ver = tlv(0x02, three, 1);
   struct der signed_ci = wrap(0x30, cat(OID(OID_SIGNED_DATA), wrap(0xa0, wrap(0x30, ver))));
-  CHECK_ERR(check(wrap(0x30, cat(ver, signed_ci))), OTLS_E_UNSUPPORTED_PFX);
+  CHECK_ERR(check(wrap(0x30, cat(cat(ver, signed_ci), mac_data()))), OTLS_E_UNSUPPORTED_PFX);
   /* a ContentInfo of another type (envelopedData: public-key privacy mode) */
   static const uint8_t env[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03};
   CHECK_ERR(check(pfx(wrap(0x30, cat(OID(env), wrap(0xa0, wrap(0x30, ver)))))),
