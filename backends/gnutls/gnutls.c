@@ -468,6 +468,13 @@ static int build_priority(const struct otls__ctx_config *cfg, struct strbuf *sb,
     /* A NULL cipher makes GnuTLS drop TLS 1.3 altogether. */
     if (c == GNUTLS_CIPHER_NULL && cfg->max_version >= OTLS__TLS1_3)
       continue;
+    /*
+     * Out of the range, a TLS 1.3 suite would only leak its cipher into the
+     * TLS 1.2 suites (GnuTLS enables ciphers, not suites), e.g. AES-128-GCM
+     * next to a single ECDHE-RSA-AES256-GCM-SHA384.
+     */
+    if (minv == GNUTLS_TLS1_3 && cfg->max_version < OTLS__TLS1_3)
+      continue;
     add_once(&ciphers, gnutls_cipher_get_name(c));
     add_once(&macs, gnutls_mac_get_name(m));
     if (minv == GNUTLS_TLS1_3) {
