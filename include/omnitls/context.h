@@ -134,7 +134,8 @@ typedef struct otls_context_options {
 
   /*
    * Server: pick the suite by our order instead of the client's. Default
-   * false. Node.js: `honorCipherOrder`.
+   * false; `secure_options` with OTLS_OP_CIPHER_SERVER_PREFERENCE sets it
+   * too. Node.js: `honorCipherOrder`.
    */
   bool honor_cipher_order;
 
