@@ -55,8 +55,12 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
   c->is_server = opts->is_server;
   c->reject_unauthorized =
       opts->reject_unauthorized < 0 ? ctx->reject_unauthorized : opts->reject_unauthorized == 1;
-  /* Node's default minDHSize (lib/_tls_wrap.js). */
-  c->min_dh_size = opts->min_dh_size ? opts->min_dh_size : 1024;
+  /*
+   * minDHSize: Node's default is 1024 (lib/_tls_wrap.js), which is also
+   * every engine's own floor (OpenSSL's security level 1); a smaller value
+   * acts as 1024, so that no engine accepts what another refuses.
+   */
+  c->min_dh_size = opts->min_dh_size > 1024 ? opts->min_dh_size : 1024;
   int rv = OTLS_E_NOMEM;
   const char *sni = NULL;
   if (!c->is_server) {

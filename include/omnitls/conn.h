@@ -70,9 +70,9 @@ typedef struct otls_conn_options {
    * a finite-field (DHE) key exchange. After the handshake, a smaller prime
    * fails it with OTLS_E_DH_PARAM_SIZE (no alert is sent, as with Node,
    * which destroys the socket), before the certificate is even looked at.
-   * 0 = the default, 1024 (Node's). Each engine's own floor is 1024 bits
-   * (OpenSSL's security level 1), so values under 1024 do not make weaker
-   * groups acceptable. Ignored by servers and for ECDHE.
+   * 0 = the default, 1024 (Node's). 1024 bits is also each engine's own
+   * floor (OpenSSL's security level 1), so a value under 1024 acts as 1024
+   * on every backend. Ignored by servers and for ECDHE.
    * Node.js: `minDHSize`.
    */
   unsigned min_dh_size;

@@ -734,3 +734,22 @@ TEST(pfx_legacy_rc2_bundle_is_unsupported_everywhere) {
   free(der);
   CHECK_STR(otls_err_name(OTLS_E_UNSUPPORTED_PFX), "ERR_CRYPTO_UNSUPPORTED_OPERATION");
 }
+
+/* --- minDHSize ---------------------------------------------------------------------- */
+
+TEST(min_dh_size_defaults_to_1024_and_never_goes_below) {
+  otls_context *ctx = make_ctx(NULL, NULL, "ca.pem");
+  static const unsigned asked[] = {0, 1, 512, 1024, 2048, 3072};
+  static const unsigned want[] = {1024, 1024, 1024, 1024, 2048, 3072};
+  for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++) {
+    otls_conn_options co;
+    otls_conn_options_init(&co);
+    CHECK_INT(co.min_dh_size, 0);
+    co.min_dh_size = asked[i];
+    otls_conn *c = NULL;
+    CHECK_ERR(otls_conn_new(&c, ctx, &co), 0);
+    CHECK_INT(c->min_dh_size, want[i]);
+    otls_conn_free(c);
+  }
+  otls_context_free(ctx);
+}
