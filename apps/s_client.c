@@ -22,8 +22,9 @@ static const struct cli_flag flags[] = {
     {"pfx", "FILE", "client key and certificate chain as a PKCS#12 bundle (opened with -pass)"},
     {"CRL", "FILE", "certificate revocation lists (PEM) to check the server's chain against"},
     {"cipher", "STR", "cipher suites for TLS <= 1.2, OpenSSL's cipher-string syntax"},
-    {"ciphersuites", "LIST", "TLS 1.3 cipher suites (colon list); joined with -cipher into "
-                             "Node's one `ciphers` string"},
+    {"ciphersuites", "LIST",
+     "TLS 1.3 cipher suites (colon list); joined with -cipher into "
+     "Node's one `ciphers` string"},
     {"curves", "LIST", "key-exchange groups, colon list (ecdhCurve: X25519:P-256, auto)"},
     {"tls1_2", NULL, "only TLS 1.2"},
     {"tls1_3", NULL, "only TLS 1.3"},

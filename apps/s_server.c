@@ -23,13 +23,15 @@ static const struct cli_flag flags[] = {
     {"key", "FILE", "private key (PEM; default: in -cert)"},
     {"cert_chain", "FILE", "more chain certificates (PEM)"},
     {"pass", "ARG", "key / pfx passphrase: pass:X, env:VAR, file:PATH"},
-    {"pfx", "FILE", "key and certificate chain as a PKCS#12 bundle (opened with -pass); with "
-                    "-cert too, a second key/certificate pair"},
+    {"pfx", "FILE",
+     "key and certificate chain as a PKCS#12 bundle (opened with -pass); with "
+     "-cert too, a second key/certificate pair"},
     {"dhparam", "FILE", "DH parameters (PEM) for the TLS 1.2 DHE suites"},
     {"CRL", "FILE", "certificate revocation lists (PEM) to check client certificates against"},
     {"cipher", "STR", "cipher suites for TLS <= 1.2, OpenSSL's cipher-string syntax"},
-    {"ciphersuites", "LIST", "TLS 1.3 cipher suites (colon list); joined with -cipher into "
-                             "Node's one `ciphers` string"},
+    {"ciphersuites", "LIST",
+     "TLS 1.3 cipher suites (colon list); joined with -cipher into "
+     "Node's one `ciphers` string"},
     {"curves", "LIST", "key-exchange groups, colon list (ecdhCurve: X25519:P-256, auto)"},
     {"CAfile", "FILE", "CA certificates to verify client certificates with"},
     {"verify", "DEPTH", "ask for a client certificate, accept the connection anyway"},

@@ -60,8 +60,8 @@ static bool is_key_label(const char *l) {
  */
 OTLS_MUST_CHECK static int load_blocks_at(const otls_source *src, size_t n, size_t base,
                                           const char *what, bool (*accept)(const char *),
-                                          bool parse_cert, struct otls__der_list *out,
-                                          char *detail, size_t detail_len) {
+                                          bool parse_cert, struct otls__der_list *out, char *detail,
+                                          size_t detail_len) {
   for (size_t i = base; i < base + n; i++) {
     const uint8_t *data;
     size_t len;
@@ -202,8 +202,8 @@ OTLS_MUST_CHECK static int check_key_types(const struct pair *pairs, size_t n, c
     for (size_t j = 0; slot[i] && j < i; j++)
       if (slot[j] && strcmp(slot[j], slot[i]) == 0) {
         otls__detail(detail, detail_len,
-                     "key/certificate pairs #%zu and #%zu are both %s: one pair per key type",
-                     j, i, slot[i]);
+                     "key/certificate pairs #%zu and #%zu are both %s: one pair per key type", j, i,
+                     slot[i]);
         return OTLS_E_INVAL;
       }
   }
@@ -221,8 +221,8 @@ OTLS_MUST_CHECK static int load_pairs(const otls_context_options *o, struct pair
   *out = NULL;
   *n_out = 0;
   if (o->key_count != o->cert_count) {
-    otls__detail(detail, detail_len, "%zu key(s) but %zu certificate chain(s): %s",
-                 o->key_count, o->cert_count,
+    otls__detail(detail, detail_len, "%zu key(s) but %zu certificate chain(s): %s", o->key_count,
+                 o->cert_count,
                  o->key_count > o->cert_count ? "a key needs a certificate"
                                               : "a certificate needs a key");
     return OTLS_E_NO_CERT;

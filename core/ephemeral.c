@@ -19,11 +19,10 @@ static const struct {
   const char *name;
   unsigned size;
 } groups[] = {
-    {23, "ECDH", "prime256v1", 256}, {24, "ECDH", "secp384r1", 384},
-    {25, "ECDH", "secp521r1", 521},  {29, "ECDH", "X25519", 253},
-    {30, "ECDH", "X448", 448},       {256, "DH", NULL, 2048},
-    {257, "DH", NULL, 3072},         {258, "DH", NULL, 4096},
-    {259, "DH", NULL, 6144},         {260, "DH", NULL, 8192},
+    {23, "ECDH", "prime256v1", 256}, {24, "ECDH", "secp384r1", 384}, {25, "ECDH", "secp521r1", 521},
+    {29, "ECDH", "X25519", 253},     {30, "ECDH", "X448", 448},      {256, "DH", NULL, 2048},
+    {257, "DH", NULL, 3072},         {258, "DH", NULL, 4096},        {259, "DH", NULL, 6144},
+    {260, "DH", NULL, 8192},
 };
 
 /* The client's view; 0 with out->type NULL when there is no ephemeral key. */

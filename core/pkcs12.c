@@ -26,14 +26,15 @@ static const uint8_t OID_SHROUDED_KEY_BAG[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0
                                                0x01, 0x0c, 0x0a, 0x01, 0x02};
 static const uint8_t OID_PBES2[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d};
 static const uint8_t OID_PBKDF2[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0c};
-static const uint8_t OID_PBE_SHA1_3DES[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
-                                            0x01, 0x0c, 0x01, 0x03};
+static const uint8_t OID_PBE_SHA1_3DES[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                            0x0d, 0x01, 0x0c, 0x01, 0x03};
 static const uint8_t OID_DES_EDE3_CBC[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03, 0x07};
 static const uint8_t OID_AES128_CBC[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x02};
 static const uint8_t OID_AES192_CBC[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x16};
 static const uint8_t OID_AES256_CBC[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a};
 
-#define OID_IS(d, oid) ((size_t)((d).end - (d).p) == sizeof(oid) && memcmp((d).p, oid, sizeof(oid)) == 0)
+#define OID_IS(d, oid)                                                                             \
+  ((size_t)((d).end - (d).p) == sizeof(oid) && memcmp((d).p, oid, sizeof(oid)) == 0)
 
 /* --- the structure check --------------------------------------------------- */
 
@@ -88,8 +89,7 @@ static int check_safe_contents(struct check *ck, struct otls__der octets) {
     return malformed(ck, "SafeContents");
   while (!otls__der_empty(&bags)) {
     if (otls__der_expect(&bags, DER_SEQUENCE, &bag) < 0 ||
-        otls__der_expect(&bag, DER_OID, &bag_id) < 0 ||
-        otls__der_expect(&bag, 0xa0, &value) < 0)
+        otls__der_expect(&bag, DER_OID, &bag_id) < 0 || otls__der_expect(&bag, 0xa0, &value) < 0)
       return malformed(ck, "SafeBag");
     if (!OID_IS(bag_id, OID_SHROUDED_KEY_BAG))
       continue;
@@ -106,8 +106,7 @@ static int check_safe_contents(struct check *ck, struct otls__der octets) {
 
 int otls__pkcs12_check(const uint8_t *der, size_t len, char *detail, size_t detail_len) {
   struct check ck = {detail, detail_len};
-  struct otls__der d = otls__der_init(der, len), pfx, version, auth, type, explicit0, octets,
-                   safes;
+  struct otls__der d = otls__der_init(der, len), pfx, version, auth, type, explicit0, octets, safes;
   /* PFX ::= SEQUENCE { version INTEGER, authSafe ContentInfo, macData MacData OPTIONAL } */
   if (der == NULL || otls__der_expect(&d, DER_SEQUENCE, &pfx) < 0 || !otls__der_empty(&d))
     return malformed(&ck, "outer SEQUENCE");
@@ -123,8 +122,8 @@ int otls__pkcs12_check(const uint8_t *der, size_t len, char *detail, size_t deta
   if (!OID_IS(type, OID_DATA))
     return unsupported(&ck, "integrity mode (authSafe content type)", &type);
   if (otls__der_expect(&auth, 0xa0, &explicit0) < 0 ||
-      otls__der_expect(&explicit0, DER_OCTET_STRING, &octets) < 0 ||
-      !otls__der_empty(&explicit0) || !otls__der_empty(&auth))
+      otls__der_expect(&explicit0, DER_OCTET_STRING, &octets) < 0 || !otls__der_empty(&explicit0) ||
+      !otls__der_empty(&auth))
     return malformed(&ck, "authSafe content");
   /* AuthenticatedSafe ::= SEQUENCE OF ContentInfo */
   if (otls__der_expect(&octets, DER_SEQUENCE, &safes) < 0 || !otls__der_empty(&octets))
@@ -133,8 +132,8 @@ int otls__pkcs12_check(const uint8_t *der, size_t len, char *detail, size_t deta
   while (!otls__der_empty(&safes)) {
     struct otls__der ci, ctype, content;
     if (otls__der_expect(&safes, DER_SEQUENCE, &ci) < 0 ||
-        otls__der_expect(&ci, DER_OID, &ctype) < 0 ||
-        otls__der_expect(&ci, 0xa0, &content) < 0 || !otls__der_empty(&ci))
+        otls__der_expect(&ci, DER_OID, &ctype) < 0 || otls__der_expect(&ci, 0xa0, &content) < 0 ||
+        !otls__der_empty(&ci))
       return malformed(&ck, "ContentInfo");
     int rv;
     if (OID_IS(ctype, OID_DATA)) {
@@ -170,8 +169,9 @@ int otls__pkcs12_check(const uint8_t *der, size_t len, char *detail, size_t deta
    * Refused on every backend, like Node.
    */
   if (!has_mac) {
-    otls__detail(ck.detail, ck.detail_len, "pfx: no MAC (integrity check): refused, as Node v20 "
-                                           "refuses it (\"mac absent\")");
+    otls__detail(ck.detail, ck.detail_len,
+                 "pfx: no MAC (integrity check): refused, as Node v20 "
+                 "refuses it (\"mac absent\")");
     return OTLS_E_UNSUPPORTED_PFX;
   }
   return 0;
@@ -395,9 +395,9 @@ int otls__pkcs12_load(const uint8_t *der, size_t len, const char *pass,
     goto out;
   if (f.key == NULL || f.leaf < 0 || f.key_twice || f.leaf_twice) {
     otls__detail(detail, detail_len, "pfx: %s",
-                 f.key == NULL    ? "no private key in the bundle"
-                 : f.leaf < 0     ? "no certificate for the private key in the bundle"
-                                  : "more than one private key in the bundle");
+                 f.key == NULL ? "no private key in the bundle"
+                 : f.leaf < 0  ? "no certificate for the private key in the bundle"
+                               : "more than one private key in the bundle");
     rv = OTLS_E_NO_CERT;
     goto out;
   }

@@ -1314,8 +1314,7 @@ static int sink_crt(const struct otls__pkcs12_sink *sink, gnutls_x509_crt_t crt,
  * told apart from a damaged bundle.
  */
 static int gt_pkcs12_parse(const uint8_t *der, size_t len, const char *pass,
-                           const struct otls__pkcs12_sink *sink, char *detail,
-                           size_t detail_len) {
+                           const struct otls__pkcs12_sink *sink, char *detail, size_t detail_len) {
   gnutls_pkcs12_t p12 = NULL;
   gnutls_x509_privkey_t key = NULL;
   gnutls_x509_crt_t *chain = NULL, *extra = NULL;

@@ -244,8 +244,7 @@ static void detail_ossl(char *detail, size_t detail_len, const char *what) {
  * makes it current, so SSL_CTX_check_private_key() compares the key with
  * the certificate of its own slot (none there: a mismatch too).
  */
-static int load_cred(SSL_CTX *ctx, const struct otls__cred *cred, char *detail,
-                     size_t detail_len) {
+static int load_cred(SSL_CTX *ctx, const struct otls__cred *cred, char *detail, size_t detail_len) {
   for (size_t i = 0; i < cred->n_chain; i++) {
     const unsigned char *p = cred->chain[i].data;
     X509 *x = d2i_X509(NULL, &p, (long)cred->chain[i].len);
@@ -738,8 +737,8 @@ static int sink_x509(const struct otls__pkcs12_sink *sink, X509 *x, bool leaf) {
 static bool password_error(unsigned long e) {
   int lib = ERR_GET_LIB(e), reason = ERR_GET_REASON(e);
 #if defined(PKCS12_R_MAC_VERIFY_FAILURE)
-  if (lib == ERR_LIB_PKCS12 && (reason == PKCS12_R_MAC_VERIFY_FAILURE ||
-                                reason == PKCS12_R_PKCS12_CIPHERFINAL_ERROR))
+  if (lib == ERR_LIB_PKCS12 &&
+      (reason == PKCS12_R_MAC_VERIFY_FAILURE || reason == PKCS12_R_PKCS12_CIPHERFINAL_ERROR))
     return true;
 #endif
 #if defined(PKCS8_R_INCORRECT_PASSWORD)
@@ -756,8 +755,7 @@ static bool password_error(unsigned long e) {
 }
 
 int otls__ossl_pkcs12_parse(const uint8_t *der, size_t len, const char *pass,
-                            const struct otls__pkcs12_sink *sink, char *detail,
-                            size_t detail_len) {
+                            const struct otls__pkcs12_sink *sink, char *detail, size_t detail_len) {
   ERR_clear_error();
   const unsigned char *p = der;
   PKCS12 *p12 = d2i_PKCS12(NULL, &p, (long)len);

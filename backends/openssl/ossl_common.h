@@ -27,8 +27,7 @@ const char *otls__ossl_servername(void *bc);
 int otls__ossl_alert(void *bc, bool *sent);
 int otls__ossl_digest(int alg, const void *data, size_t len, uint8_t *out);
 int otls__ossl_pkcs12_parse(const uint8_t *der, size_t len, const char *pass,
-                            const struct otls__pkcs12_sink *sink, char *detail,
-                            size_t detail_len);
+                            const struct otls__pkcs12_sink *sink, char *detail, size_t detail_len);
 int otls__ossl_peer_tmp_key(void *bc, uint16_t *group, unsigned *dh_bits);
 
 /* The slots both variants fill the same way. */

@@ -505,8 +505,7 @@ static bool cert_public(const uint8_t *cert, size_t len, struct pubkey *pk) {
  * check_private_key() misses a foreign EC key on the same curve, so the key
  * is decrypted here, parsed strictly, and compared with the leaf.
  */
-static int load_key(WOLFSSL_CTX *ctx, const struct otls__cred *cfg, char *detail,
-                    size_t dlen) {
+static int load_key(WOLFSSL_CTX *ctx, const struct otls__cred *cfg, char *detail, size_t dlen) {
   const char *pem = cfg->key_pem;
   size_t pem_len = cfg->key_pem_len;
   bool encrypted = find(pem, pem_len, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
@@ -574,8 +573,7 @@ out_free_der:
 
 /* --- context ------------------------------------------------------------ */
 
-static int load_chain(WOLFSSL_CTX *ctx, const struct otls__cred *cfg, char *detail,
-                      size_t dlen) {
+static int load_chain(WOLFSSL_CTX *ctx, const struct otls__cred *cfg, char *detail, size_t dlen) {
   size_t total = 0;
   unsigned char *buf;
   int r;
@@ -1534,8 +1532,7 @@ static void free_cert_list(WC_DerCertList *l) {
  * only there), the certificate that matches the key, and the others.
  */
 static int backend_pkcs12_parse(const uint8_t *der, size_t len, const char *pass,
-                                const struct otls__pkcs12_sink *sink, char *detail,
-                                size_t dlen) {
+                                const struct otls__pkcs12_sink *sink, char *detail, size_t dlen) {
   byte *key = NULL, *cert = NULL;
   word32 key_len = 0, cert_len = 0;
   WC_DerCertList *ca = NULL;

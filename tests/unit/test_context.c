@@ -480,8 +480,8 @@ TEST(pfx_bundles_load_with_their_passphrase) {
   CHECK_ERR(build_pairs(&p, NULL, 0), 0);
   p.pfx[0] = "server-rsa-fullchain.p12";
   CHECK_ERR(build_pairs(&p, NULL, 0), 0);
-  struct pairs_spec q = {.pfx = {"server-ec.p12"}, .pfx_pass = {"other-pass"},
-                         .passphrase = "test-pass"};
+  struct pairs_spec q = {
+      .pfx = {"server-ec.p12"}, .pfx_pass = {"other-pass"}, .passphrase = "test-pass"};
   CHECK_ERR(build_pairs(&q, NULL, 0), 0);
 }
 
@@ -663,17 +663,16 @@ TEST(secure_options_narrow_the_protocol_range) {
   /* A gap cuts off everything below it (OpenSSL's rule). */
   check_range(OTLS_OP_NO_TLSv1_2, "TLSv1.1", NULL, OTLS__TLS1_3, OTLS__TLS1_3);
   /* Versions the backend lacks are fine once taken out (wolfSSL: no TLS 1.0). */
-  check_range(OTLS_OP_NO_TLSv1, "TLSv1", NULL, otls_backend_has(OTLS_CAP_TLS1_1) ? OTLS__TLS1_1
-                                                                                : OTLS__TLS1_2,
-              OTLS__TLS1_3);
+  check_range(OTLS_OP_NO_TLSv1, "TLSv1", NULL,
+              otls_backend_has(OTLS_CAP_TLS1_1) ? OTLS__TLS1_1 : OTLS__TLS1_2, OTLS__TLS1_3);
 }
 
 TEST(secure_options_disabling_every_version_is_bad_version) {
   otls_context *ctx;
   char detail[256];
-  CHECK_ERR(build_ops(OTLS_OP_NO_TLSv1_2 | OTLS_OP_NO_TLSv1_3, NULL, NULL, &ctx, detail,
-                      sizeof(detail)),
-            OTLS_E_BAD_VERSION);
+  CHECK_ERR(
+      build_ops(OTLS_OP_NO_TLSv1_2 | OTLS_OP_NO_TLSv1_3, NULL, NULL, &ctx, detail, sizeof(detail)),
+      OTLS_E_BAD_VERSION);
   CHECK(ctx == NULL);
   CHECK_ERR(build_ops(OTLS_OP_NO_TLSv1_3, "TLSv1.3", NULL, &ctx, detail, sizeof(detail)),
             OTLS_E_BAD_VERSION);

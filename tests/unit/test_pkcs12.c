@@ -33,7 +33,9 @@ static struct der tlv(uint8_t tag, const void *data, size_t len) {
   return d;
 }
 
-static struct der wrap(uint8_t tag, struct der inner) { return tlv(tag, inner.buf, inner.len); }
+static struct der wrap(uint8_t tag, struct der inner) {
+  return tlv(tag, inner.buf, inner.len);
+}
 
 static struct der cat(struct der a, struct der b) {
   CHECK(a.len + b.len <= sizeof(a.buf));
@@ -54,7 +56,9 @@ static const uint8_t OID_AES256_CBC[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x0
 static const uint8_t OID_SHROUDED[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
                                        0x01, 0x0c, 0x0a, 0x01, 0x02};
 
-static struct der oid(const uint8_t *o, size_t n) { return tlv(0x06, o, n); }
+static struct der oid(const uint8_t *o, size_t n) {
+  return tlv(0x06, o, n);
+}
 #define OID(o) oid(o, sizeof(o))
 
 /* AlgorithmIdentifier for PBES2 with PBKDF2 and `cipher`. */
@@ -84,7 +88,9 @@ static struct der pfx_mac(struct der contents, bool mac) {
   return wrap(0x30, mac ? cat(body, mac_data()) : body);
 }
 
-static struct der pfx(struct der contents) { return pfx_mac(contents, true); }
+static struct der pfx(struct der contents) {
+  return pfx_mac(contents, true);
+}
 
 /* ContentInfo encryptedData with algorithm `alg` (an AlgorithmIdentifier TLV). */
 static struct der encrypted(struct der alg) {
@@ -117,8 +123,9 @@ TEST(pfx_check_accepts_pbes2_aes_and_pkcs12_3des) {
   CHECK_ERR(check(pfx(encrypted(pbes2(OID(OID_AES256_CBC))))), 0);
   CHECK_ERR(check(pfx(encrypted(wrap(0x30, OID(OID_3DES))))), 0);
   CHECK_ERR(check(pfx(shrouded(pbes2(OID(OID_AES256_CBC))))), 0);
-  CHECK_ERR(check(pfx(cat(encrypted(wrap(0x30, OID(OID_3DES))),
-                          shrouded(wrap(0x30, OID(OID_3DES)))))), 0);
+  CHECK_ERR(
+      check(pfx(cat(encrypted(wrap(0x30, OID(OID_3DES))), shrouded(wrap(0x30, OID(OID_3DES)))))),
+      0);
 }
 
 /* No MAC: OpenSSL 3.0 (Node v20) refuses it, so every backend does. */
@@ -141,9 +148,9 @@ TEST(pfx_check_refuses_rc2_everywhere_it_can_see_it) {
   CHECK_ERR(check(pfx(shrouded(wrap(0x30, OID(OID_RC2_40))))), OTLS_E_UNSUPPORTED_PFX);
   CHECK_ERR(check(pfx(encrypted(pbes2(OID(OID_RC2_CBC))))), OTLS_E_UNSUPPORTED_PFX);
   /* Behind a good one too. */
-  CHECK_ERR(check(pfx(cat(encrypted(pbes2(OID(OID_AES256_CBC))),
-                          shrouded(wrap(0x30, OID(OID_RC2_40)))))),
-            OTLS_E_UNSUPPORTED_PFX);
+  CHECK_ERR(
+      check(pfx(cat(encrypted(pbes2(OID(OID_AES256_CBC))), shrouded(wrap(0x30, OID(OID_RC2_40)))))),
+      OTLS_E_UNSUPPORTED_PFX);
 }
 
 TEST(pfx_check_refuses_public_key_modes) {
@@ -175,8 +182,9 @@ TEST(pfx_check_refuses_malformed_der) {
 }
 
 TEST(pfx_check_accepts_the_fixture_bundles) {
-  static const char *const files[] = {"server-rsa.p12", "server-rsa-3des.p12", "server-ec.p12",
-                                      "client.p12", "server-rsa-fullchain.p12", "certs-only.p12"};
+  static const char *const files[] = {
+      "server-rsa.p12", "server-rsa-3des.p12",      "server-ec.p12",
+      "client.p12",     "server-rsa-fullchain.p12", "certs-only.p12"};
   for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
     uint8_t *der;
     size_t len;
