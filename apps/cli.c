@@ -130,38 +130,149 @@ static char *passphrase(const char *spec, const char *prog) {
   return strdup(spec);
 }
 
+/* Read a whole file (the chain is built from -cert and -cert_chain). */
+static int read_all(const char *path, char **buf, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  size_t cap = 0;
+  bool failed = f == NULL;
+  *buf = NULL;
+  *len = 0;
+  while (!failed) {
+    if (*len == cap) {
+      char *n = realloc(*buf, cap ? cap * 2 : 8192);
+      if (n == NULL) {
+        failed = true;
+        break;
+      }
+      *buf = n;
+      cap = cap ? cap * 2 : 8192;
+    }
+    size_t got = fread(*buf + *len, 1, cap - *len, f);
+    if (got == 0) {
+      failed = ferror(f) != 0;
+      break;
+    }
+    *len += got;
+  }
+  if (f)
+    fclose(f);
+  if (failed) {
+    free(*buf);
+    *buf = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+char *cli_ciphers(const char *cipher, const char *ciphersuites, bool *oom) {
+  *oom = false;
+  if (ciphersuites == NULL) {
+    if (cipher == NULL)
+      return NULL;
+    char *copy = strdup(cipher);
+    *oom = copy == NULL;
+    return copy;
+  }
+  /* The TLS <= 1.2 part: -cipher, else the default string minus its TLS_ names. */
+  const char *base = cipher ? cipher : otls_default_ciphers();
+  size_t cap = strlen(ciphersuites) + strlen(base) + 2;
+  char *out = malloc(cap), *copy = strdup(base);
+  if (out == NULL || copy == NULL) {
+    free(out);
+    free(copy);
+    *oom = true;
+    return NULL;
+  }
+  size_t used = (size_t)snprintf(out, cap, "%s", ciphersuites);
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+    if (cipher == NULL && strncmp(tok, "TLS_", 4) == 0)
+      continue;
+    used += (size_t)snprintf(out + used, cap - used, ":%s", tok);
+  }
+  free(copy);
+  return out;
+}
+
 int cli_context(otls_context **out, const struct cli_tls *t, char *detail, size_t detail_len) {
   otls_context_options o;
   otls_context_options_init(&o);
-  otls_source certs[2], key, ca;
-  size_t ncert = 0;
-  if (t->cert)
-    certs[ncert++] = otls_source_file(t->cert);
-  if (t->cert_chain)
-    certs[ncert++] = otls_source_file(t->cert_chain);
-  o.cert = certs;
-  o.cert_count = ncert;
-  if (t->key || t->cert) {
+  otls_source cert, key, ca, pfx, crl, dh;
+  char *chain = NULL;
+  size_t chain_len = 0;
+  int rv = OTLS_E_NOMEM;
+  *out = NULL;
+  if (t->cert && t->cert_chain) {
+    /* One chain for the one key: -cert, then -cert_chain. */
+    char *a = NULL, *b = NULL;
+    size_t al = 0, bl = 0;
+    bool first = read_all(t->cert, &a, &al) == 0;
+    if (!first || read_all(t->cert_chain, &b, &bl) < 0) {
+      snprintf(detail, detail_len, "cannot read '%s'", first ? t->cert_chain : t->cert);
+      free(a);
+      return OTLS_E_FILE;
+    }
+    chain = malloc(al + bl + 1);
+    if (chain) {
+      memcpy(chain, a, al);
+      chain[al] = '\n';
+      memcpy(chain + al + 1, b, bl);
+      chain_len = al + bl + 1;
+    }
+    free(a);
+    free(b);
+    if (chain == NULL)
+      return OTLS_E_NOMEM;
+    cert = otls_source_mem(chain, chain_len);
+  } else if (t->cert) {
+    cert = otls_source_file(t->cert);
+  }
+  if (t->cert) {
+    o.cert = &cert;
+    o.cert_count = 1;
     key = otls_source_file(t->key ? t->key : t->cert);
     o.key = &key;
     o.key_count = 1;
+  }
+  if (t->pfx) {
+    pfx = otls_source_file(t->pfx);
+    o.pfx = &pfx;
+    o.pfx_count = 1;
   }
   if (t->cafile) {
     ca = otls_source_file(t->cafile);
     o.ca = &ca;
     o.ca_count = 1;
   }
+  if (t->crl) {
+    crl = otls_source_file(t->crl);
+    o.crl = &crl;
+    o.crl_count = 1;
+  }
+  if (t->dhparam) {
+    dh = otls_source_file(t->dhparam);
+    o.dhparam = &dh;
+  }
+  bool oom;
+  char *ciphers = cli_ciphers(t->cipher, t->ciphersuites, &oom);
   char *pass = passphrase(t->pass, "omnitls");
+  if (oom || (t->pass && pass == NULL))
+    goto out;
+  o.ciphers = ciphers;
+  o.ecdh_curve = t->curves;
   o.passphrase = pass;
   o.min_version = t->min_version;
   o.max_version = t->max_version;
   o.reject_unauthorized = t->reject_unauthorized;
   o.request_cert = t->request_cert;
-  int rv = otls_context_new(out, &o, detail, detail_len);
+  rv = otls_context_new(out, &o, detail, detail_len);
+out:
   if (pass) {
     memset(pass, 0, strlen(pass));
     free(pass);
   }
+  free(ciphers);
+  free(chain);
   return rv;
 }
 
@@ -452,4 +563,19 @@ int cli_relay(otls_socket *s, int in_fd, int out_fd, struct relay_result *res) {
         return rv;
     }
   }
+}
+
+void cli_json_ephemeral_key_info(struct json *j, otls_conn *c) {
+  otls_ephemeral_key_info k;
+  if (otls_conn_ephemeral_key_info(c, &k) < 0)
+    return;
+  json_key(j, "ephemeralKeyInfo");
+  json_object_begin(j);
+  if (k.type) {
+    json_kv_string(j, "type", k.type);
+    if (k.name)
+      json_kv_string(j, "name", k.name);
+    json_kv_int(j, "size", k.size);
+  }
+  json_object_end(j);
 }

@@ -66,7 +66,21 @@ struct cli_tls {
   const char *min_version, *max_version;
   bool reject_unauthorized;
   bool request_cert;
+  /* -cipher / -ciphersuites, combined into Node's one `ciphers` string */
+  const char *cipher, *ciphersuites;
+  const char *curves;  /* -curves: ecdhCurve */
+  const char *dhparam; /* -dhparam FILE (server) */
+  const char *pfx;     /* -pfx FILE: PKCS#12 key + chain, opened with -pass */
+  const char *crl;     /* -CRL FILE: CRLs (PEM) */
 };
+
+/*
+ * Node's `ciphers` from openssl's -cipher (TLS <= 1.2) and -ciphersuites
+ * (TLS 1.3): the suites first, then the cipher string (the default one
+ * without its TLS 1.3 names when only -ciphersuites is given). NULL when
+ * neither is set; malloc'ed otherwise (NULL also on ENOMEM: *oom set).
+ */
+char *cli_ciphers(const char *cipher, const char *ciphersuites, bool *oom);
 
 /* Build the context; on failure return the code with a sentence in `detail`. */
 int cli_context(otls_context **out, const struct cli_tls *t, char *detail, size_t detail_len);
@@ -105,6 +119,13 @@ long long cli_now_ms(void);
  * peerCertificate) to the open JSON object.
  */
 void cli_json_tls_info(struct json *j, otls_conn *c);
+
+/*
+ * Client: "ephemeralKeyInfo": Node's getEphemeralKeyInfo() object
+ * ({"type":"ECDH","name":"X25519","size":253}, {"type":"DH","size":2048}
+ * or {}); nothing on a server (Node: null).
+ */
+void cli_json_ephemeral_key_info(struct json *j, otls_conn *c);
 
 /* {"error": NAME, "message": ...} + extra keys added by the caller; opens the object. */
 void cli_json_error_begin(struct json *j, int code, const char *message);

@@ -18,7 +18,14 @@ static const struct cli_flag flags[] = {
     {"CAfile", "FILE", "trusted CA certificates (PEM); default: the system store"},
     {"cert", "FILE", "client certificate chain (PEM)"},
     {"key", "FILE", "client private key (PEM; default: in -cert)"},
-    {"pass", "ARG", "key passphrase: pass:X, env:VAR, file:PATH"},
+    {"pass", "ARG", "key / pfx passphrase: pass:X, env:VAR, file:PATH"},
+    {"pfx", "FILE", "client key and certificate chain as a PKCS#12 bundle (opened with -pass)"},
+    {"CRL", "FILE", "certificate revocation lists (PEM) to check the server's chain against"},
+    {"cipher", "STR", "cipher suites for TLS <= 1.2, OpenSSL's cipher-string syntax"},
+    {"ciphersuites", "LIST",
+     "TLS 1.3 cipher suites (colon list); joined with -cipher into "
+     "Node's one `ciphers` string"},
+    {"curves", "LIST", "key-exchange groups, colon list (ecdhCurve: X25519:P-256, auto)"},
     {"tls1_2", NULL, "only TLS 1.2"},
     {"tls1_3", NULL, "only TLS 1.3"},
     {"verify_return_error", NULL, "fail the handshake on a verification error (the default)"},
@@ -50,6 +57,10 @@ static void print_summary(otls_socket *s, const char *host, const char *port) {
   fprintf(stderr, "Protocol: %s\n", otls_conn_protocol(c));
   if (otls_conn_cipher(c, &ci) == 0)
     fprintf(stderr, "Cipher: %s (%s)\n", ci.name, ci.standard_name);
+  otls_ephemeral_key_info k;
+  if (otls_conn_ephemeral_key_info(c, &k) == 0 && k.type)
+    fprintf(stderr, "Server Temp Key: %s%s%s, %u bits\n", k.type, k.name ? " " : "",
+            k.name ? k.name : "", k.size);
   const char *sni = otls_conn_servername(c);
   fprintf(stderr, "Servername: %s\n", sni ? sni : "(none)");
   const char *ae = otls_conn_authorization_error(c);
@@ -82,6 +93,16 @@ int cmd_s_client(int argc, char **argv) {
       t.key = v;
     else if (!strcmp(n, "pass"))
       t.pass = v;
+    else if (!strcmp(n, "pfx"))
+      t.pfx = v;
+    else if (!strcmp(n, "CRL"))
+      t.crl = v;
+    else if (!strcmp(n, "cipher"))
+      t.cipher = v;
+    else if (!strcmp(n, "ciphersuites"))
+      t.ciphersuites = v;
+    else if (!strcmp(n, "curves"))
+      t.curves = v;
     else if (!strcmp(n, "tls1_2"))
       t.min_version = t.max_version = "TLSv1.2";
     else if (!strcmp(n, "tls1_3"))
@@ -99,6 +120,8 @@ int cmd_s_client(int argc, char **argv) {
   }
   if (t.key && !t.cert)
     cli_usage_error(&a, "-key needs -cert");
+  if (t.ciphersuites && !*t.ciphersuites)
+    cli_usage_error(&a, "-ciphersuites needs at least one suite (limit TLS 1.3 with -tls1_2)");
   char *hp = strdup(connect);
   const char *host, *port;
   if (hp == NULL)
@@ -138,6 +161,7 @@ int cmd_s_client(int argc, char **argv) {
     json_init(&j);
     json_object_begin(&j);
     cli_json_tls_info(&j, otls_socket_conn(s));
+    cli_json_ephemeral_key_info(&j, otls_socket_conn(s));
     json_object_end(&j);
     json_print_line(&j, stdout);
     json_free(&j);

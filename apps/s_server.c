@@ -16,13 +16,23 @@
 #include "cli.h"
 #include "commands.h"
 
-static const char synopsis[] = "-accept [HOST:]PORT -cert FILE -key FILE [options]";
+static const char synopsis[] = "-accept [HOST:]PORT {-cert FILE -key FILE | -pfx FILE} [options]";
 static const struct cli_flag flags[] = {
     {"accept", "[HOST:]PORT", "where to listen (PORT 0: pick a free port); default 4433 on all addresses"},
     {"cert", "FILE", "server certificate (PEM, leaf first; may hold the chain)"},
     {"key", "FILE", "private key (PEM; default: in -cert)"},
     {"cert_chain", "FILE", "more chain certificates (PEM)"},
-    {"pass", "ARG", "key passphrase: pass:X, env:VAR, file:PATH"},
+    {"pass", "ARG", "key / pfx passphrase: pass:X, env:VAR, file:PATH"},
+    {"pfx", "FILE",
+     "key and certificate chain as a PKCS#12 bundle (opened with -pass); with "
+     "-cert too, a second key/certificate pair"},
+    {"dhparam", "FILE", "DH parameters (PEM) for the TLS 1.2 DHE suites"},
+    {"CRL", "FILE", "certificate revocation lists (PEM) to check client certificates against"},
+    {"cipher", "STR", "cipher suites for TLS <= 1.2, OpenSSL's cipher-string syntax"},
+    {"ciphersuites", "LIST",
+     "TLS 1.3 cipher suites (colon list); joined with -cipher into "
+     "Node's one `ciphers` string"},
+    {"curves", "LIST", "key-exchange groups, colon list (ecdhCurve: X25519:P-256, auto)"},
     {"CAfile", "FILE", "CA certificates to verify client certificates with"},
     {"verify", "DEPTH", "ask for a client certificate, accept the connection anyway"},
     {"Verify", "DEPTH", "require a valid client certificate"},
@@ -324,6 +334,18 @@ int cmd_s_server(int argc, char **argv) {
       t.cert_chain = v;
     else if (!strcmp(n, "pass"))
       t.pass = v;
+    else if (!strcmp(n, "pfx"))
+      t.pfx = v;
+    else if (!strcmp(n, "dhparam"))
+      t.dhparam = v;
+    else if (!strcmp(n, "CRL"))
+      t.crl = v;
+    else if (!strcmp(n, "cipher"))
+      t.cipher = v;
+    else if (!strcmp(n, "ciphersuites"))
+      t.ciphersuites = v;
+    else if (!strcmp(n, "curves"))
+      t.curves = v;
     else if (!strcmp(n, "CAfile"))
       t.cafile = v;
     else if (!strcmp(n, "verify") || !strcmp(n, "Verify")) {
@@ -347,8 +369,12 @@ int cmd_s_server(int argc, char **argv) {
     else if (!strcmp(n, "quiet"))
       sv.quiet = true;
   }
-  if (t.cert == NULL)
-    cli_usage_error(&a, "-cert is required");
+  if (t.cert == NULL && t.pfx == NULL)
+    cli_usage_error(&a, "-cert or -pfx is required");
+  if (t.key && !t.cert)
+    cli_usage_error(&a, "-key needs -cert");
+  if (t.ciphersuites && !*t.ciphersuites)
+    cli_usage_error(&a, "-ciphersuites needs at least one suite (limit TLS 1.3 with -tls1_2)");
   char *hp = strdup(accept);
   const char *host, *port;
   if (hp == NULL)

@@ -22,7 +22,7 @@ function(_omnitls_ossl_probes target prefix incdir libs)
   foreach(sym SSL_CTX_set_ciphersuites SSL_CTX_set_security_level SSL_get_negotiated_group
               SSL_get_curve_id SSL_CTX_set0_tmp_dh_pkey SSL_SESSION_to_bytes
               SSL_SESSION_from_bytes SSL_CTX_set_tlsext_ticket_key_evp_cb
-              SSL_CTX_set_session_psk_dhe_timeout SSL_set_ocsp_response)
+              SSL_CTX_set_session_psk_dhe_timeout SSL_set_ocsp_response SSL_get_peer_tmp_key)
     string(TOUPPER "${sym}" _up)
     check_symbol_exists(${sym} "openssl/ssl.h" ${prefix}_HAVE_${_up})
     if(${prefix}_HAVE_${_up})
@@ -33,6 +33,10 @@ function(_omnitls_ossl_probes target prefix incdir libs)
   check_symbol_exists(OPENSSL_IS_BORINGSSL "openssl/ssl.h" ${prefix}_HAVE_OPENSSL_IS_BORINGSSL)
   if(${prefix}_HAVE_OPENSSL_IS_BORINGSSL)
     list(APPEND _defs OTLS_HAVE_OPENSSL_IS_BORINGSSL=1)
+  endif()
+  check_symbol_exists(PKCS12_mac_present "openssl/pkcs12.h" ${prefix}_HAVE_PKCS12_MAC_PRESENT)
+  if(${prefix}_HAVE_PKCS12_MAC_PRESENT)
+    list(APPEND _defs OTLS_HAVE_PKCS12_MAC_PRESENT=1)
   endif()
   check_c_source_compiles("
     #include <openssl/ssl.h>

@@ -41,6 +41,26 @@ struct otls__blob {
 #define OTLS__TLS1_3 0x0304
 
 /*
+ * One key/certificate pair of a context: the normalised form of `key[i]` +
+ * `cert[i]`, or of one `pfx` bundle.
+ */
+struct otls__cred {
+  /* Own chain, leaf first, as DER; n_chain >= 1. */
+  const struct otls__blob *chain;
+  size_t n_chain;
+  /*
+   * Private key: one PEM block exactly as the user gave it (possibly
+   * encrypted, PKCS#8 or traditional; from a pfx: unencrypted PKCS#8),
+   * NUL-terminated, plus its passphrase (NULL = none). The backend decrypts
+   * it, and must report a wrong or missing passphrase as OTLS_E_BAD_DECRYPT
+   * and a key that does not match chain[0] as OTLS_E_KEY_MISMATCH.
+   */
+  const char *key_pem;
+  size_t key_pem_len;
+  const char *key_passphrase;
+};
+
+/*
  * The normalised context configuration handed to a backend. Every field is
  * explicit; the backend must not fall back to its own defaults or to system
  * configuration for anything listed here. All memory is owned by core and
@@ -50,19 +70,15 @@ struct otls__ctx_config {
   uint16_t min_version; /* OTLS__TLS1_x */
   uint16_t max_version;
 
-  /* Own chain, leaf first, as DER. n_chain == 0: no certificate. */
-  const struct otls__blob *chain;
-  size_t n_chain;
   /*
-   * Private key: one PEM block exactly as the user gave it (possibly
-   * encrypted, PKCS#8 or traditional), NUL-terminated, plus its passphrase
-   * (NULL = none). The backend decrypts it, and must report a wrong or
-   * missing passphrase as OTLS_E_BAD_DECRYPT and a key that does not match
-   * chain[0] as OTLS_E_KEY_MISMATCH.
+   * Key/certificate pairs, in the user's order (key/cert pairs, then pfx
+   * bundles); n_creds == 0: no certificate. More than one only when the
+   * backend has OTLS_CAP_MULTI_CERT, and never two of one key type (core
+   * checks both). The server picks the pair by what the client can use,
+   * never by the SNI name.
    */
-  const char *key_pem;
-  size_t key_pem_len;
-  const char *key_passphrase;
+  const struct otls__cred *creds;
+  size_t n_creds;
 
   /* Trust anchors as DER. When use_system_ca, load ca_file instead. */
   const struct otls__blob *ca;
@@ -104,6 +120,21 @@ struct otls__ctx_config {
   unsigned num_tickets;
   /* Server: lifetime of sessions and tickets, seconds (> 0). */
   unsigned session_timeout;
+
+  /*
+   * Server: the session id context (`sessionIdContext`), 0..32 bytes
+   * (len 0 = none). Applied where the engine has one.
+   */
+  struct otls__blob session_id_context;
+
+  /*
+   * secureOptions bits for the session and renegotiation policy.
+   * no_ticket (SSL_OP_NO_TICKET): the server issues no tickets at all —
+   * TLS <= 1.2 then resumes by session id (core's cache), TLS 1.3 not at all.
+   * no_renegotiation: backends refuse renegotiation in any case for now.
+   */
+  bool no_ticket;
+  bool no_renegotiation;
 };
 
 /* Per-connection configuration (valid only during conn_new). */
@@ -131,6 +162,23 @@ struct otls__conn_config {
    */
   const uint8_t *ocsp_response;
   size_t ocsp_response_len;
+};
+
+/*
+ * Where a backend's pkcs12_parse() puts what it found (core owns the
+ * storage; each callback returns 0 or OTLS_E_NOMEM, which the backend
+ * passes on).
+ */
+struct otls__pkcs12_sink {
+  void *arg;
+  /*
+   * The private key, unencrypted DER: PKCS#8 PrivateKeyInfo, or the
+   * algorithm's own form (RSAPrivateKey, ECPrivateKey; core wraps it into
+   * PKCS#8 with the leaf's algorithm). Called once.
+   */
+  int (*key)(void *arg, const uint8_t *der, size_t len);
+  /* Each certificate, DER; `leaf`: the one matching the key. */
+  int (*cert)(void *arg, const uint8_t *der, size_t len, bool leaf);
 };
 
 /*
@@ -272,6 +320,26 @@ struct otls_backend {
    * the digest length, or OTLS_E_UNSUPPORTED / OTLS_E_INTERNAL.
    */
   int (*digest)(int alg, const void *data, size_t len, uint8_t *out);
+
+  /*
+   * Open a PKCS#12 bundle (DER; core has checked its structure and its
+   * encryption algorithms) with `pass` (never NULL; "" for none) and hand
+   * the private key and every certificate to `sink`. Returns 0,
+   * OTLS_E_BAD_DECRYPT (MAC or decryption failure: wrong passphrase),
+   * OTLS_E_DER_BAD, OTLS_E_NO_CERT (no key, or no certificate for it),
+   * OTLS_E_NOMEM; the backend's message goes to `detail`.
+   */
+  int (*pkcs12_parse)(const uint8_t *der, size_t len, const char *pass,
+                      const struct otls__pkcs12_sink *sink, char *detail, size_t detail_len);
+
+  /*
+   * Client, after the handshake: the server's ephemeral key. Sets *group to
+   * the TLS NamedGroup id when the key exchange used a named group (ECDHE,
+   * X25519/X448, TLS 1.3 ffdhe*), else *dh_bits to the size of the DH
+   * prime (TLS <= 1.2 DHE with explicit parameters); both 0 when there was
+   * no ephemeral key (RSA key exchange). Returns 0 or OTLS_E_*.
+   */
+  int (*peer_tmp_key)(void *bc, uint16_t *group, unsigned *dh_bits);
 };
 
 /* Digest algorithms for otls_backend.digest. */

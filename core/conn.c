@@ -109,6 +109,12 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
   c->request_ocsp = !opts->is_server && opts->request_ocsp;
   c->ocsp_cb = opts->ocsp_request;
   c->user = opts->user;
+  /*
+   * minDHSize: Node's default is 1024 (lib/_tls_wrap.js), which is also
+   * every engine's own floor (OpenSSL's security level 1); a smaller value
+   * acts as 1024, so that no engine accepts what another refuses.
+   */
+  c->min_dh_size = opts->min_dh_size > 1024 ? opts->min_dh_size : 1024;
   int rv = OTLS_E_NOMEM;
   if (opts->alpn_protocols &&
       dup_bytes(&c->alpn, &c->alpn_len, opts->alpn_protocols, opts->alpn_protocols_len) < 0)
@@ -502,6 +508,10 @@ static int after_handshake(struct otls_conn *c) {
     if (p && len && dup_bytes(&c->alpn_sel, &c->alpn_sel_len, p, len) < 0)
       return fail(c, OTLS_E_NOMEM);
   }
+  /* minDHSize comes first, as in Node's onConnectSecure(). */
+  int dh = otls__conn_check_min_dh(c);
+  if (dh < 0)
+    return fail(c, dh);
   bool verify = !c->is_server || c->ctx->request_cert;
   if (verify) {
     c->verified = true;

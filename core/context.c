@@ -10,6 +10,7 @@
 #include "der.h"
 #include "internal.h"
 #include "pem.h"
+#include "pkcs12.h"
 #include "x509.h"
 
 void otls_context_options_init(otls_context_options *opts) {
@@ -57,15 +58,15 @@ static bool is_key_label(const char *l) {
  * A source with no such block is an error (Node: "no start line").
  * Certificates are parsed to make sure they are well-formed DER.
  */
-OTLS_MUST_CHECK static int load_blocks(const otls_source *src, size_t n, const char *what,
-                                       bool (*accept)(const char *), bool parse_cert,
-                                       struct otls__der_list *out, char *detail,
-                                       size_t detail_len) {
-  for (size_t i = 0; i < n; i++) {
+OTLS_MUST_CHECK static int load_blocks_at(const otls_source *src, size_t n, size_t base,
+                                          const char *what, bool (*accept)(const char *),
+                                          bool parse_cert, struct otls__der_list *out, char *detail,
+                                          size_t detail_len) {
+  for (size_t i = base; i < base + n; i++) {
     const uint8_t *data;
     size_t len;
     uint8_t *owned;
-    int rv = source_bytes(&src[i], &data, &len, &owned, what, detail, detail_len);
+    int rv = source_bytes(&src[i - base], &data, &len, &owned, what, detail, detail_len);
     if (rv < 0)
       return rv;
     const uint8_t *p = data, *end = data + len;
@@ -101,6 +102,13 @@ OTLS_MUST_CHECK static int load_blocks(const otls_source *src, size_t n, const c
   return 0;
 }
 
+OTLS_MUST_CHECK static int load_blocks(const otls_source *src, size_t n, const char *what,
+                                       bool (*accept)(const char *), bool parse_cert,
+                                       struct otls__der_list *out, char *detail,
+                                       size_t detail_len) {
+  return load_blocks_at(src, n, 0, what, accept, parse_cert, out, detail, detail_len);
+}
+
 static bool accept_cert(const char *l) { return is_cert_label(l); }
 static bool accept_dh(const char *l) {
   return strcmp(l, "DH PARAMETERS") == 0;
@@ -108,8 +116,9 @@ static bool accept_dh(const char *l) {
 static bool accept_crl(const char *l) { return strcmp(l, "X509 CRL") == 0; }
 
 /* The key: the first private-key block of the source, kept as PEM text. */
-OTLS_MUST_CHECK static int load_key(const otls_source *src, char **pem, size_t *pem_len,
-                                    bool *encrypted, char *detail, size_t detail_len) {
+OTLS_MUST_CHECK static int load_key(const otls_source *src, size_t index, char **pem,
+                                    size_t *pem_len, bool *encrypted, char *detail,
+                                    size_t detail_len) {
   const uint8_t *data;
   size_t len;
   uint8_t *owned;
@@ -133,12 +142,240 @@ OTLS_MUST_CHECK static int load_key(const otls_source *src, char **pem, size_t *
   }
   free(owned);
   if (rv == OTLS_E_PEM_BAD)
-    otls__detail(detail, detail_len, "key: malformed PEM block");
+    otls__detail(detail, detail_len, "key #%zu: malformed PEM block", index);
   else if (rv == 0 && *pem == NULL) {
-    otls__detail(detail, detail_len, "key: no PEM private key block");
+    otls__detail(detail, detail_len, "key #%zu: no PEM private key block", index);
     rv = OTLS_E_PEM_NO_START_LINE;
   }
   return rv;
+}
+
+/* --- key/certificate pairs ------------------------------------------------- */
+
+/* One pair while the context is built (core owns it; wiped when done). */
+struct pair {
+  struct otls__der_list chain;
+  char *key_pem;
+  size_t key_pem_len;
+  const char *pass;
+};
+
+static void pairs_free(struct pair *pairs, size_t n) {
+  for (size_t i = 0; pairs && i < n; i++) {
+    otls__der_list_clear(&pairs[i].chain);
+    if (pairs[i].key_pem) {
+      explicit_bzero(pairs[i].key_pem, pairs[i].key_pem_len);
+      free(pairs[i].key_pem);
+    }
+  }
+  free(pairs);
+}
+
+/*
+ * The certificate "slot" a key type occupies in OpenSSL (one pair per
+ * slot: a second one of the same type replaces the first there, while
+ * GnuTLS would keep both and use the first): every EC curve shares one.
+ */
+static const char *key_slot(enum otls__key_type t) {
+  switch (t) {
+  case OTLS__KEY_RSA: return "RSA";
+  case OTLS__KEY_RSA_PSS: return "RSA-PSS";
+  case OTLS__KEY_EC: return "EC";
+  case OTLS__KEY_DSA: return "DSA";
+  case OTLS__KEY_ED25519: return "Ed25519";
+  case OTLS__KEY_ED448: return "Ed448";
+  default: return NULL;
+  }
+}
+
+OTLS_MUST_CHECK static int check_key_types(const struct pair *pairs, size_t n, char *detail,
+                                           size_t detail_len) {
+  const char *slot[16];
+  for (size_t i = 0; i < n && i < OTLS_ARRAY_SIZE(slot); i++) {
+    struct otls__x509 x;
+    struct otls__spki k;
+    slot[i] = NULL;
+    if (otls__x509_parse(pairs[i].chain.items[0].data, pairs[i].chain.items[0].len, &x) < 0)
+      continue;
+    otls__x509_spki(&x.spki, &k);
+    slot[i] = key_slot(k.type);
+    for (size_t j = 0; slot[i] && j < i; j++)
+      if (slot[j] && strcmp(slot[j], slot[i]) == 0) {
+        otls__detail(detail, detail_len,
+                     "key/certificate pairs #%zu and #%zu are both %s: one pair per key type", j, i,
+                     slot[i]);
+        return OTLS_E_INVAL;
+      }
+  }
+  return 0;
+}
+
+/*
+ * Every key/certificate pair: key[i] with cert[i], then each pfx bundle
+ * (Node: `key`/`cert` arrays and `pfx`). Each key keeps its own passphrase,
+ * else the shared one.
+ */
+OTLS_MUST_CHECK static int load_pairs(const otls_context_options *o, struct pair **out,
+                                      size_t *n_out, char *detail, size_t detail_len) {
+  size_t n = o->key_count + o->pfx_count;
+  *out = NULL;
+  *n_out = 0;
+  if (o->key_count != o->cert_count) {
+    otls__detail(detail, detail_len, "%zu key(s) but %zu certificate chain(s): %s", o->key_count,
+                 o->cert_count,
+                 o->key_count > o->cert_count ? "a key needs a certificate"
+                                              : "a certificate needs a key");
+    return OTLS_E_NO_CERT;
+  }
+  if (n == 0)
+    return 0;
+  if (n > 1 && !otls_backend_has(OTLS_CAP_MULTI_CERT)) {
+    otls__detail(detail, detail_len,
+                 "%zu key/certificate pairs: the %s backend holds one per context", n,
+                 otls__backend.name);
+    return OTLS_E_UNSUPPORTED;
+  }
+  if (n > 16) {
+    otls__detail(detail, detail_len, "%zu key/certificate pairs: at most 16", n);
+    return OTLS_E_INVAL;
+  }
+  struct pair *pairs = calloc(n, sizeof(*pairs));
+  if (pairs == NULL)
+    return OTLS_E_NOMEM;
+  int rv = 0;
+  for (size_t i = 0; i < o->key_count && rv == 0; i++) {
+    struct pair *pr = &pairs[i];
+    bool encrypted = false;
+    if ((rv = load_blocks_at(&o->cert[i], 1, i, "cert", accept_cert, true, &pr->chain, detail,
+                             detail_len)) < 0 ||
+        (rv = load_key(&o->key[i], i, &pr->key_pem, &pr->key_pem_len, &encrypted, detail,
+                       detail_len)) < 0)
+      break;
+    pr->pass = o->key[i].passphrase ? o->key[i].passphrase : o->passphrase;
+    if (!encrypted) {
+      pr->pass = NULL;
+    } else if (pr->pass == NULL) {
+      otls__detail(detail, detail_len, "key #%zu: encrypted, but no passphrase was given", i);
+      rv = OTLS_E_BAD_DECRYPT;
+    }
+  }
+  for (size_t i = 0; i < o->pfx_count && rv == 0; i++) {
+    struct pair *pr = &pairs[o->key_count + i];
+    const uint8_t *data;
+    size_t len;
+    uint8_t *owned;
+    char why[200] = "";
+    if ((rv = source_bytes(&o->pfx[i], &data, &len, &owned, "pfx", detail, detail_len)) < 0)
+      break;
+    const char *pass = o->pfx[i].passphrase ? o->pfx[i].passphrase : o->passphrase;
+    rv = otls__pkcs12_load(data, len, pass, &pr->chain, &pr->key_pem, &pr->key_pem_len, why,
+                           sizeof(why));
+    free(owned);
+    if (rv < 0)
+      otls__detail(detail, detail_len, "pfx #%zu: %s", i, why);
+  }
+  if (rv == 0)
+    rv = check_key_types(pairs, n, detail, detail_len);
+  if (rv < 0) {
+    pairs_free(pairs, n);
+    return rv;
+  }
+  *out = pairs;
+  *n_out = n;
+  return 0;
+}
+
+/* --- secureOptions ----------------------------------------------------------- */
+
+/* OpenSSL 3.0's SSL_OP_* names, for a detail that says which bit is refused. */
+static const struct {
+  unsigned bit;
+  const char *name;
+} op_names[] = {
+    {0, "SSL_OP_NO_EXTENDED_MASTER_SECRET"},
+    {1, "SSL_OP_CLEANSE_PLAINTEXT"},
+    {2, "SSL_OP_LEGACY_SERVER_CONNECT"},
+    {3, "SSL_OP_ENABLE_KTLS"},
+    {4, "SSL_OP_TLSEXT_PADDING"},
+    {6, "SSL_OP_SAFARI_ECDHE_ECDSA_BUG"},
+    {7, "SSL_OP_IGNORE_UNEXPECTED_EOF"},
+    {8, "SSL_OP_ALLOW_CLIENT_RENEGOTIATION"},
+    {9, "SSL_OP_DISABLE_TLSEXT_CA_NAMES"},
+    {10, "SSL_OP_ALLOW_NO_DHE_KEX"},
+    {11, "SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS"},
+    {12, "SSL_OP_NO_QUERY_MTU"},
+    {13, "SSL_OP_COOKIE_EXCHANGE"},
+    {15, "SSL_OP_CISCO_ANYCONNECT"},
+    {16, "SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION"},
+    {18, "SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION"},
+    {19, "SSL_OP_NO_ENCRYPT_THEN_MAC"},
+    {20, "SSL_OP_ENABLE_MIDDLEBOX_COMPAT"},
+    {21, "SSL_OP_PRIORITIZE_CHACHA"},
+    {23, "SSL_OP_TLS_ROLLBACK_BUG"},
+    {24, "SSL_OP_NO_ANTI_REPLAY"},
+    {31, "SSL_OP_CRYPTOPRO_TLSEXT_BUG"},
+};
+
+/*
+ * Apply `secureOptions` to the protocol range and the other settings it
+ * stands for (context.h). OpenSSL (ssl_get_min_max_version) keeps the
+ * highest run of enabled versions: a disabled version below an enabled one
+ * cuts off everything under it.
+ */
+OTLS_MUST_CHECK static int apply_secure_options(uint64_t ops, uint16_t *min, uint16_t *max,
+                                                bool *honor, bool *no_ticket,
+                                                bool *no_renegotiation, char *detail,
+                                                size_t detail_len) {
+  static const uint64_t known = OTLS_OP_NO_TICKET | OTLS_OP_NO_COMPRESSION |
+                                OTLS_OP_CIPHER_SERVER_PREFERENCE | OTLS_OP_NO_SSLv3 |
+                                OTLS_OP_NO_TLSv1 | OTLS_OP_NO_TLSv1_1 | OTLS_OP_NO_TLSv1_2 |
+                                OTLS_OP_NO_TLSv1_3 | OTLS_OP_NO_RENEGOTIATION;
+  uint64_t unknown = ops & ~known;
+  if (unknown) {
+    unsigned bit = 0;
+    while (!(unknown & (1ull << bit)))
+      bit++;
+    const char *name = NULL;
+    for (size_t i = 0; i < OTLS_ARRAY_SIZE(op_names); i++)
+      if (op_names[i].bit == bit)
+        name = op_names[i].name;
+    otls__detail(detail, detail_len, "secureOptions: bit 0x%llx (%s) is not supported",
+                 (unsigned long long)(1ull << bit), name ? name : "unknown");
+    return OTLS_E_INVAL;
+  }
+  if (ops & OTLS_OP_CIPHER_SERVER_PREFERENCE)
+    *honor = true;
+  *no_ticket = (ops & OTLS_OP_NO_TICKET) != 0;
+  *no_renegotiation = (ops & OTLS_OP_NO_RENEGOTIATION) != 0;
+  static const struct {
+    uint16_t v;
+    uint64_t op;
+  } off[] = {{OTLS__TLS1_3, OTLS_OP_NO_TLSv1_3},
+             {OTLS__TLS1_2, OTLS_OP_NO_TLSv1_2},
+             {OTLS__TLS1_1, OTLS_OP_NO_TLSv1_1},
+             {OTLS__TLS1_0, OTLS_OP_NO_TLSv1}};
+  uint16_t hi = 0, lo = 0;
+  for (size_t i = 0; i < OTLS_ARRAY_SIZE(off); i++) {
+    uint16_t v = off[i].v;
+    if (v > *max || v < *min)
+      continue;
+    bool on = !(ops & off[i].op);
+    if (on && hi == 0)
+      hi = lo = v;
+    else if (on && lo == v + 1)
+      lo = v;
+    else if (!on && hi != 0)
+      break;
+  }
+  if (hi == 0) {
+    otls__detail(detail, detail_len,
+                 "secureOptions disable every protocol version of the range %s..%s",
+                 otls__version_name(*min), otls__version_name(*max));
+    return OTLS_E_BAD_VERSION;
+  }
+  *min = lo;
+  *max = hi;
+  return 0;
 }
 
 /*
@@ -240,6 +477,12 @@ OTLS_MUST_CHECK static int check_versions(const otls_context_options *o, uint16_
     otls__detail(detail, detail_len, "minVersion is above maxVersion");
     return OTLS_E_BAD_VERSION;
   }
+  return 0;
+}
+
+/* Every version of the final range must be one the backend has. */
+OTLS_MUST_CHECK static int check_version_caps(uint16_t min, uint16_t max, char *detail,
+                                              size_t detail_len) {
   static const struct {
     uint16_t v;
     enum otls_cap cap;
@@ -248,7 +491,7 @@ OTLS_MUST_CHECK static int check_versions(const otls_context_options *o, uint16_
               {OTLS__TLS1_2, OTLS_CAP_TLS1_2},
               {OTLS__TLS1_3, OTLS_CAP_TLS1_3}};
   for (size_t i = 0; i < OTLS_ARRAY_SIZE(need); i++)
-    if (need[i].v >= *min && need[i].v <= *max && !otls_backend_has(need[i].cap)) {
+    if (need[i].v >= min && need[i].v <= max && !otls_backend_has(need[i].cap)) {
       otls__detail(detail, detail_len, "%s is not available with the %s backend",
                    otls__version_name(need[i].v), otls__backend.name);
       return OTLS_E_UNSUPPORTED;
@@ -406,7 +649,7 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
     return OTLS_E_INVAL;
   }
   if ((o->key_count && !o->key) || (o->cert_count && !o->cert) || (o->ca_count && !o->ca) ||
-      (o->crl_count && !o->crl)) {
+      (o->crl_count && !o->crl) || (o->pfx_count && !o->pfx)) {
     otls__detail(detail, detail_len, "a count is set but its array is NULL");
     return OTLS_E_INVAL;
   }
@@ -421,11 +664,15 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
     return OTLS_E_NOMEM;
   atomic_init(&ctx->refs, 1);
   struct otls__der_list ca = {0}, crl = {0}, dh = {0};
-  char *key_pem = NULL;
-  size_t key_pem_len = 0;
-  bool key_encrypted = false;
+  struct pair *pairs = NULL;
+  size_t n_pairs = 0;
+  struct otls__cred *creds = NULL;
+  bool honor = o->honor_cipher_order, no_ticket = false, no_renegotiation = false;
 
-  if ((rv = check_versions(o, &ctx->min_version, &ctx->max_version, detail, detail_len)) < 0)
+  if ((rv = check_versions(o, &ctx->min_version, &ctx->max_version, detail, detail_len)) < 0 ||
+      (rv = apply_secure_options(o->secure_options, &ctx->min_version, &ctx->max_version, &honor,
+                                 &no_ticket, &no_renegotiation, detail, detail_len)) < 0 ||
+      (rv = check_version_caps(ctx->min_version, ctx->max_version, detail, detail_len)) < 0)
     goto out_free;
   if ((o->ticket_keys == NULL) != (o->ticket_keys_len == 0) ||
       (rv = otls__tickets_init(&ctx->tickets, o->ticket_keys, o->ticket_keys_len)) < 0) {
@@ -438,17 +685,16 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
     goto out_free;
   ctx->sessions_ready = true;
   ctx->session_timeout = o->session_timeout ? o->session_timeout : 300;
-  if (o->key_count > 1 || o->cert_count > 1) {
-    /* Several key/certificate pairs per context arrive with issue #4. */
-    otls__detail(detail, detail_len, "only one key and one certificate source per context");
-    rv = OTLS_E_UNSUPPORTED;
-    goto out_free;
-  }
-  if (o->key_count != o->cert_count) {
-    otls__detail(detail, detail_len, "%s", o->key_count ? "a key needs a certificate"
-                                                        : "a certificate needs a key");
-    rv = OTLS_E_NO_CERT;
-    goto out_free;
+  if (o->session_id_context) {
+    size_t n = strlen(o->session_id_context);
+    if (n > sizeof(ctx->session_id_context)) {
+      otls__detail(detail, detail_len, "sessionIdContext: %zu bytes, at most %zu", n,
+                   sizeof(ctx->session_id_context));
+      rv = OTLS_E_INVAL;
+      goto out_free;
+    }
+    memcpy(ctx->session_id_context, o->session_id_context, n);
+    ctx->session_id_context_len = n;
   }
   if (o->crl_count && !otls_backend_has(OTLS_CAP_CRL)) {
     otls__detail(detail, detail_len, "CRLs are not supported by the %s backend",
@@ -456,19 +702,21 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
     rv = OTLS_E_UNSUPPORTED;
     goto out_free;
   }
-  if (o->cert_count) {
-    if ((rv = load_blocks(o->cert, o->cert_count, "cert", accept_cert, true, &ctx->chain, detail,
-                          detail_len)) < 0)
-      goto out_free;
-    if ((rv = load_key(&o->key[0], &key_pem, &key_pem_len, &key_encrypted, detail,
-                       detail_len)) < 0)
-      goto out_free;
-    const char *pass = o->key[0].passphrase ? o->key[0].passphrase : o->passphrase;
-    if (key_encrypted && pass == NULL) {
-      otls__detail(detail, detail_len, "key: encrypted, but no passphrase was given");
-      rv = OTLS_E_BAD_DECRYPT;
+  if ((rv = load_pairs(o, &pairs, &n_pairs, detail, detail_len)) < 0)
+    goto out_free;
+  if (n_pairs) {
+    if ((creds = calloc(n_pairs, sizeof(*creds))) == NULL) {
+      rv = OTLS_E_NOMEM;
       goto out_free;
     }
+    for (size_t i = 0; i < n_pairs; i++)
+      creds[i] = (struct otls__cred){
+          .chain = pairs[i].chain.items,
+          .n_chain = pairs[i].chain.n,
+          .key_pem = pairs[i].key_pem,
+          .key_pem_len = pairs[i].key_pem_len,
+          .key_passphrase = pairs[i].pass,
+      };
     ctx->has_cert = true;
   }
   if ((rv = load_blocks(o->ca, o->ca_count, "ca", accept_cert, true, &ca, detail, detail_len)) < 0)
@@ -495,6 +743,8 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
 
   ctx->reject_unauthorized = o->reject_unauthorized;
   ctx->request_cert = o->request_cert;
+  ctx->no_ticket = no_ticket;
+  ctx->no_renegotiation = no_renegotiation;
 
   struct otls__cipher_list *suites = malloc(sizeof(*suites));
   if (suites == NULL) {
@@ -510,13 +760,8 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
   struct otls__ctx_config cfg = {
       .min_version = ctx->min_version,
       .max_version = ctx->max_version,
-      .chain = ctx->chain.items,
-      .n_chain = ctx->chain.n,
-      .key_pem = key_pem,
-      .key_pem_len = key_pem_len,
-      .key_passphrase = o->cert_count ? (o->key[0].passphrase ? o->key[0].passphrase
-                                                              : o->passphrase)
-                                      : NULL,
+      .creds = creds,
+      .n_creds = n_pairs,
       .ca = ca.items,
       .n_ca = ca.n,
       .use_system_ca = o->ca_count == 0,
@@ -527,12 +772,15 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
       .require_cert = o->request_cert && o->reject_unauthorized,
       .suites = suites->ids,
       .n_suites = suites->n,
-      .honor_cipher_order = o->honor_cipher_order,
+      .honor_cipher_order = honor,
       .dhparam = dh.n ? dh.items[0] : (struct otls__blob){NULL, 0},
       .groups = groups,
       .n_groups = n_groups,
       .num_tickets = 1,
       .session_timeout = o->session_timeout ? o->session_timeout : 300,
+      .session_id_context = {ctx->session_id_context, ctx->session_id_context_len},
+      .no_ticket = no_ticket,
+      .no_renegotiation = no_renegotiation,
   };
   rv = otls__backend.ctx_new(&ctx->bctx, &cfg, detail, detail_len);
   free(suites);
@@ -540,25 +788,23 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
     ctx->bctx = NULL;
     goto out_free;
   }
-  otls__der_list_clear(&ca);
-  otls__der_list_clear(&crl);
-  otls__der_list_clear(&dh);
-  if (key_pem) {
-    explicit_bzero(key_pem, key_pem_len);
-    free(key_pem);
+  /* The context keeps the first pair's chain (its own certificate). */
+  if (n_pairs) {
+    ctx->chain = pairs[0].chain;
+    pairs[0].chain = (struct otls__der_list){0};
   }
+  rv = 0;
   *out = ctx;
-  return 0;
+  ctx = NULL;
 
 out_free:
   otls__der_list_clear(&ca);
   otls__der_list_clear(&crl);
   otls__der_list_clear(&dh);
-  if (key_pem) {
-    explicit_bzero(key_pem, key_pem_len);
-    free(key_pem);
-  }
-  context_destroy(ctx);
+  free(creds);
+  pairs_free(pairs, n_pairs);
+  if (ctx)
+    context_destroy(ctx);
   return rv;
 }
 
@@ -576,3 +822,8 @@ void otls_context_free(otls_context *ctx) {
 }
 
 bool otls_context_has_cert(const otls_context *ctx) { return ctx && ctx->has_cert; }
+
+const uint8_t *otls__context_session_id_context(const otls_context *ctx, size_t *len) {
+  *len = ctx ? ctx->session_id_context_len : 0;
+  return *len ? ctx->session_id_context : NULL;
+}

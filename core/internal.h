@@ -83,13 +83,22 @@ struct otls_context {
   bool reject_unauthorized;
   bool request_cert;
   bool has_cert;
-  struct otls__der_list chain; /* own chain, leaf first */
   struct otls__tickets tickets;
   bool tickets_ready;
   struct otls__sess_cache sessions;
   bool sessions_ready;
   unsigned session_timeout; /* seconds */
+  struct otls__der_list chain; /* own chain, leaf first (of the first key/cert pair) */
+  /* sessionIdContext (at most 32 bytes), for the session cache */
+  uint8_t session_id_context[32];
+  size_t session_id_context_len;
+  /* secureOptions kept for the session / renegotiation policy */
+  bool no_ticket;
+  bool no_renegotiation;
 };
+
+/* The context's sessionIdContext: NULL and *len = 0 when none. */
+const uint8_t *otls__context_session_id_context(const struct otls_context *ctx, size_t *len);
 
 /* --- the connection ----------------------------------------------------- */
 enum conn_state {
@@ -188,11 +197,19 @@ struct otls_conn {
   void (*ocsp_cb)(otls_conn *, const uint8_t *, size_t, const uint8_t *, size_t, void *);
   uint8_t *ocsp;         /* server: the staple to send; client: the one received */
   size_t ocsp_len;
+  unsigned min_dh_size; /* client: minDHSize (bits) */
 };
 
 /* --- ALPN and SNI (core/alpn.c, core/sni.c) ------------------------------- */
 /* Node's addContext() pattern match (case-insensitive). */
 bool otls__sni_match(const char *pattern, const char *name);
+
+/*
+ * Client, after the handshake: fail when the server's DH prime is under
+ * min_dh_size (Node checks this before verification). 0 or
+ * OTLS_E_DH_PARAM_SIZE (the message is set on the connection).
+ */
+int otls__conn_check_min_dh(struct otls_conn *c);
 
 /* --- the suite table (core/suites.c; lookup declared in backend.h) ------- */
 /* The default ordered list, TLS 1.3 suites first. */

@@ -33,6 +33,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/pkcs12.h>
 #include <gnutls/x509.h>
 
 #include "../../core/backend.h"
@@ -483,6 +484,13 @@ static int build_priority(const struct otls__ctx_config *cfg, struct strbuf *sb,
     /* A NULL cipher makes GnuTLS drop TLS 1.3 altogether. */
     if (c == GNUTLS_CIPHER_NULL && cfg->max_version >= OTLS__TLS1_3)
       continue;
+    /*
+     * Out of the range, a TLS 1.3 suite would only leak its cipher into the
+     * TLS 1.2 suites (GnuTLS enables ciphers, not suites), e.g. AES-128-GCM
+     * next to a single ECDHE-RSA-AES256-GCM-SHA384.
+     */
+    if (minv == GNUTLS_TLS1_3 && cfg->max_version < OTLS__TLS1_3)
+      continue;
     add_once(&ciphers, gnutls_cipher_get_name(c));
     add_once(&macs, gnutls_mac_get_name(m));
     if (minv == GNUTLS_TLS1_3) {
@@ -624,11 +632,14 @@ static bool key_matches(gnutls_pcert_st *leaf, gnutls_x509_privkey_t key) {
   return la == lb && memcmp(a, b, la) == 0;
 }
 
-static int load_credentials(struct gt_ctx *x, const struct otls__ctx_config *cfg, char *detail,
-                            size_t detail_len) {
-  if (cfg->n_chain == 0)
-    return 0;
-  if (cfg->key_pem == NULL) {
+/*
+ * One key/certificate pair. GnuTLS keeps every pair of a credential and
+ * picks the first one the client can use (key exchange, signature
+ * algorithms) — or one whose names match the SNI name; see below.
+ */
+static int load_cred(struct gt_ctx *x, const struct otls__cred *cred, char *detail,
+                     size_t detail_len) {
+  if (cred->key_pem == NULL) {
     otls__detail(detail, detail_len, "gnutls: a certificate without a key");
     return OTLS_E_NO_CERT;
   }
@@ -636,11 +647,11 @@ static int load_credentials(struct gt_ctx *x, const struct otls__ctx_config *cfg
   size_t n = 0;
   gnutls_x509_privkey_t xkey = NULL;
   gnutls_privkey_t pkey = NULL;
-  gnutls_pcert_st *pcerts = calloc(cfg->n_chain, sizeof(*pcerts));
+  gnutls_pcert_st *pcerts = calloc(cred->n_chain, sizeof(*pcerts));
   if (pcerts == NULL)
     return OTLS_E_NOMEM;
-  for (; n < cfg->n_chain; n++) {
-    gnutls_datum_t d = {(unsigned char *)cfg->chain[n].data, (unsigned)cfg->chain[n].len};
+  for (; n < cred->n_chain; n++) {
+    gnutls_datum_t d = {(unsigned char *)cred->chain[n].data, (unsigned)cred->chain[n].len};
     if ((rv = gnutls_pcert_import_x509_raw(&pcerts[n], &d, GNUTLS_X509_FMT_DER, 0)) < 0) {
       rv = map_error(rv, PH_CERT, false, NULL, detail, detail_len, "certificate");
       goto out_free;
@@ -651,10 +662,10 @@ static int load_credentials(struct gt_ctx *x, const struct otls__ctx_config *cfg
     goto out_free;
   }
   /* Both encrypted forms: PKCS#8 "ENCRYPTED PRIVATE KEY" and "Proc-Type: 4,ENCRYPTED". */
-  bool encrypted = strstr(cfg->key_pem, "ENCRYPTED") != NULL;
-  gnutls_datum_t kd = {(unsigned char *)cfg->key_pem, (unsigned)cfg->key_pem_len};
+  bool encrypted = strstr(cred->key_pem, "ENCRYPTED") != NULL;
+  gnutls_datum_t kd = {(unsigned char *)cred->key_pem, (unsigned)cred->key_pem_len};
   /* import2 never prompts: no pin callback is set and a NULL password is "none". */
-  rv = gnutls_x509_privkey_import2(xkey, &kd, GNUTLS_X509_FMT_PEM, cfg->key_passphrase, 0);
+  rv = gnutls_x509_privkey_import2(xkey, &kd, GNUTLS_X509_FMT_PEM, cred->key_passphrase, 0);
   if (rv < 0) {
     rv = map_error(rv, encrypted ? PH_KEY_CRYPT : PH_KEY, false, NULL, detail, detail_len,
                    encrypted ? "key: cannot decrypt" : "key");
@@ -677,7 +688,7 @@ static int load_credentials(struct gt_ctx *x, const struct otls__ctx_config *cfg
    * (NULL would take the names from the certificate): core chooses.
    */
   static const char *no_names[1] = {NULL};
-  rv = gnutls_certificate_set_key(x->cred, no_names, 0, pcerts, (int)cfg->n_chain, pkey);
+  rv = gnutls_certificate_set_key(x->cred, no_names, 0, pcerts, (int)cred->n_chain, pkey);
   if (rv < 0) {
     rv = map_error(rv, PH_CERT, false, NULL, detail, detail_len, "certificate and key");
     goto out_free;
@@ -694,6 +705,49 @@ out_free:
   if (xkey)
     gnutls_x509_privkey_deinit(xkey);
   return rv;
+}
+
+/*
+ * Where OpenSSL would rank a pair when both are usable: it follows the
+ * client's signature algorithms, and every omnitls client (like OpenSSL's
+ * default list) names ECDSA before EdDSA before RSA-PSS before RSA.
+ */
+static int pair_rank(const struct otls__cred *cred) {
+  gnutls_x509_crt_t crt;
+  gnutls_datum_t d = {(unsigned char *)cred->chain[0].data, (unsigned)cred->chain[0].len};
+  int pk = GNUTLS_PK_UNKNOWN;
+  if (gnutls_x509_crt_init(&crt) < 0)
+    return 9;
+  if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) >= 0)
+    pk = gnutls_x509_crt_get_pk_algorithm(crt, NULL);
+  gnutls_x509_crt_deinit(crt);
+  switch (pk) {
+  case GNUTLS_PK_ECDSA: return 0;
+  case GNUTLS_PK_EDDSA_ED25519: return 1;
+  case GNUTLS_PK_EDDSA_ED448: return 2;
+  case GNUTLS_PK_RSA_PSS: return 3;
+  case GNUTLS_PK_RSA: return 4;
+  default: return 5;
+  }
+}
+
+/*
+ * GnuTLS uses the first pair (in the order they were added) that suits the
+ * negotiated suite and the client's signature algorithms; so the pairs are
+ * added in the order OpenSSL would prefer them (pair_rank), and both
+ * backends pick the same certificate for the same client.
+ */
+static int load_credentials(struct gt_ctx *x, const struct otls__ctx_config *cfg, char *detail,
+                            size_t detail_len) {
+  for (int rank = 0; rank <= 9; rank++)
+    for (size_t i = 0; i < cfg->n_creds; i++) {
+      if (pair_rank(&cfg->creds[i]) != rank)
+        continue;
+      int rv = load_cred(x, &cfg->creds[i], detail, detail_len);
+      if (rv < 0)
+        return rv;
+    }
+  return 0;
 }
 
 static int gt_ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
@@ -746,7 +800,7 @@ static int gt_ctx_new(void **out, const struct otls__ctx_config *cfg, char *deta
    * Only a context with a certificate can serve.
    */
   gnutls_datum_t *keys[] = {&x->ticket_key13, &x->ticket_key12};
-  for (size_t i = 0; cfg->n_chain > 0 && i < sizeof(keys) / sizeof(keys[0]); i++) {
+  for (size_t i = 0; cfg->n_creds > 0 && i < sizeof(keys) / sizeof(keys[0]); i++) {
     gnutls_datum_t k = {NULL, 0};
     if ((rv = gnutls_session_ticket_key_generate(&k)) < 0) {
       rv = map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, "session ticket key");
@@ -1464,13 +1518,126 @@ static int gt_digest(int alg, const void *data, size_t len, uint8_t *out) {
   return (int)gnutls_hash_get_len(d);
 }
 
+/* --- PKCS#12 ------------------------------------------------------------------ */
+
+static int sink_crt(const struct otls__pkcs12_sink *sink, gnutls_x509_crt_t crt, bool leaf,
+                    char *detail, size_t detail_len) {
+  gnutls_datum_t d = {NULL, 0};
+  int rv = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &d);
+  if (rv < 0)
+    return map_error(rv, PH_CERT, false, NULL, detail, detail_len, "pfx certificate");
+  rv = sink->cert(sink->arg, d.data, d.size, leaf);
+  gnutls_free(d.data);
+  return rv;
+}
+
+/*
+ * gnutls_pkcs12_simple_parse() finds the key and the chain that belongs to
+ * it (leaf first); certificates that are not part of that chain come back
+ * as extra_certs. The MAC is checked first, so that a wrong password is
+ * told apart from a damaged bundle.
+ */
+static int gt_pkcs12_parse(const uint8_t *der, size_t len, const char *pass,
+                           const struct otls__pkcs12_sink *sink, char *detail, size_t detail_len) {
+  gnutls_pkcs12_t p12 = NULL;
+  gnutls_x509_privkey_t key = NULL;
+  gnutls_x509_crt_t *chain = NULL, *extra = NULL;
+  unsigned n_chain = 0, n_extra = 0;
+  gnutls_datum_t in = {(unsigned char *)der, (unsigned)len}, kd = {NULL, 0};
+  int rv = gnutls_pkcs12_init(&p12);
+  if (rv < 0)
+    return map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, "pfx");
+  if ((rv = gnutls_pkcs12_import(p12, &in, GNUTLS_X509_FMT_DER, 0)) < 0) {
+    rv = map_error(rv, PH_CERT, false, NULL, detail, detail_len, "pfx");
+    rv = rv == OTLS_E_NOMEM ? rv : OTLS_E_DER_BAD;
+    goto out;
+  }
+  rv = gnutls_pkcs12_verify_mac(p12, pass);
+  if (rv == GNUTLS_E_MAC_VERIFY_FAILED) {
+    rv = map_error(rv, PH_KEY_CRYPT, false, NULL, detail, detail_len, "pfx: MAC");
+    rv = OTLS_E_BAD_DECRYPT;
+    goto out;
+  }
+  rv = gnutls_pkcs12_simple_parse(p12, pass, &key, &chain, &n_chain, &extra, &n_extra, NULL,
+                                  GNUTLS_PKCS12_SP_INCLUDE_SELF_SIGNED);
+  if (rv < 0) {
+    int code = rv == GNUTLS_E_DECRYPTION_FAILED || rv == GNUTLS_E_MAC_VERIFY_FAILED
+                   ? OTLS_E_BAD_DECRYPT
+               : rv == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE ? OTLS_E_NO_CERT
+               : rv == GNUTLS_E_MEMORY_ERROR                 ? OTLS_E_NOMEM
+                                                             : OTLS_E_DER_BAD;
+    (void)map_error(rv, PH_CERT, false, NULL, detail, detail_len, "pfx");
+    rv = code;
+    goto out;
+  }
+  if (key == NULL || n_chain == 0) {
+    otls__detail(detail, detail_len, "gnutls: pfx: no key, or no certificate for it");
+    rv = OTLS_E_NO_CERT;
+    goto out;
+  }
+  if ((rv = gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_DER, NULL, GNUTLS_PKCS_PLAIN,
+                                              &kd)) < 0) {
+    rv = map_error(rv, PH_KEY, false, NULL, detail, detail_len, "pfx: private key");
+    goto out;
+  }
+  rv = sink->key(sink->arg, kd.data, kd.size);
+  for (unsigned i = 0; rv == 0 && i < n_chain; i++)
+    rv = sink_crt(sink, chain[i], i == 0, detail, detail_len);
+  for (unsigned i = 0; rv == 0 && i < n_extra; i++)
+    rv = sink_crt(sink, extra[i], false, detail, detail_len);
+out:
+  if (kd.data) {
+    gnutls_memset(kd.data, 0, kd.size);
+    gnutls_free(kd.data);
+  }
+  for (unsigned i = 0; i < n_chain; i++)
+    gnutls_x509_crt_deinit(chain[i]);
+  gnutls_free(chain);
+  for (unsigned i = 0; i < n_extra; i++)
+    gnutls_x509_crt_deinit(extra[i]);
+  gnutls_free(extra);
+  if (key)
+    gnutls_x509_privkey_deinit(key);
+  gnutls_pkcs12_deinit(p12);
+  return rv;
+}
+
+/*
+ * The server's ephemeral key: the group in TLS 1.3 and for ECDHE; for TLS
+ * 1.2 DHE the prime's size (gnutls_dh_get_prime_bits), even when the prime
+ * is one of the RFC 7919 groups, as OpenSSL reports it.
+ */
+static int gt_peer_tmp_key(void *p, uint16_t *group, unsigned *dh_bits) {
+  struct gt_conn *b = p;
+  *group = 0;
+  *dh_bits = 0;
+  if (gnutls_protocol_get_version(b->s) == GNUTLS_TLS1_3) {
+    *group = gt_group(p);
+    return 0;
+  }
+  switch (gnutls_kx_get(b->s)) {
+  case GNUTLS_KX_ECDHE_RSA:
+  case GNUTLS_KX_ECDHE_ECDSA: *group = gt_group(p); break;
+  case GNUTLS_KX_DHE_RSA:
+  case GNUTLS_KX_DHE_DSS: {
+    int bits = gnutls_dh_get_prime_bits(b->s);
+    if (bits > 0)
+      *dh_bits = (unsigned)bits;
+    break;
+  }
+  default: break;
+  }
+  return 0;
+}
+
 const struct otls_backend otls__backend = {
     .name = "gnutls",
     .caps = (1ull << OTLS_CAP_TLS1_3) | (1ull << OTLS_CAP_TLS1_2) | (1ull << OTLS_CAP_TLS1_1) |
             (1ull << OTLS_CAP_TLS1_0) | (1ull << OTLS_CAP_ENCRYPTED_KEYS) |
             (1ull << OTLS_CAP_CLIENT_CERT) | (1ull << OTLS_CAP_CRL) |
             (1ull << OTLS_CAP_TLS13_CIPHERS) | (1ull << OTLS_CAP_ECDH_X448) |
-            (1ull << OTLS_CAP_ECDH_CURVE_REFUSAL) | (1ull << OTLS_CAP_DHPARAM),
+            (1ull << OTLS_CAP_ECDH_CURVE_REFUSAL) | (1ull << OTLS_CAP_DHPARAM) |
+            (1ull << OTLS_CAP_MULTI_CERT),
     /*
      * No EXACT_CIPHERS: priority strings enable ciphers x key exchanges, so
      * a list is approximated (README); and without an exact list the client
@@ -1497,4 +1664,6 @@ const struct otls_backend otls__backend = {
     .alpn_selected = gt_alpn_selected,
     .session_reused = gt_session_reused,
     .digest = gt_digest,
+    .pkcs12_parse = gt_pkcs12_parse,
+    .peer_tmp_key = gt_peer_tmp_key,
 };

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -242,11 +243,17 @@ static void detail_ossl(char *detail, size_t detail_len, const char *what) {
   otls__detail(detail, detail_len, "%s%s%s", what, msg[0] ? ": " : "", msg);
 }
 
-static int load_credentials(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
-                            size_t detail_len) {
-  for (size_t i = 0; i < cfg->n_chain; i++) {
-    const unsigned char *p = cfg->chain[i].data;
-    X509 *x = d2i_X509(NULL, &p, (long)cfg->chain[i].len);
+/*
+ * One key/certificate pair. OpenSSL keeps one pair per key type ("slot"):
+ * SSL_CTX_use_certificate() selects the leaf's slot, the chain certificates
+ * are added to it, and SSL_CTX_use_PrivateKey() goes to the key's slot and
+ * makes it current, so SSL_CTX_check_private_key() compares the key with
+ * the certificate of its own slot (none there: a mismatch too).
+ */
+static int load_cred(SSL_CTX *ctx, const struct otls__cred *cred, char *detail, size_t detail_len) {
+  for (size_t i = 0; i < cred->n_chain; i++) {
+    const unsigned char *p = cred->chain[i].data;
+    X509 *x = d2i_X509(NULL, &p, (long)cred->chain[i].len);
     if (x == NULL) {
       detail_ossl(detail, detail_len, "certificate");
       return OTLS_E_DER_BAD;
@@ -258,15 +265,13 @@ static int load_credentials(SSL_CTX *ctx, const struct otls__ctx_config *cfg, ch
       return OTLS_E_BAD_KEY;
     }
   }
-  if (cfg->key_pem == NULL)
-    return 0;
-  BIO *mem = BIO_new_mem_buf(cfg->key_pem, (int)cfg->key_pem_len);
+  BIO *mem = BIO_new_mem_buf(cred->key_pem, (int)cred->key_pem_len);
   if (mem == NULL)
     return OTLS_E_NOMEM;
-  EVP_PKEY *key = PEM_read_bio_PrivateKey(mem, NULL, pass_cb, (void *)cfg->key_passphrase);
+  EVP_PKEY *key = PEM_read_bio_PrivateKey(mem, NULL, pass_cb, (void *)cred->key_passphrase);
   BIO_free(mem);
   if (key == NULL) {
-    bool encrypted = strstr(cfg->key_pem, "ENCRYPTED") != NULL;
+    bool encrypted = strstr(cred->key_pem, "ENCRYPTED") != NULL;
     detail_ossl(detail, detail_len, encrypted ? "key: cannot decrypt" : "key");
     return encrypted ? OTLS_E_BAD_DECRYPT : OTLS_E_BAD_KEY;
   }
@@ -275,6 +280,16 @@ static int load_credentials(SSL_CTX *ctx, const struct otls__ctx_config *cfg, ch
   if (!ok || !SSL_CTX_check_private_key(ctx)) {
     detail_ossl(detail, detail_len, "key");
     return OTLS_E_KEY_MISMATCH;
+  }
+  return 0;
+}
+
+static int load_credentials(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
+                            size_t detail_len) {
+  for (size_t i = 0; i < cfg->n_creds; i++) {
+    int rv = load_cred(ctx, &cfg->creds[i], detail, detail_len);
+    if (rv < 0)
+      return rv;
   }
   return 0;
 }
@@ -613,6 +628,13 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
 #endif
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_info_callback(ctx, info_cb);
+  if (cfg->session_id_context.len &&
+      !SSL_CTX_set_session_id_context(ctx, cfg->session_id_context.data,
+                                      (unsigned)cfg->session_id_context.len)) {
+    detail_ossl(detail, detail_len, "session id context");
+    rv = OTLS_E_INVAL;
+    goto out_free;
+  }
   if ((rv = set_suites(ctx, cfg, detail, detail_len)) < 0 ||
       (rv = set_groups(ctx, cfg, detail, detail_len)) < 0 ||
       (rv = set_dhparam(ctx, cfg, detail, detail_len)) < 0 ||
@@ -1014,4 +1036,131 @@ int otls__ossl_digest(int alg, const void *data, size_t len, uint8_t *out) {
     return OTLS_E_INTERNAL;
   }
   return (int)n;
+}
+
+/* --- PKCS#12 ------------------------------------------------------------------ */
+
+/* Hand one certificate to core as DER. */
+static int sink_x509(const struct otls__pkcs12_sink *sink, X509 *x, bool leaf) {
+  unsigned char *der = NULL;
+  int len = i2d_X509(x, &der);
+  if (len <= 0) {
+    ERR_clear_error();
+    return OTLS_E_DER_BAD;
+  }
+  int rv = sink->cert(sink->arg, der, (size_t)len, leaf);
+  OPENSSL_free(der);
+  return rv;
+}
+
+/* Was the last failure a wrong password (MAC or decryption)? */
+static bool password_error(unsigned long e) {
+  int lib = ERR_GET_LIB(e), reason = ERR_GET_REASON(e);
+#if defined(PKCS12_R_MAC_VERIFY_FAILURE)
+  if (lib == ERR_LIB_PKCS12 &&
+      (reason == PKCS12_R_MAC_VERIFY_FAILURE || reason == PKCS12_R_PKCS12_CIPHERFINAL_ERROR))
+    return true;
+#endif
+#if defined(PKCS8_R_INCORRECT_PASSWORD)
+  if (lib == ERR_LIB_PKCS8 && reason == PKCS8_R_INCORRECT_PASSWORD)
+    return true;
+#endif
+#if defined(EVP_R_BAD_DECRYPT)
+  if (lib == ERR_LIB_EVP && reason == EVP_R_BAD_DECRYPT)
+    return true;
+#endif
+  (void)lib;
+  (void)reason;
+  return false;
+}
+
+int otls__ossl_pkcs12_parse(const uint8_t *der, size_t len, const char *pass,
+                            const struct otls__pkcs12_sink *sink, char *detail, size_t detail_len) {
+  ERR_clear_error();
+  const unsigned char *p = der;
+  PKCS12 *p12 = d2i_PKCS12(NULL, &p, (long)len);
+  if (p12 == NULL) {
+    detail_ossl(detail, detail_len, "pfx");
+    return OTLS_E_DER_BAD;
+  }
+  int rv;
+  EVP_PKEY *pkey = NULL;
+  X509 *cert = NULL;
+  STACK_OF(X509) *ca = NULL;
+  /*
+   * The MAC first, so that a wrong password is told apart from a damaged
+   * bundle. "" also means "no password" (OpenSSL's PKCS12_parse does both).
+   */
+#if defined(OTLS_HAVE_PKCS12_MAC_PRESENT)
+  bool has_mac = PKCS12_mac_present(p12);
+#else
+  bool has_mac = true; /* BoringSSL always verifies the MAC */
+#endif
+  if (has_mac && !PKCS12_verify_mac(p12, pass, -1) &&
+      !(pass[0] == 0 && PKCS12_verify_mac(p12, NULL, 0))) {
+    detail_ossl(detail, detail_len, "pfx: MAC verification failed (wrong passphrase?)");
+    rv = OTLS_E_BAD_DECRYPT;
+    goto out;
+  }
+  ERR_clear_error();
+  if (!PKCS12_parse(p12, pass, &pkey, &cert, &ca)) {
+    bool pw = password_error(ERR_peek_last_error());
+    detail_ossl(detail, detail_len, pw ? "pfx: cannot decrypt" : "pfx");
+    rv = pw ? OTLS_E_BAD_DECRYPT : OTLS_E_DER_BAD;
+    goto out;
+  }
+  rv = 0;
+  if (pkey != NULL) {
+    /* The key in its own form (RSAPrivateKey, ECPrivateKey) or PKCS#8. */
+    unsigned char *kd = NULL;
+    int kl = i2d_PrivateKey(pkey, &kd);
+    if (kl <= 0) {
+      detail_ossl(detail, detail_len, "pfx: private key");
+      rv = OTLS_E_BAD_KEY;
+      goto out;
+    }
+    rv = sink->key(sink->arg, kd, (size_t)kl);
+    OPENSSL_cleanse(kd, (size_t)kl);
+    OPENSSL_free(kd);
+  }
+  if (rv == 0 && cert != NULL)
+    rv = sink_x509(sink, cert, true);
+  for (size_t i = 0; rv == 0 && ca && i < (size_t)sk_X509_num(ca); i++)
+    rv = sink_x509(sink, sk_X509_value(ca, (int)i), false);
+out:
+  ERR_clear_error();
+  EVP_PKEY_free(pkey);
+  X509_free(cert);
+  sk_X509_pop_free(ca, X509_free);
+  PKCS12_free(p12);
+  return rv;
+}
+
+/* --- the ephemeral key ---------------------------------------------------------- */
+
+/*
+ * OpenSSL hands over the peer's key (SSL_get_peer_tmp_key): a DH key is
+ * reported by its size unless it came from a TLS 1.3 ffdhe group; the
+ * group of an EC / X25519 / X448 key comes from otls__ossl_group().
+ * BoringSSL has neither the call nor DHE: the curve id is all there is.
+ */
+int otls__ossl_peer_tmp_key(void *p, uint16_t *group, unsigned *dh_bits) {
+  *group = 0;
+  *dh_bits = 0;
+#if defined(OTLS_HAVE_SSL_GET_PEER_TMP_KEY)
+  struct ossl_conn *b = p;
+  EVP_PKEY *pk = NULL;
+  if (SSL_get_peer_tmp_key(b->ssl, &pk) && pk != NULL) {
+    uint16_t g = otls__ossl_group(p);
+    if (EVP_PKEY_base_id(pk) == EVP_PKEY_DH && (g < 256 || g > 260))
+      *dh_bits = (unsigned)EVP_PKEY_bits(pk);
+    else
+      *group = g;
+    EVP_PKEY_free(pk);
+  }
+  ERR_clear_error();
+#else
+  *group = otls__ossl_group(p);
+#endif
+  return 0;
 }

@@ -34,6 +34,9 @@ int otls__ossl_export_keying_material(void *bc, uint8_t *out, size_t len, const 
                                       size_t context_len);
 int otls__ossl_finished(void *bc, bool peer, uint8_t *out, size_t cap);
 int otls__ossl_key_update(void *bc, bool request_peer);
+int otls__ossl_pkcs12_parse(const uint8_t *der, size_t len, const char *pass,
+                            const struct otls__pkcs12_sink *sink, char *detail, size_t detail_len);
+int otls__ossl_peer_tmp_key(void *bc, uint16_t *group, unsigned *dh_bits);
 
 /* The slots both variants fill the same way. */
 #define OTLS__OSSL_COMMON_SLOTS                 \
@@ -58,6 +61,8 @@ int otls__ossl_key_update(void *bc, bool request_peer);
   .export_keying_material = otls__ossl_export_keying_material, \
   .finished = otls__ossl_finished,              \
   .key_update = otls__ossl_key_update,          \
-  .digest = otls__ossl_digest
+  .digest = otls__ossl_digest,                  \
+  .pkcs12_parse = otls__ossl_pkcs12_parse,      \
+  .peer_tmp_key = otls__ossl_peer_tmp_key
 
 #endif

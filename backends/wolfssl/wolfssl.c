@@ -28,6 +28,7 @@
 #include <wolfssl/wolfcrypt/ed448.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/hash.h>
+#include <wolfssl/wolfcrypt/pkcs12.h>
 #include <wolfssl/wolfcrypt/rsa.h>
 
 #include <limits.h>
@@ -512,8 +513,7 @@ static bool cert_public(const uint8_t *cert, size_t len, struct pubkey *pk) {
  * check_private_key() misses a foreign EC key on the same curve, so the key
  * is decrypted here, parsed strictly, and compared with the leaf.
  */
-static int load_key(WOLFSSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
-                    size_t dlen) {
+static int load_key(WOLFSSL_CTX *ctx, const struct otls__cred *cfg, char *detail, size_t dlen) {
   const char *pem = cfg->key_pem;
   size_t pem_len = cfg->key_pem_len;
   bool encrypted = find(pem, pem_len, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
@@ -853,8 +853,7 @@ static bool conn_session_reused(void *p) {
 
 /* --- context ------------------------------------------------------------ */
 
-static int load_chain(WOLFSSL_CTX *ctx, const struct otls__ctx_config *cfg, char *detail,
-                      size_t dlen) {
+static int load_chain(WOLFSSL_CTX *ctx, const struct otls__cred *cfg, char *detail, size_t dlen) {
   size_t total = 0;
   unsigned char *buf;
   int r;
@@ -1281,13 +1280,35 @@ static int ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
     }
   }
 
-  if (cfg->n_chain > 0) {
-    if ((rv = load_chain(c->ctx, cfg, detail, dlen)) < 0)
+  /* One certificate slot: core never hands over more than one pair here. */
+  if (cfg->n_creds > 1) {
+    otls__detail(detail, dlen, "wolfSSL holds one key/certificate pair per context");
+    rv = OTLS_E_UNSUPPORTED;
+    goto out_free;
+  }
+  if (cfg->n_creds == 1) {
+    if ((rv = load_chain(c->ctx, &cfg->creds[0], detail, dlen)) < 0 ||
+        (rv = load_key(c->ctx, &cfg->creds[0], detail, dlen)) < 0)
       goto out_free;
   }
-  if (cfg->key_pem != NULL) {
-    if ((rv = load_key(c->ctx, cfg, detail, dlen)) < 0)
-      goto out_free;
+  if (cfg->session_id_context.len > 0 &&
+      wolfSSL_CTX_set_session_id_context(c->ctx, cfg->session_id_context.data,
+                                         (unsigned)cfg->session_id_context.len) !=
+          WOLFSSL_SUCCESS) {
+    otls__detail(detail, dlen, "wolfSSL: cannot set the session id context");
+    wolfSSL_ERR_clear_error();
+    rv = OTLS_E_INVAL;
+    goto out_free;
+  }
+  /*
+   * A client's smallest DH prime: core enforces minDHSize after the
+   * handshake; the engine's own floor is the common one, 1024 bits.
+   */
+  if (wolfSSL_CTX_SetMinDhKey_Sz(c->ctx, 1024) != WOLFSSL_SUCCESS) {
+    otls__detail(detail, dlen, "wolfSSL: cannot set the minimum DH size");
+    wolfSSL_ERR_clear_error();
+    rv = OTLS_E_INTERNAL;
+    goto out_free;
   }
   if ((rv = load_trust(c->ctx, cfg, detail, dlen)) < 0)
     goto out_free;
@@ -1855,6 +1876,86 @@ static int backend_digest(int alg, const void *data, size_t len, uint8_t *out) {
   return r == 0 ? n : OTLS_E_INTERNAL;
 }
 
+/* --- PKCS#12 ------------------------------------------------------------------ */
+
+/* Free what wc_PKCS12_parse() allocated (wc_FreeCertList() is not exported). */
+static void free_cert_list(WC_DerCertList *l) {
+  while (l != NULL) {
+    WC_DerCertList *next = l->next;
+    XFREE(l->buffer, NULL, DYNAMIC_TYPE_PKCS);
+    XFREE(l, NULL, DYNAMIC_TYPE_PKCS);
+    l = next;
+  }
+}
+
+/*
+ * wc_PKCS12_parse() checks the MAC first (MAC_CMP_FAILED_E for a wrong
+ * password), returns the key in its traditional form (core wraps it back
+ * into PKCS#8 with the certificate's algorithm: for EC keys the curve is
+ * only there), the certificate that matches the key, and the others.
+ */
+static int backend_pkcs12_parse(const uint8_t *der, size_t len, const char *pass,
+                                const struct otls__pkcs12_sink *sink, char *detail, size_t dlen) {
+  byte *key = NULL, *cert = NULL;
+  word32 key_len = 0, cert_len = 0;
+  WC_DerCertList *ca = NULL;
+  int r, rv;
+  if (len > UINT32_MAX)
+    return OTLS_E_DER_BAD;
+  WC_PKCS12 *p12 = wc_PKCS12_new();
+  if (p12 == NULL)
+    return OTLS_E_NOMEM;
+  r = wc_d2i_PKCS12(der, (word32)len, p12);
+  if (r != 0) {
+    rv = ctx_fail(detail, dlen, r, AT_CERT, "pfx");
+    goto out;
+  }
+  r = wc_PKCS12_parse(p12, pass, &key, &key_len, &cert, &cert_len, &ca);
+  if (r != 0) {
+    rv = ctx_fail(detail, dlen, r, r == MAC_CMP_FAILED_E ? AT_KEY_DECRYPT : AT_CERT, "pfx");
+    goto out;
+  }
+  if (key == NULL || cert == NULL) {
+    otls__detail(detail, dlen, "wolfSSL: pfx: no key, or no certificate for it");
+    rv = OTLS_E_NO_CERT;
+    goto out;
+  }
+  rv = sink->key(sink->arg, key, key_len);
+  if (rv == 0)
+    rv = sink->cert(sink->arg, cert, cert_len, true);
+  for (WC_DerCertList *l = ca; rv == 0 && l != NULL; l = l->next)
+    rv = sink->cert(sink->arg, l->buffer, l->bufferSz, false);
+out:
+  if (key != NULL) {
+    wipe(key, key_len);
+    XFREE(key, NULL, DYNAMIC_TYPE_PUBLIC_KEY);
+  }
+  XFREE(cert, NULL, DYNAMIC_TYPE_PKCS);
+  free_cert_list(ca);
+  wc_PKCS12_free(p12);
+  return rv;
+}
+
+/*
+ * The server's ephemeral key (wolfSSL_get_server_tmp_key() fails in this
+ * build): the named group as for conn_group(), else for a TLS 1.2 DHE
+ * suite the prime's size.
+ */
+static int conn_peer_tmp_key(void *p, uint16_t *group, unsigned *dh_bits) {
+  struct wconn *w = p;
+  *group = conn_group(p);
+  *dh_bits = 0;
+  if (*group == 0 && wolfSSL_version(w->ssl) != OTLS__TLS1_3) {
+    const char *suite = wolfSSL_get_cipher_name(w->ssl);
+    if (suite != NULL && strncmp(suite, "DHE-", 4) == 0) {
+      int bits = wolfSSL_GetDhKey_Sz(w->ssl);
+      if (bits > 0)
+        *dh_bits = (unsigned)bits;
+    }
+  }
+  return 0;
+}
+
 /* --- globals ------------------------------------------------------------------ */
 
 static const char *backend_version(void) {
@@ -1901,4 +2002,6 @@ const struct otls_backend otls__backend = {
     .alpn_selected = conn_alpn_selected,
     .session_reused = conn_session_reused,
     .digest = backend_digest,
+    .pkcs12_parse = backend_pkcs12_parse,
+    .peer_tmp_key = conn_peer_tmp_key,
 };

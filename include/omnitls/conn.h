@@ -167,6 +167,17 @@ typedef struct otls_conn_options {
 
   /* Passed to every callback above. */
   void *user;
+  /*
+   * Client: the smallest DH prime (bits) accepted from a server that picks
+   * a finite-field (DHE) key exchange. After the handshake, a smaller prime
+   * fails it with OTLS_E_DH_PARAM_SIZE (no alert is sent, as with Node,
+   * which destroys the socket), before the certificate is even looked at.
+   * 0 = the default, 1024 (Node's). 1024 bits is also each engine's own
+   * floor (OpenSSL's security level 1), so a value under 1024 acts as 1024
+   * on every backend. Ignored by servers and for ECDHE.
+   * Node.js: `minDHSize`.
+   */
+  unsigned min_dh_size;
 } otls_conn_options;
 
 /*
@@ -274,7 +285,8 @@ OTLS_EXTERN unsigned otls_conn_wants(const otls_conn *c);
  * error: OTLS_E_HANDSHAKE, OTLS_E_PEER_ALERT, OTLS_E_VERSION_MISMATCH,
  * OTLS_E_NO_SHARED_CIPHER, OTLS_E_PEER_CERT_REQUIRED, OTLS_E_PROTOCOL,
  * OTLS_E_CONNRESET, a verification code (when rejecting unauthorized
- * peers; see otls_err_is_verify()), OTLS_E_CERT_ALTNAME_INVALID.
+ * peers; see otls_err_is_verify()), OTLS_E_CERT_ALTNAME_INVALID,
+ * OTLS_E_DH_PARAM_SIZE (client: the server's DH prime is under min_dh_size).
  * After a fatal error any pending output (an alert) should still be sent.
  * Node.js: the `secureConnect` / `secureConnection` moment.
  */
@@ -347,6 +359,30 @@ OTLS_EXTERN int otls_conn_cipher(const otls_conn *c, otls_cipher_info *out);
  * contexts' `ecdh_curve` lists.
  */
 OTLS_EXTERN const char *otls_conn_ecdh_group(const otls_conn *c);
+
+/*
+ * The ephemeral key of the key exchange, as Node's
+ * `tlsSocket.getEphemeralKeyInfo()` describes it. With `type` NULL the
+ * object is empty (`{}`: no ephemeral key, e.g. RSA key exchange).
+ */
+typedef struct otls_ephemeral_key_info {
+  const char *type; /* "ECDH" (also X25519 / X448) or "DH"; NULL = none */
+  const char *name; /* ECDH only: "prime256v1", "secp384r1", "secp521r1",
+                       "X25519", "X448"; NULL for DH */
+  unsigned size;    /* bits: 256, 384, 521, 253 (X25519), 448 (X448), or
+                       the DH prime's size */
+} otls_ephemeral_key_info;
+
+/*
+ * otls_conn_ephemeral_key_info() — the server's ephemeral key, on a client
+ * after the handshake: {ECDH, "X25519", 253}, {ECDH, "prime256v1", 256},
+ * {DH, NULL, 2048} (TLS 1.2 DHE, or a TLS 1.3 ffdhe group), or empty.
+ * Strings are static. Returns 0; OTLS_E_STATE on a server (Node returns
+ * null there) and before the handshake has completed (Node returns {}
+ * there); OTLS_E_INVAL for NULL arguments.
+ * Node.js: `tlsSocket.getEphemeralKeyInfo()`.
+ */
+OTLS_EXTERN int otls_conn_ephemeral_key_info(const otls_conn *c, otls_ephemeral_key_info *out);
 
 /*
  * otls_conn_is_authorized() — true when the peer's certificate chain was

@@ -18,9 +18,11 @@ typedef struct otls_context otls_context;
 /*
  * Where a PEM (or, for `pfx`, DER) item comes from: bytes in memory
  * (`data` + `len`) or, when `data` is NULL, the file at `path`.
- * `passphrase` is a per-item passphrase for keys; NULL means "use the shared
- * `passphrase` of the options". Node.js: an element of `key`/`cert`/`ca`, or
- * `{pem, passphrase}`.
+ * `passphrase` is a per-item passphrase for a `key` or `pfx` item; NULL
+ * means "use the shared `passphrase` of the options" (ignored on `cert`,
+ * `ca`, `crl` and `dhparam` items). Node.js: an element of
+ * `key`/`cert`/`ca`, `{pem, passphrase}` for a key, `{buf, passphrase}` for
+ * a pfx.
  */
 typedef struct otls_source {
   const void *data;
@@ -47,22 +49,38 @@ typedef struct otls_context_options {
   unsigned version;
 
   /*
-   * Private key in PEM (`key`), one item; may be encrypted (PKCS#8
-   * `ENCRYPTED PRIVATE KEY` or traditional `Proc-Type: 4,ENCRYPTED`), in
-   * which case `passphrase` (or the item's own) must open it.
+   * Private keys in PEM (`key`), one per item (the first private-key block
+   * of the item); each may be encrypted (PKCS#8 `ENCRYPTED PRIVATE KEY` or
+   * traditional `Proc-Type: 4,ENCRYPTED`), and is then opened with the
+   * item's own `passphrase`, else the shared `passphrase`. A wrong or
+   * missing passphrase is OTLS_E_BAD_DECRYPT — never a key silently
+   * skipped. `key[i]` pairs with `cert[i]`: key_count must equal
+   * cert_count (else OTLS_E_NO_CERT), and each key must match the leaf of
+   * its chain (else OTLS_E_KEY_MISMATCH).
+   *
+   * Several pairs (e.g. an RSA and an ECDSA one, Node's `key: [rsa, ec]`)
+   * need OTLS_CAP_MULTI_CERT (OpenSSL, GnuTLS; else OTLS_E_UNSUPPORTED):
+   * the server then picks the pair the client can use (its cipher suites
+   * and signature algorithms), never by the SNI name. At most one pair per
+   * key type (RSA, RSA-PSS, EC of any curve, Ed25519, Ed448, DSA): two of
+   * one type are OTLS_E_INVAL. Every `pfx` item is one more pair.
    * Node.js: `key`.
    */
   const otls_source *key;
   size_t key_count;
 
   /*
-   * Certificate chain in PEM, leaf first, intermediates after it. All
-   * certificates of all items are concatenated in order. Node.js: `cert`.
+   * Certificate chains in PEM, one per key: item i is the chain of key[i],
+   * its leaf first, then the intermediates (not the root), as Node wants
+   * each element of `cert`. Node.js: `cert`.
    */
   const otls_source *cert;
   size_t cert_count;
 
-  /* Shared passphrase for encrypted keys. Node.js: `passphrase`. */
+  /*
+   * Shared passphrase for encrypted keys and PKCS#12 bundles, used by
+   * items with no `passphrase` of their own. Node.js: `passphrase`.
+   */
   const char *passphrase;
 
   /*
@@ -116,7 +134,8 @@ typedef struct otls_context_options {
 
   /*
    * Server: pick the suite by our order instead of the client's. Default
-   * false. Node.js: `honorCipherOrder`.
+   * false; `secure_options` with OTLS_OP_CIPHER_SERVER_PREFERENCE sets it
+   * too. Node.js: `honorCipherOrder`.
    */
   bool honor_cipher_order;
 
@@ -175,6 +194,58 @@ typedef struct otls_context_options {
    * 0 = the default, 300 (Node's). Node.js: `sessionTimeout`.
    */
   unsigned session_timeout;
+
+  /*
+   * PKCS#12 bundles (`.p12` / `.pfx`), DER, in memory or a file. Each
+   * holds one private key and its certificate (plus, optionally, chain
+   * certificates) and is one key/certificate pair, after the `key`/`cert`
+   * pairs (so two pairs or more need OTLS_CAP_MULTI_CERT, as above). Each
+   * item is opened with its own `passphrase`, else the shared one (NULL:
+   * the empty password). The chain sent is the bundle's certificate that
+   * matches the key, then the bundle's other certificates, issuers in
+   * chain order first.
+   * Errors: a wrong or missing passphrase (the MAC or the decryption
+   * fails) is OTLS_E_BAD_DECRYPT; bytes that are not a DER PKCS#12 PFX
+   * (also PEM, or BER with indefinite lengths) are OTLS_E_DER_BAD; a
+   * bundle encrypted with RC2 or RC4 (`openssl pkcs12 -legacy`), or with
+   * anything other than PBES2 (AES-CBC or 3DES-CBC) or PKCS#12
+   * pbeWithSHAAnd3-KeyTripleDES-CBC, is OTLS_E_UNSUPPORTED_PFX on every
+   * backend (as Node v20 on OpenSSL 3); a bundle without a key, or without
+   * the key's certificate, is OTLS_E_NO_CERT.
+   * Unlike Node, the bundle's other certificates are not added to the
+   * trust store (Node adds them, as `ca` would); pass them in `ca` to
+   * trust them. Node.js: `pfx`.
+   */
+  const otls_source *pfx;
+  size_t pfx_count;
+
+  /*
+   * Server: the session id context (at most 32 bytes; longer is
+   * OTLS_E_INVAL; NULL or "" = none). Sessions are resumed only within the
+   * same context. Kept on the context and given to the engine where it has
+   * one (OpenSSL, BoringSSL, wolfSSL); omnitls' own session cache uses it
+   * too. Node.js: `sessionIdContext`.
+   */
+  const char *session_id_context;
+
+  /*
+   * OpenSSL SSL_OP_* option bits, as Node's `secureOptions` takes them from
+   * `crypto.constants` (the OTLS_OP_* constants below have the same values).
+   * Meaningful bits:
+   *  - OTLS_OP_NO_TLSv1, _NO_TLSv1_1, _NO_TLSv1_2, _NO_TLSv1_3: take that
+   *    version out of the protocol range (after min/max_version or
+   *    secure_protocol). As in OpenSSL, what stays is the highest run of
+   *    enabled versions without a gap; none left is OTLS_E_BAD_VERSION.
+   *  - OTLS_OP_CIPHER_SERVER_PREFERENCE: the same as honor_cipher_order.
+   *  - OTLS_OP_NO_TICKET, OTLS_OP_NO_RENEGOTIATION: recorded on the context
+   *    for the session and renegotiation policy. Today omnitls issues no
+   *    tickets and refuses renegotiation anyway, so they change nothing yet.
+   *  - OTLS_OP_NO_SSLv2 (0), OTLS_OP_NO_SSLv3, OTLS_OP_NO_COMPRESSION:
+   *    always in force in omnitls; accepted and ignored.
+   * Any other bit is OTLS_E_INVAL, with a detail naming it (omnitls never
+   * silently ignores an option). 0 = none. Node.js: `secureOptions`.
+   */
+  uint64_t secure_options;
 } otls_context_options;
 
 /* Length of a ticket key (Node.js: `ticketKeys`). */
@@ -197,6 +268,18 @@ OTLS_EXTERN int otls_context_get_ticket_keys(otls_context *ctx, uint8_t *keys, s
 OTLS_EXTERN int otls_context_set_ticket_keys(otls_context *ctx, const uint8_t *keys,
                                              size_t len);
 
+/* SSL_OP_* values (OpenSSL 3.0, Node's crypto.constants) for secure_options. */
+#define OTLS_OP_NO_SSLv2 0x0ull
+#define OTLS_OP_NO_TICKET 0x4000ull
+#define OTLS_OP_NO_COMPRESSION 0x20000ull
+#define OTLS_OP_CIPHER_SERVER_PREFERENCE 0x400000ull
+#define OTLS_OP_NO_SSLv3 0x2000000ull
+#define OTLS_OP_NO_TLSv1 0x4000000ull
+#define OTLS_OP_NO_TLSv1_2 0x8000000ull
+#define OTLS_OP_NO_TLSv1_1 0x10000000ull
+#define OTLS_OP_NO_TLSv1_3 0x20000000ull
+#define OTLS_OP_NO_RENEGOTIATION 0x40000000ull
+
 /* Node.js: `tls.DEFAULT_ECDH_CURVE`. */
 #define OTLS_DEFAULT_ECDH_CURVE "auto"
 
@@ -217,8 +300,9 @@ OTLS_EXTERN void otls_context_options_init(otls_context_options *opts);
  * OTLS_E_NOMEM, OTLS_E_FILE (a `path` cannot be read), OTLS_E_PEM_NO_START_LINE,
  * OTLS_E_PEM_BAD, OTLS_E_DER_BAD, OTLS_E_BAD_DECRYPT (wrong/missing
  * passphrase), OTLS_E_KEY_MISMATCH, OTLS_E_BAD_KEY, OTLS_E_NO_CERT,
- * OTLS_E_BAD_VERSION, OTLS_E_UNSUPPORTED (an option the backend cannot
- * honour). `detail`, when not NULL, receives a sentence describing the
+ * OTLS_E_UNSUPPORTED_PFX, OTLS_E_BAD_VERSION, OTLS_E_UNSUPPORTED (an
+ * option the backend cannot honour), and the codes listed with each
+ * option above. `detail`, when not NULL, receives a sentence describing the
  * failure (truncated to `detail_len`), including the backend's message.
  *
  * The caller owns one reference; release it with otls_context_free().

@@ -54,6 +54,8 @@ OTLS_BEGIN_DECLS
     "unknown or disabled secureProtocol method")                                   \
   X(PROTOCOL_VERSION_CONFLICT, -31, "ERR_TLS_PROTOCOL_VERSION_CONFLICT",           \
     "minVersion/maxVersion conflict with secureProtocol")                          \
+  X(UNSUPPORTED_PFX, -32, "ERR_CRYPTO_UNSUPPORTED_OPERATION",                     \
+    "unsupported PKCS12 PFX data (e.g. legacy RC2 or RC4 encryption)")             \
   /* handshake and records */                                                      \
   X(HANDSHAKE, -40, "ERR_SSL_HANDSHAKE_FAILURE", "TLS handshake failed")           \
   X(PROTOCOL, -41, "ERR_SSL_PROTOCOL_ERROR", "TLS protocol error (bad record)")    \

@@ -70,7 +70,8 @@ void otls_test_on_skip(void (*hook)(void));
 
 /* --- helpers for tests that need TLS objects ------------------------------ */
 
-/* Path of a file of the generated test PKI ($OTLS_PKI_DIR/name). Static buffer. */
+/* Path of a file of the generated test PKI ($OTLS_PKI_DIR/name). One of 16 static
+ * buffers used in turn: valid until 16 more calls. */
 const char *pki(const char *name);
 
 /*

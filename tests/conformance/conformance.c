@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "otls_test.h"
+#include "internal.h" /* otls__read_file */
+#include "pem.h"
 
 /* --- transcript ------------------------------------------------------------ */
 
@@ -111,6 +113,11 @@ struct side_opts {
   const char *crl;
   const char *ciphers, *ecdh_curve, *secure_protocol, *dhparam;
   bool honor_cipher_order;
+  /* A second key/certificate pair, PKCS#12 bundles (with their passphrases). */
+  const char *cert2, *key2;
+  const char *pfx, *pfx_pass, *pfx2, *pfx2_pass;
+  uint64_t secure_options;
+  unsigned min_dh_size; /* client connection: minDHSize */
 };
 
 static otls_context *ctx_from(const struct side_opts *s) {
@@ -121,14 +128,25 @@ static otls_context *ctx_from(const struct side_opts *s) {
   otls_source ca = otls_source_file(s->ca ? pki(s->ca) : NULL);
   otls_source crl = otls_source_file(s->crl ? pki(s->crl) : NULL);
   otls_source dh = otls_source_file(s->dhparam ? pki(s->dhparam) : NULL);
+  otls_source certs[2] = {cert, otls_source_file(s->cert2 ? pki(s->cert2) : NULL)};
+  otls_source keys[2] = {key, otls_source_file(s->key2 ? pki(s->key2) : NULL)};
+  otls_source pfx[2] = {otls_source_file(s->pfx ? pki(s->pfx) : NULL),
+                        otls_source_file(s->pfx2 ? pki(s->pfx2) : NULL)};
+  pfx[0].passphrase = s->pfx_pass;
+  pfx[1].passphrase = s->pfx2_pass;
   if (s->cert) {
-    o.cert = &cert;
-    o.cert_count = 1;
+    o.cert = certs;
+    o.cert_count = s->cert2 ? 2 : 1;
   }
   if (s->key) {
-    o.key = &key;
-    o.key_count = 1;
+    o.key = keys;
+    o.key_count = s->key2 ? 2 : 1;
   }
+  if (s->pfx) {
+    o.pfx = pfx;
+    o.pfx_count = s->pfx2 ? 2 : 1;
+  }
+  o.secure_options = s->secure_options;
   if (s->ca) {
     o.ca = &ca;
     o.ca_count = 1;
@@ -172,6 +190,7 @@ static void run_pair(struct pair *p, const struct side_opts *client, const struc
   otls_conn_options_init(&co);
   otls_conn_options_init(&so);
   co.servername = host;
+  co.min_dh_size = client->min_dh_size;
   so.is_server = true;
   CHECK_ERR(otls_conn_new(&p->client, p->cctx, &co), 0);
   CHECK_ERR(otls_conn_new(&p->server, p->sctx, &so), 0);
@@ -304,10 +323,10 @@ END_SCENARIO
 
 /* --- verification ----------------------------------------------------------- */
 
-static void expect_verify_failure(const char *cert, const char *key, const char *ca,
-                                  const char *host, int want) {
+static void expect_verify_failure_crl(const char *cert, const char *key, const char *ca,
+                                      const char *crl, const char *host, int want) {
   struct side_opts s = {.cert = cert, .key = key, .reject = -1};
-  struct side_opts c = {.ca = ca, .reject = -1};
+  struct side_opts c = {.ca = ca, .crl = crl, .reject = -1};
   struct pair p;
   /* rejectUnauthorized (default): the client fails with the canonical code. */
   run_pair(&p, &c, &s, host);
@@ -328,6 +347,11 @@ static void expect_verify_failure(const char *cert, const char *key, const char 
   CHECK_ERR(otls_conn_verify_error(p.client), want);
   CHECK_STR(otls_conn_authorization_error(p.client), otls_err_name(want));
   pair_free(&p);
+}
+
+static void expect_verify_failure(const char *cert, const char *key, const char *ca,
+                                  const char *host, int want) {
+  expect_verify_failure_crl(cert, key, ca, NULL, host, want);
 }
 
 SCENARIO(verify_expired_certificate)
@@ -380,6 +404,32 @@ SCENARIO(verify_revoked_with_crl)
   run_pair(&p, &c, &s, "localhost");
   CHECK_ERR(p.cerr, OTLS_E_CERT_REVOKED);
   pair_free(&p);
+END_SCENARIO
+
+/* A leaf whose signature bytes were altered (gen-pki.sh: badsig). */
+SCENARIO(verify_bad_signature)
+  expect_verify_failure("badsig-chain.pem", "badsig.key", "ca.pem", "localhost",
+                        OTLS_E_CERT_SIGNATURE_FAILURE);
+END_SCENARIO
+
+/*
+ * CRL checking covers every certificate of the chain (Node: CRL_CHECK |
+ * CRL_CHECK_ALL): with the intermediate's CRL only, nothing says whether
+ * the root revoked the intermediate.
+ */
+SCENARIO(verify_crl_missing_for_the_intermediates_issuer)
+  if (!otls_backend_has(OTLS_CAP_CRL))
+    otls_test_skip("no CRL support");
+  expect_verify_failure_crl("server-rsa-chain.pem", "server-rsa.key", "ca.pem", "crl.pem",
+                            "localhost", OTLS_E_UNABLE_TO_GET_CRL);
+END_SCENARIO
+
+/* With the root's CRL only, nothing is known about the leaf. */
+SCENARIO(verify_crl_missing_for_the_leafs_issuer)
+  if (!otls_backend_has(OTLS_CAP_CRL))
+    otls_test_skip("no CRL support");
+  expect_verify_failure_crl("server-rsa-chain.pem", "server-rsa.key", "ca.pem", "crl-root.pem",
+                            "localhost", OTLS_E_UNABLE_TO_GET_CRL);
 END_SCENARIO
 
 SCENARIO(verify_good_certificate_with_crl)
@@ -2104,5 +2154,418 @@ SCENARIO(alpn_is_negotiated_again_on_resumption)
   free(ev.last);
   otls_context_free(cctx);
   otls_context_free(sctx);
+  pair_free(&p);
+END_SCENARIO
+
+/* --- key/certificate pairs and PKCS#12 ---------------------------------------- */
+
+/* The DER of the first certificate in a PKI file (malloc'ed). */
+static uint8_t *pki_cert_der(const char *name, size_t *len) {
+  uint8_t *pem;
+  size_t pem_len;
+  CHECK_INT(otls__read_file(pki(name), &pem, &pem_len), 0);
+  const uint8_t *p = pem;
+  struct otls__pem_block blk;
+  CHECK_INT(otls__pem_next(&p, pem + pem_len, &blk), 1);
+  free(pem);
+  *len = blk.der_len;
+  return blk.der;
+}
+
+/* true when the peer's certificate number `index` is the one in PKI file `name`. */
+static bool peer_cert_is(otls_conn *c, size_t index, const char *name) {
+  const uint8_t *der;
+  size_t len, want_len;
+  if (otls_conn_peer_cert_der(c, index, &der, &len) < 0)
+    return false;
+  uint8_t *want = pki_cert_der(name, &want_len);
+  bool same = len == want_len && memcmp(der, want, len) == 0;
+  free(want);
+  return same;
+}
+
+/* Record which of the fixture leaves the client got. */
+static void record_leaf(otls_conn *c) {
+  static const char *const leaves[] = {"server-rsa.pem", "server-ec.pem"};
+  const char *got = "other";
+  for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++)
+    if (peer_cert_is(c, 0, leaves[i]))
+      got = leaves[i];
+  T("client.leaf", "%s", got);
+}
+
+static void pfx_serves_its_chain(const char *pfx) {
+  struct side_opts s = {.pfx = pfx, .pfx_pass = "test-pass", .reject = -1};
+  struct pair p;
+  run_pair(&p, &CLIENT_TRUSTING, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK(otls_conn_is_authorized(p.client));
+  CHECK_INT(otls_conn_peer_cert_count(p.client), 2);
+  CHECK(peer_cert_is(p.client, 0, "server-rsa.pem"));
+  CHECK(peer_cert_is(p.client, 1, "inter.pem"));
+  record_leaf(p.client);
+  pair_free(&p);
+}
+
+SCENARIO(pfx_aes_bundle_serves_its_key_and_chain)
+  pfx_serves_its_chain("server-rsa.p12");
+END_SCENARIO
+
+SCENARIO(pfx_3des_bundle_serves_its_key_and_chain)
+  pfx_serves_its_chain("server-rsa-3des.p12");
+END_SCENARIO
+
+/* The bundle lists the root before the intermediate: sent leaf, intermediate, root. */
+SCENARIO(pfx_chain_is_sent_in_issuer_order)
+  struct side_opts s = {.pfx = "server-rsa-fullchain.p12", .pfx_pass = "test-pass",
+                        .reject = -1};
+  struct pair p;
+  run_pair(&p, &CLIENT_TRUSTING, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_INT(otls_conn_peer_cert_count(p.client), 3);
+  CHECK(peer_cert_is(p.client, 0, "server-rsa.pem"));
+  CHECK(peer_cert_is(p.client, 1, "inter.pem"));
+  CHECK(peer_cert_is(p.client, 2, "ca.pem"));
+  T("client.chain", "leaf inter root");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(pfx_client_certificate)
+  struct side_opts s = SERVER_RSA;
+  s.ca = "ca.pem";
+  s.request_cert = true;
+  struct side_opts c = {.pfx = "client.p12", .pfx_pass = "test-pass", .ca = "ca.pem",
+                        .reject = -1};
+  struct pair p;
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK(otls_conn_is_authorized(p.server));
+  CHECK(peer_cert_is(p.server, 0, "client.pem"));
+  pair_free(&p);
+END_SCENARIO
+
+/* An RSA and an ECDSA pair on one server (Node: key: [rsa, ec], cert: [...]). */
+static const struct side_opts SERVER_RSA_AND_EC = {.cert = "server-rsa-chain.pem",
+                                                   .key = "server-rsa.key",
+                                                   .cert2 = "server-ec-chain.pem",
+                                                   .key2 = "server-ec.key",
+                                                   .reject = -1};
+
+static void skip_without_multi_cert(const struct side_opts *server) {
+  if (otls_backend_has(OTLS_CAP_MULTI_CERT))
+    return;
+  /* Checked, not assumed: such a context is refused. */
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source certs[2] = {otls_source_file(pki(server->cert ? server->cert : "server-rsa-chain.pem")),
+                          otls_source_file(pki("server-ec-chain.pem"))};
+  otls_source keys[2] = {otls_source_file(pki(server->key ? server->key : "server-rsa.key")),
+                         otls_source_file(pki("server-ec.key"))};
+  o.cert = certs;
+  o.key = keys;
+  o.cert_count = o.key_count = 2;
+  otls_context *ctx = NULL;
+  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), OTLS_E_UNSUPPORTED);
+  otls_test_skip("one key/certificate pair per context (checked: OTLS_E_UNSUPPORTED)");
+}
+
+static void multi_cert_pick(const struct side_opts *server, const char *ciphers,
+                            const char *want_leaf, const char *want_cipher) {
+  skip_without_multi_cert(server);
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  c.ciphers = ciphers;
+  struct pair p;
+  run_pair(&p, &c, server, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK(otls_conn_is_authorized(p.client));
+  CHECK(peer_cert_is(p.client, 0, want_leaf));
+  otls_cipher_info ci;
+  CHECK_ERR(otls_conn_cipher(p.client, &ci), 0);
+  CHECK_STR(ci.name, want_cipher);
+  record_leaf(p.client);
+  pair_free(&p);
+}
+
+SCENARIO(multi_cert_ecdsa_only_client_gets_the_ecdsa_leaf)
+  multi_cert_pick(&SERVER_RSA_AND_EC, "ECDHE-ECDSA-AES128-GCM-SHA256", "server-ec.pem",
+                  "ECDHE-ECDSA-AES128-GCM-SHA256");
+END_SCENARIO
+
+SCENARIO(multi_cert_rsa_only_client_gets_the_rsa_leaf)
+  multi_cert_pick(&SERVER_RSA_AND_EC, "ECDHE-RSA-AES128-GCM-SHA256", "server-rsa.pem",
+                  "ECDHE-RSA-AES128-GCM-SHA256");
+END_SCENARIO
+
+/* Two bundles, each opened with its own passphrase. */
+SCENARIO(multi_cert_from_two_pfx_bundles)
+  struct side_opts s = {.pfx = "server-rsa.p12", .pfx_pass = "test-pass",
+                        .pfx2 = "server-ec.p12", .pfx2_pass = "other-pass", .reject = -1};
+  multi_cert_pick(&s, "ECDHE-ECDSA-AES128-GCM-SHA256", "server-ec.pem",
+                  "ECDHE-ECDSA-AES128-GCM-SHA256");
+END_SCENARIO
+
+SCENARIO(multi_cert_key_pair_and_pfx_bundle)
+  struct side_opts s = {.cert = "server-ec-chain.pem", .key = "server-ec.key",
+                        .pfx = "server-rsa.p12", .pfx_pass = "test-pass", .reject = -1};
+  multi_cert_pick(&s, "ECDHE-RSA-AES128-GCM-SHA256", "server-rsa.pem",
+                  "ECDHE-RSA-AES128-GCM-SHA256");
+END_SCENARIO
+
+/* --- secureOptions ------------------------------------------------------------- */
+
+SCENARIO(secure_options_no_tlsv1_3_on_the_server_negotiates_tls12)
+  struct side_opts s = SERVER_RSA;
+  s.secure_options = OTLS_OP_NO_TLSv1_3;
+  struct pair p;
+  run_pair(&p, &CLIENT_TRUSTING, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.2");
+  CHECK_STR(otls_conn_protocol(p.server), "TLSv1.2");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(secure_options_no_tlsv1_3_on_the_client_negotiates_tls12)
+  struct side_opts c = CLIENT_TRUSTING;
+  c.secure_options = OTLS_OP_NO_TLSv1_3 | OTLS_OP_NO_SSLv3 | OTLS_OP_NO_COMPRESSION;
+  struct pair p;
+  run_pair(&p, &c, &SERVER_RSA, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.2");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(secure_options_no_tlsv1_2_on_the_server_leaves_tls13)
+  struct side_opts s = SERVER_RSA;
+  s.secure_options = OTLS_OP_NO_TLSv1_2;
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  struct pair p;
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.serr, OTLS_E_VERSION_MISMATCH);
+  CHECK_ERR(p.cerr, OTLS_E_PEER_ALERT);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(secure_options_cipher_server_preference_is_honor_cipher_order)
+  if (!otls_backend_has(OTLS_CAP_EXACT_CIPHERS))
+    otls_test_skip("the engine cannot enable exactly the configured suites, in order");
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  c.ciphers = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256";
+  struct side_opts s = SERVER_RSA;
+  s.ciphers = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384";
+  s.secure_options = OTLS_OP_CIPHER_SERVER_PREFERENCE;
+  struct pair p;
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  otls_cipher_info ci;
+  CHECK_ERR(otls_conn_cipher(p.client, &ci), 0);
+  CHECK_STR(ci.name, "ECDHE-RSA-AES128-GCM-SHA256");
+  pair_free(&p);
+END_SCENARIO
+
+/* --- getEphemeralKeyInfo, minDHSize ----------------------------------------------- */
+
+static void record_key_info(otls_conn *c) {
+  otls_ephemeral_key_info k;
+  int rv = otls_conn_ephemeral_key_info(c, &k);
+  if (rv < 0)
+    T("client.ephemeralKeyInfo", "%s", otls_err_name(rv));
+  else if (k.type == NULL)
+    T("client.ephemeralKeyInfo", "{}");
+  else
+    T("client.ephemeralKeyInfo", "%s %s %u", k.type, k.name ? k.name : "-", k.size);
+}
+
+static void expect_ecdh_key(const char *curve, const char *max, const char *name, unsigned size) {
+  struct side_opts c = CLIENT_TRUSTING, s = SERVER_RSA;
+  c.ecdh_curve = s.ecdh_curve = curve; /* X448 without the capability: skipped here */
+  c.max_version = max;
+  struct pair p;
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), max ? max : "TLSv1.3");
+  record_key_info(p.client);
+  otls_ephemeral_key_info k;
+  CHECK_ERR(otls_conn_ephemeral_key_info(p.client, &k), 0);
+  CHECK_STR(k.type, "ECDH");
+  CHECK_STR(k.name, name);
+  CHECK_INT(k.size, size);
+  pair_free(&p);
+}
+
+SCENARIO(ephemeral_key_x25519_tls13)
+  expect_ecdh_key("X25519", NULL, "X25519", 253);
+END_SCENARIO
+
+SCENARIO(ephemeral_key_p256_tls13)
+  expect_ecdh_key("P-256", NULL, "prime256v1", 256);
+END_SCENARIO
+
+SCENARIO(ephemeral_key_p384_tls13)
+  expect_ecdh_key("P-384", NULL, "secp384r1", 384);
+END_SCENARIO
+
+SCENARIO(ephemeral_key_p521_tls13)
+  expect_ecdh_key("P-521", NULL, "secp521r1", 521);
+END_SCENARIO
+
+SCENARIO(ephemeral_key_x448_tls13)
+  expect_ecdh_key("X448", NULL, "X448", 448);
+END_SCENARIO
+
+SCENARIO(ephemeral_key_x25519_tls12)
+  expect_ecdh_key("X25519", "TLSv1.2", "X25519", 253);
+END_SCENARIO
+
+SCENARIO(ephemeral_key_p256_tls12)
+  expect_ecdh_key("prime256v1", "TLSv1.2", "prime256v1", 256);
+END_SCENARIO
+
+SCENARIO(ephemeral_key_p521_tls12)
+  expect_ecdh_key("secp521r1", "TLSv1.2", "secp521r1", 521);
+END_SCENARIO
+
+SCENARIO(ephemeral_key_is_empty_for_rsa_key_exchange)
+  uint16_t ids[4];
+  size_t n = 0;
+  if (otls_ciphers_eval("AES128-GCM-SHA256", ids, 4, &n) < 0 || n == 0)
+    otls_test_skip("no RSA key-exchange suite in this backend");
+  struct side_opts c = CLIENT_TRUSTING, s = SERVER_RSA;
+  c.max_version = "TLSv1.2";
+  c.ciphers = s.ciphers = "AES128-GCM-SHA256";
+  struct pair p;
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.cerr, 0);
+  record_key_info(p.client);
+  otls_ephemeral_key_info k = {"x", "y", 1};
+  CHECK_ERR(otls_conn_ephemeral_key_info(p.client, &k), 0);
+  CHECK_STR(k.type, NULL);
+  CHECK_STR(k.name, NULL);
+  CHECK_INT(k.size, 0);
+  pair_free(&p);
+END_SCENARIO
+
+/* Node returns null on a server, and {} before the handshake: both are OTLS_E_STATE. */
+SCENARIO(ephemeral_key_is_a_state_error_on_servers_and_before_the_handshake)
+  otls_context *cctx = make_ctx(NULL, NULL, "ca.pem");
+  otls_context *sctx = make_ctx("server-rsa-chain.pem", "server-rsa.key", NULL);
+  otls_conn *c = NULL, *sv = NULL;
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  so.is_server = true;
+  CHECK_ERR(otls_conn_new(&c, cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&sv, sctx, &so), 0);
+  otls_ephemeral_key_info k;
+  CHECK_ERR(otls_conn_ephemeral_key_info(c, &k), OTLS_E_STATE);
+  CHECK_ERR(otls_conn_ephemeral_key_info(NULL, &k), OTLS_E_INVAL);
+  CHECK_ERR(otls_conn_ephemeral_key_info(c, NULL), OTLS_E_INVAL);
+  int ce, se;
+  pump_handshake(c, sv, &ce, &se);
+  CHECK_ERR(ce, 0);
+  CHECK_ERR(se, 0);
+  int rv = otls_conn_ephemeral_key_info(sv, &k);
+  CHECK_ERR(rv, OTLS_E_STATE);
+  T("server.ephemeralKeyInfo", "%s", otls_err_name(rv));
+  CHECK_ERR(otls_conn_ephemeral_key_info(c, &k), 0);
+  CHECK_STR(k.type, "ECDH");
+  otls_conn_free(c);
+  otls_conn_free(sv);
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  fclose(transcript);
+  transcript = NULL;
+END_SCENARIO
+
+static void dhe_pair(struct pair *p, const char *dhparam, unsigned min_dh_size) {
+  if (!otls_backend_has(OTLS_CAP_DHPARAM))
+    otls_test_skip("no DHE in this backend (dhparam answers OTLS_E_UNSUPPORTED)");
+  struct side_opts s = SERVER_RSA, c = CLIENT_TRUSTING;
+  s.dhparam = dhparam;
+  s.ciphers = c.ciphers = "DHE-RSA-AES128-GCM-SHA256";
+  s.max_version = c.max_version = "TLSv1.2";
+  c.min_dh_size = min_dh_size;
+  run_pair(p, &c, &s, "localhost");
+}
+
+SCENARIO(min_dh_size_2048_accepts_a_2048_bit_prime)
+  struct pair p;
+  dhe_pair(&p, "dh2048.pem", 2048);
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  record_key_info(p.client);
+  otls_ephemeral_key_info k;
+  CHECK_ERR(otls_conn_ephemeral_key_info(p.client, &k), 0);
+  CHECK_STR(k.type, "DH");
+  CHECK_STR(k.name, NULL);
+  CHECK_INT(k.size, 2048);
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(min_dh_size_3072_rejects_a_2048_bit_prime)
+  struct pair p;
+  dhe_pair(&p, "dh2048.pem", 3072);
+  CHECK_ERR(p.cerr, OTLS_E_DH_PARAM_SIZE);
+  CHECK(!otls_conn_is_handshake_done(p.client));
+  CHECK(strstr(otls_conn_error(p.client), "2048") != NULL);
+  bool sent;
+  CHECK_INT(otls_conn_alert(p.client, &sent), -1); /* Node sends no alert either */
+  pair_free(&p);
+END_SCENARIO
+
+/* The default (Node's 1024) accepts a 1024-bit prime on every engine. */
+SCENARIO(min_dh_size_default_accepts_a_1024_bit_prime)
+  struct pair p;
+  dhe_pair(&p, "dh1024.pem", 0);
+  CHECK_ERR(p.cerr, 0);
+  record_key_info(p.client);
+  otls_ephemeral_key_info k;
+  CHECK_ERR(otls_conn_ephemeral_key_info(p.client, &k), 0);
+  CHECK_STR(k.type, "DH");
+  CHECK_INT(k.size, 1024);
+  pair_free(&p);
+END_SCENARIO
+
+/* minDHSize is checked before the certificate (Node's order). */
+SCENARIO(min_dh_size_is_checked_before_verification)
+  if (!otls_backend_has(OTLS_CAP_DHPARAM))
+    otls_test_skip("no DHE in this backend (dhparam answers OTLS_E_UNSUPPORTED)");
+  struct side_opts s = SERVER_RSA;
+  struct side_opts c = {.ca = "untrusted-ca.pem", .reject = -1, .min_dh_size = 3072};
+  s.dhparam = "dh2048.pem";
+  s.ciphers = c.ciphers = "DHE-RSA-AES128-GCM-SHA256";
+  s.max_version = c.max_version = "TLSv1.2";
+  struct pair p;
+  run_pair(&p, &c, &s, "localhost");
+  CHECK_ERR(p.cerr, OTLS_E_DH_PARAM_SIZE);
+  pair_free(&p);
+END_SCENARIO
+
+/*
+ * TLS 1.3, both pairs usable: the client's signature algorithms decide
+ * (ECDSA first in every omnitls client). The SNI name matches only the RSA
+ * certificate (*.example.test): a server must not switch to it by name
+ * (GnuTLS would, by itself).
+ */
+SCENARIO(multi_cert_tls13_is_not_chosen_by_sni_name)
+  skip_without_multi_cert(&SERVER_RSA_AND_EC);
+  struct side_opts c = CLIENT_TRUSTING;
+  c.reject = 0;
+  struct pair p;
+  run_pair(&p, &c, &SERVER_RSA_AND_EC, "api.example.test");
+  CHECK_ERR(p.cerr, 0);
+  CHECK_ERR(p.serr, 0);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.3");
+  CHECK_STR(otls_conn_servername(p.server), "api.example.test");
+  CHECK(peer_cert_is(p.client, 0, "server-ec.pem"));
+  CHECK_ERR(otls_conn_verify_error(p.client), OTLS_E_CERT_ALTNAME_INVALID);
+  record_leaf(p.client);
   pair_free(&p);
 END_SCENARIO

@@ -4,6 +4,7 @@
  */
 #include "internal.h"
 #include "otls_test.h"
+#include "pkcs12.h"
 
 static int build(const char *cert, const char *key, const char *pass, const char *ca) {
   otls_context_options o;
@@ -345,4 +346,409 @@ TEST(dhparam_malformed_or_missing_is_rejected) {
   CHECK_ERR(build_dh(&s), OTLS_E_DER_BAD);
   otls_source cert = otls_source_file(pki("ca.pem")); /* no DH PARAMETERS block */
   CHECK_ERR(build_dh(&cert), OTLS_E_PEM_NO_START_LINE);
+}
+
+/* --- several key/certificate pairs, per-key passphrases ------------------------ */
+
+struct pairs_spec {
+  const char *cert[3], *key[3], *key_pass[3];
+  const char *pfx[3], *pfx_pass[3];
+  const char *passphrase;
+};
+
+static int build_pairs(const struct pairs_spec *p, char *detail, size_t detail_len) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source certs[3], keys[3], pfx[3];
+  size_t nk = 0, np = 0;
+  for (; nk < 3 && p->cert[nk]; nk++) {
+    certs[nk] = otls_source_file(pki(p->cert[nk]));
+    keys[nk] = otls_source_file(pki(p->key[nk]));
+    keys[nk].passphrase = p->key_pass[nk];
+  }
+  for (; np < 3 && p->pfx[np]; np++) {
+    pfx[np] = otls_source_file(pki(p->pfx[np]));
+    pfx[np].passphrase = p->pfx_pass[np];
+  }
+  o.cert = certs;
+  o.key = keys;
+  o.cert_count = o.key_count = nk;
+  o.pfx = pfx;
+  o.pfx_count = np;
+  o.passphrase = p->passphrase;
+  otls_context *ctx = NULL;
+  char buf[256];
+  if (detail == NULL) {
+    detail = buf;
+    detail_len = sizeof(buf);
+  }
+  int rv = otls_context_new(&ctx, &o, detail, detail_len);
+  if (rv < 0) {
+    CHECK(ctx == NULL);
+    CHECK(detail[0] != 0);
+    printf("  -> %s: %s\n", otls_err_name(rv), detail);
+  } else {
+    CHECK(otls_context_has_cert(ctx));
+  }
+  otls_context_free(ctx);
+  return rv;
+}
+
+#define MULTI(rv) (otls_backend_has(OTLS_CAP_MULTI_CERT) ? (rv) : OTLS_E_UNSUPPORTED)
+
+TEST(rsa_and_ecdsa_pairs_need_multi_cert) {
+  struct pairs_spec p = {.cert = {"server-rsa-chain.pem", "server-ec-chain.pem"},
+                         .key = {"server-rsa.key", "server-ec.key"}};
+  CHECK_ERR(build_pairs(&p, NULL, 0), MULTI(0));
+}
+
+TEST(two_pairs_of_one_key_type_are_invalid) {
+  /* Both EC (P-256): OpenSSL would keep the second, GnuTLS use the first. */
+  struct pairs_spec p = {.cert = {"server-ec-chain.pem", "client-chain.pem"},
+                         .key = {"server-ec.key", "client.key"}};
+  char detail[256];
+  int rv = build_pairs(&p, detail, sizeof(detail));
+  CHECK_ERR(rv, MULTI(OTLS_E_INVAL));
+  if (rv == OTLS_E_INVAL)
+    CHECK(strstr(detail, "EC") != NULL);
+}
+
+TEST(each_key_pairs_with_the_chain_of_the_same_index) {
+  /* key[0] is the ECDSA one, cert[0] the RSA chain: a mismatch, not a swap. */
+  struct pairs_spec p = {.cert = {"server-rsa-chain.pem", "server-ec-chain.pem"},
+                         .key = {"server-ec.key", "server-rsa.key"}};
+  CHECK_ERR(build_pairs(&p, NULL, 0), MULTI(OTLS_E_KEY_MISMATCH));
+}
+
+TEST(more_keys_than_chains_is_no_cert) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source certs[1] = {otls_source_file(pki("server-rsa-chain.pem"))};
+  otls_source keys[2] = {otls_source_file(pki("server-rsa.key")),
+                         otls_source_file(pki("server-ec.key"))};
+  o.cert = certs;
+  o.cert_count = 1;
+  o.key = keys;
+  o.key_count = 2;
+  otls_context *ctx = NULL;
+  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), OTLS_E_NO_CERT);
+  o.cert_count = 2;
+  o.key_count = 1;
+  otls_source two[2] = {certs[0], otls_source_file(pki("server-ec-chain.pem"))};
+  o.cert = two;
+  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), OTLS_E_NO_CERT);
+}
+
+TEST(per_key_passphrase_overrides_the_shared_one) {
+  if (!otls_backend_has(OTLS_CAP_ENCRYPTED_KEYS))
+    otls_test_skip("no encrypted keys");
+  /* The key's own passphrase is right, the shared one wrong: it opens. */
+  struct pairs_spec p = {.cert = {"server-rsa-chain.pem"},
+                         .key = {"server-rsa-enc.key"},
+                         .key_pass = {"test-pass"},
+                         .passphrase = "wrong"};
+  CHECK_ERR(build_pairs(&p, NULL, 0), 0);
+  /* The key's own is wrong, the shared one right: the key's own is used. */
+  struct pairs_spec q = {.cert = {"server-rsa-chain.pem"},
+                         .key = {"server-rsa-enc.key"},
+                         .key_pass = {"wrong"},
+                         .passphrase = "test-pass"};
+  CHECK_ERR(build_pairs(&q, NULL, 0), OTLS_E_BAD_DECRYPT);
+  q.key[0] = "server-rsa-enc-trad.key";
+  CHECK_ERR(build_pairs(&q, NULL, 0), OTLS_E_BAD_DECRYPT);
+}
+
+TEST(two_keys_with_different_passphrases) {
+  if (!otls_backend_has(OTLS_CAP_ENCRYPTED_KEYS))
+    otls_test_skip("no encrypted keys");
+  struct pairs_spec p = {.cert = {"server-rsa-chain.pem", "server-ec-chain.pem"},
+                         .key = {"server-rsa-enc.key", "server-ec-enc.key"},
+                         .key_pass = {NULL, "other-pass"},
+                         .passphrase = "test-pass"};
+  CHECK_ERR(build_pairs(&p, NULL, 0), MULTI(0));
+  /* The shared passphrase does not open the second key. */
+  p.key_pass[1] = NULL;
+  CHECK_ERR(build_pairs(&p, NULL, 0), MULTI(OTLS_E_BAD_DECRYPT));
+}
+
+/* --- pfx ------------------------------------------------------------------------ */
+
+TEST(pfx_bundles_load_with_their_passphrase) {
+  struct pairs_spec p = {.pfx = {"server-rsa.p12"}, .passphrase = "test-pass"};
+  CHECK_ERR(build_pairs(&p, NULL, 0), 0);
+  p.pfx[0] = "server-rsa-3des.p12";
+  CHECK_ERR(build_pairs(&p, NULL, 0), 0);
+  p.pfx[0] = "server-rsa-fullchain.p12";
+  CHECK_ERR(build_pairs(&p, NULL, 0), 0);
+  struct pairs_spec q = {
+      .pfx = {"server-ec.p12"}, .pfx_pass = {"other-pass"}, .passphrase = "test-pass"};
+  CHECK_ERR(build_pairs(&q, NULL, 0), 0);
+}
+
+TEST(pfx_wrong_or_missing_passphrase_is_bad_decrypt) {
+  static const char *const files[] = {"server-rsa.p12", "server-rsa-3des.p12"};
+  for (size_t i = 0; i < 2; i++) {
+    struct pairs_spec p = {.pfx = {files[i]}, .passphrase = "wrong"};
+    CHECK_ERR(build_pairs(&p, NULL, 0), OTLS_E_BAD_DECRYPT);
+    p.passphrase = NULL;
+    CHECK_ERR(build_pairs(&p, NULL, 0), OTLS_E_BAD_DECRYPT);
+    /* The item's own passphrase wins over the shared one, right or wrong. */
+    p.pfx_pass[0] = "wrong";
+    p.passphrase = "test-pass";
+    CHECK_ERR(build_pairs(&p, NULL, 0), OTLS_E_BAD_DECRYPT);
+    p.pfx_pass[0] = "test-pass";
+    p.passphrase = "wrong";
+    CHECK_ERR(build_pairs(&p, NULL, 0), 0);
+  }
+}
+
+static int build_pfx_mem(const void *data, size_t len) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source s = otls_source_mem(data, len);
+  o.pfx = &s;
+  o.pfx_count = 1;
+  o.passphrase = "test-pass";
+  otls_context *ctx = NULL;
+  char detail[256];
+  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
+  if (rv < 0)
+    printf("  -> %s: %s\n", otls_err_name(rv), detail);
+  otls_context_free(ctx);
+  return rv;
+}
+
+TEST(pfx_malformed_is_der_bad) {
+  uint8_t *p12;
+  size_t len;
+  CHECK_INT(otls__read_file(pki("server-rsa.p12"), &p12, &len), 0);
+  CHECK_ERR(build_pfx_mem(p12, len), 0);
+  CHECK_ERR(build_pfx_mem(p12, len / 2), OTLS_E_DER_BAD); /* truncated */
+  CHECK_ERR(build_pfx_mem(p12, 0), OTLS_E_DER_BAD);
+  uint8_t *longer = malloc(len + 1);
+  CHECK(longer != NULL);
+  memcpy(longer, p12, len);
+  longer[len] = 0; /* trailing garbage */
+  CHECK_ERR(build_pfx_mem(longer, len + 1), OTLS_E_DER_BAD);
+  free(longer);
+  free(p12);
+  /* PEM is not a PFX (Node: "wrong tag"). */
+  CHECK_INT(otls__read_file(pki("server-rsa.key"), &p12, &len), 0);
+  CHECK_ERR(build_pfx_mem(p12, len), OTLS_E_DER_BAD);
+  free(p12);
+  /* A certificate is DER, but not a PFX. */
+  static const uint8_t not_pfx[] = {0x30, 0x03, 0x02, 0x01, 0x03};
+  CHECK_ERR(build_pfx_mem(not_pfx, sizeof(not_pfx)), OTLS_E_DER_BAD);
+}
+
+/* No MAC: Node v20 (OpenSSL 3.0) refuses it ("mac absent"); so does every backend. */
+TEST(pfx_without_mac_is_unsupported_everywhere) {
+  struct pairs_spec p = {.pfx = {"server-rsa-nomac.p12"}, .passphrase = "test-pass"};
+  CHECK_ERR(build_pairs(&p, NULL, 0), OTLS_E_UNSUPPORTED_PFX);
+}
+
+TEST(pfx_without_a_key_is_no_cert) {
+  struct pairs_spec p = {.pfx = {"certs-only.p12"}, .passphrase = "test-pass"};
+  CHECK_ERR(build_pairs(&p, NULL, 0), OTLS_E_NO_CERT);
+}
+
+TEST(pfx_file_missing_is_a_file_error) {
+  struct pairs_spec p = {.pfx = {"does-not-exist.p12"}, .passphrase = "test-pass"};
+  CHECK_ERR(build_pairs(&p, NULL, 0), OTLS_E_FILE);
+}
+
+TEST(pfx_counts_as_a_key_certificate_pair) {
+  struct pairs_spec p = {.cert = {"server-ec-chain.pem"},
+                         .key = {"server-ec.key"},
+                         .pfx = {"server-rsa.p12"},
+                         .passphrase = "test-pass"};
+  CHECK_ERR(build_pairs(&p, NULL, 0), MULTI(0));
+  struct pairs_spec q = {.pfx = {"server-rsa.p12", "server-ec.p12"},
+                         .pfx_pass = {"test-pass", "other-pass"}};
+  CHECK_ERR(build_pairs(&q, NULL, 0), MULTI(0));
+  /* Two RSA pairs. */
+  struct pairs_spec r = {.cert = {"server-rsa-chain.pem"},
+                         .key = {"server-rsa.key"},
+                         .pfx = {"server-rsa-3des.p12"},
+                         .passphrase = "test-pass"};
+  CHECK_ERR(build_pairs(&r, NULL, 0), MULTI(OTLS_E_INVAL));
+}
+
+TEST(pfx_count_without_array_is_invalid) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  o.pfx_count = 1;
+  otls_context *ctx = NULL;
+  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), OTLS_E_INVAL);
+}
+
+/* --- sessionIdContext --------------------------------------------------------- */
+
+TEST(session_id_context_is_kept_up_to_32_bytes) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_context *ctx = NULL;
+  size_t len = 99;
+  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), 0);
+  CHECK(otls__context_session_id_context(ctx, &len) == NULL);
+  CHECK_INT(len, 0);
+  otls_context_free(ctx);
+  static const char id32[] = "0123456789abcdef0123456789abcdef";
+  o.session_id_context = id32;
+  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), 0);
+  const uint8_t *id = otls__context_session_id_context(ctx, &len);
+  CHECK_INT(len, 32);
+  CHECK(id != NULL && memcmp(id, id32, 32) == 0);
+  otls_context_free(ctx);
+  /* A server context passes it to the engine too. */
+  otls_source c = otls_source_file(pki("server-rsa-chain.pem"));
+  otls_source k = otls_source_file(pki("server-rsa.key"));
+  o.cert = &c;
+  o.key = &k;
+  o.cert_count = o.key_count = 1;
+  o.session_id_context = "my app";
+  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), 0);
+  id = otls__context_session_id_context(ctx, &len);
+  CHECK_INT(len, 6);
+  CHECK(memcmp(id, "my app", 6) == 0);
+  otls_context_free(ctx);
+  /* "" is none, as Node ignores an empty sessionIdContext. */
+  o.session_id_context = "";
+  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), 0);
+  CHECK(otls__context_session_id_context(ctx, &len) == NULL);
+  otls_context_free(ctx);
+}
+
+TEST(session_id_context_over_32_bytes_is_invalid) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  o.session_id_context = "0123456789abcdef0123456789abcdef!";
+  otls_context *ctx = NULL;
+  char detail[256];
+  CHECK_ERR(otls_context_new(&ctx, &o, detail, sizeof(detail)), OTLS_E_INVAL);
+  CHECK(ctx == NULL);
+  CHECK(strstr(detail, "33") != NULL);
+}
+
+/* --- secureOptions ---------------------------------------------------------------- */
+
+static int build_ops(uint64_t ops, const char *min, const char *max, otls_context **out,
+                     char *detail, size_t detail_len) {
+  otls_context_options o;
+  otls_context_options_init(&o);
+  o.secure_options = ops;
+  o.min_version = min;
+  o.max_version = max;
+  *out = NULL;
+  int rv = otls_context_new(out, &o, detail, detail_len);
+  if (rv < 0)
+    printf("  -> %s: %s\n", otls_err_name(rv), detail);
+  return rv;
+}
+
+static void check_range(uint64_t ops, const char *min, const char *max, uint16_t want_min,
+                        uint16_t want_max) {
+  otls_context *ctx;
+  char detail[256];
+  CHECK_ERR(build_ops(ops, min, max, &ctx, detail, sizeof(detail)), 0);
+  CHECK_INT(ctx->min_version, want_min);
+  CHECK_INT(ctx->max_version, want_max);
+  otls_context_free(ctx);
+}
+
+TEST(secure_options_narrow_the_protocol_range) {
+  check_range(0, NULL, NULL, OTLS__TLS1_2, OTLS__TLS1_3);
+  check_range(OTLS_OP_NO_TLSv1_3, NULL, NULL, OTLS__TLS1_2, OTLS__TLS1_2);
+  check_range(OTLS_OP_NO_TLSv1_2, NULL, NULL, OTLS__TLS1_3, OTLS__TLS1_3);
+  /* A gap cuts off everything below it (OpenSSL's rule). */
+  check_range(OTLS_OP_NO_TLSv1_2, "TLSv1.1", NULL, OTLS__TLS1_3, OTLS__TLS1_3);
+  /* Versions the backend lacks are fine once taken out (wolfSSL: no TLS 1.0). */
+  check_range(OTLS_OP_NO_TLSv1, "TLSv1", NULL,
+              otls_backend_has(OTLS_CAP_TLS1_1) ? OTLS__TLS1_1 : OTLS__TLS1_2, OTLS__TLS1_3);
+}
+
+TEST(secure_options_disabling_every_version_is_bad_version) {
+  otls_context *ctx;
+  char detail[256];
+  CHECK_ERR(
+      build_ops(OTLS_OP_NO_TLSv1_2 | OTLS_OP_NO_TLSv1_3, NULL, NULL, &ctx, detail, sizeof(detail)),
+      OTLS_E_BAD_VERSION);
+  CHECK(ctx == NULL);
+  CHECK_ERR(build_ops(OTLS_OP_NO_TLSv1_3, "TLSv1.3", NULL, &ctx, detail, sizeof(detail)),
+            OTLS_E_BAD_VERSION);
+}
+
+TEST(secure_options_that_are_always_on_are_accepted) {
+  otls_context *ctx;
+  char detail[256];
+  CHECK_INT(OTLS_OP_NO_SSLv2, 0);
+  CHECK_ERR(build_ops(OTLS_OP_NO_SSLv2 | OTLS_OP_NO_SSLv3 | OTLS_OP_NO_COMPRESSION, NULL, NULL,
+                      &ctx, detail, sizeof(detail)),
+            0);
+  CHECK(!ctx->no_ticket && !ctx->no_renegotiation);
+  otls_context_free(ctx);
+}
+
+TEST(secure_options_ticket_and_renegotiation_bits_are_kept) {
+  otls_context *ctx;
+  char detail[256];
+  CHECK_ERR(build_ops(OTLS_OP_NO_TICKET | OTLS_OP_NO_RENEGOTIATION, NULL, NULL, &ctx, detail,
+                      sizeof(detail)),
+            0);
+  CHECK(ctx->no_ticket);
+  CHECK(ctx->no_renegotiation);
+  otls_context_free(ctx);
+  CHECK_ERR(build_ops(OTLS_OP_CIPHER_SERVER_PREFERENCE, NULL, NULL, &ctx, detail, sizeof(detail)),
+            0);
+  otls_context_free(ctx);
+}
+
+TEST(secure_options_other_bits_are_invalid_and_named) {
+  otls_context *ctx;
+  char detail[256];
+  CHECK_ERR(build_ops(0x4, NULL, NULL, &ctx, detail, sizeof(detail)), OTLS_E_INVAL);
+  CHECK(strstr(detail, "SSL_OP_LEGACY_SERVER_CONNECT") != NULL);
+  CHECK_ERR(build_ops(OTLS_OP_NO_TICKET | (1ull << 21), NULL, NULL, &ctx, detail, sizeof(detail)),
+            OTLS_E_INVAL);
+  CHECK(strstr(detail, "SSL_OP_PRIORITIZE_CHACHA") != NULL);
+  CHECK_ERR(build_ops(1ull << 40, NULL, NULL, &ctx, detail, sizeof(detail)), OTLS_E_INVAL);
+  CHECK(strstr(detail, "0x10000000000") != NULL);
+  /* SSL_OP_ALL (Node's crypto.constants) contains bits omnitls does not take. */
+  CHECK_ERR(build_ops(0x80000850ull, NULL, NULL, &ctx, detail, sizeof(detail)), OTLS_E_INVAL);
+}
+
+/*
+ * `openssl pkcs12 -export -legacy` (RC2-40 certificates) is refused on every
+ * backend, as Node v20 refuses it; gen-pki.sh falls back to 3DES where the
+ * CLI lacks the legacy provider, and that one loads.
+ */
+TEST(pfx_legacy_rc2_bundle_is_unsupported_everywhere) {
+  uint8_t *der;
+  size_t len;
+  CHECK_INT(otls__read_file(pki("server-rsa-legacy.p12"), &der, &len), 0);
+  int want = otls__pkcs12_check(der, len, NULL, 0);
+  CHECK(want == 0 || want == OTLS_E_UNSUPPORTED_PFX);
+  printf("  fixture: %s\n", want ? "RC2 (openssl pkcs12 -legacy)" : "3DES fallback");
+  CHECK_ERR(build_pfx_mem(der, len), want);
+  free(der);
+  CHECK_STR(otls_err_name(OTLS_E_UNSUPPORTED_PFX), "ERR_CRYPTO_UNSUPPORTED_OPERATION");
+}
+
+/* --- minDHSize ---------------------------------------------------------------------- */
+
+TEST(min_dh_size_defaults_to_1024_and_never_goes_below) {
+  otls_context *ctx = make_ctx(NULL, NULL, "ca.pem");
+  static const unsigned asked[] = {0, 1, 512, 1024, 2048, 3072};
+  static const unsigned want[] = {1024, 1024, 1024, 1024, 2048, 3072};
+  for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++) {
+    otls_conn_options co;
+    otls_conn_options_init(&co);
+    CHECK_INT(co.min_dh_size, 0);
+    co.min_dh_size = asked[i];
+    otls_conn *c = NULL;
+    CHECK_ERR(otls_conn_new(&c, ctx, &co), 0);
+    CHECK_INT(c->min_dh_size, want[i]);
+    otls_conn_free(c);
+  }
+  otls_context_free(ctx);
 }
