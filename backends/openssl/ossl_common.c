@@ -599,7 +599,10 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
    * and keeps no session-id cache of its own.
    */
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+  if (cfg->no_ticket)
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  else
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
   if (cfg->honor_cipher_order)
     SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
   else
@@ -612,7 +615,7 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
    * context before it resumes a session of a server that verifies clients.
    */
   SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"omnitls", 7);
-  SSL_CTX_set_num_tickets(ctx, cfg->num_tickets);
+  SSL_CTX_set_num_tickets(ctx, cfg->no_ticket ? 0 : cfg->num_tickets);
   SSL_CTX_set_timeout(ctx, cfg->session_timeout);
 #if defined(OTLS_HAVE_SSL_CTX_SET_SESSION_PSK_DHE_TIMEOUT)
   SSL_CTX_set_session_psk_dhe_timeout(ctx, cfg->session_timeout);

@@ -237,9 +237,11 @@ typedef struct otls_context_options {
    *    secure_protocol). As in OpenSSL, what stays is the highest run of
    *    enabled versions without a gap; none left is OTLS_E_BAD_VERSION.
    *  - OTLS_OP_CIPHER_SERVER_PREFERENCE: the same as honor_cipher_order.
-   *  - OTLS_OP_NO_TICKET, OTLS_OP_NO_RENEGOTIATION: recorded on the context
-   *    for the session and renegotiation policy. Today omnitls issues no
-   *    tickets and refuses renegotiation anyway, so they change nothing yet.
+   *  - OTLS_OP_NO_TICKET: the server issues no session tickets; TLS <= 1.2
+   *    clients then resume by session id (the context's cache, or
+   *    newSession/resumeSession), TLS 1.3 clients not at all.
+   *  - OTLS_OP_NO_RENEGOTIATION: recorded for the renegotiation policy;
+   *    omnitls refuses renegotiation anyway for now, so it changes nothing.
    *  - OTLS_OP_NO_SSLv2 (0), OTLS_OP_NO_SSLv3, OTLS_OP_NO_COMPRESSION:
    *    always in force in omnitls; accepted and ignored.
    * Any other bit is OTLS_E_INVAL, with a detail naming it (omnitls never

@@ -2569,3 +2569,174 @@ SCENARIO(multi_cert_tls13_is_not_chosen_by_sni_name)
   record_leaf(p.client);
   pair_free(&p);
 END_SCENARIO
+
+/* --- session ids (no tickets): the context's cache and an external store ----------- */
+
+static otls_context *no_ticket_server(void) {
+  struct side_opts s = SERVER_RSA;
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source cert = otls_source_file(pki(s.cert)), key = otls_source_file(pki(s.key));
+  o.cert = &cert;
+  o.cert_count = 1;
+  o.key = &key;
+  o.key_count = 1;
+  o.secure_options = OTLS_OP_NO_TICKET;
+  otls_context *ctx = NULL;
+  CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), 0);
+  return ctx;
+}
+
+SCENARIO(session_id_resumes_from_the_context_cache_tls12)
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  otls_context *cctx = ctx_from(&c), *sctx = no_ticket_server();
+  size_t len;
+  uint8_t *blob = first_session(cctx, sctx, &len);
+  int events = 0;
+  CHECK(resumes(cctx, sctx, blob, len, &events));
+  /* Another context has another cache. */
+  otls_context *other = no_ticket_server();
+  CHECK(!resumes(cctx, other, blob, len, NULL));
+  free(blob);
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  otls_context_free(other);
+  pair_free(&(struct pair){0});
+END_SCENARIO
+
+SCENARIO(no_ticket_means_no_tls13_resumption)
+  otls_context *cctx = ctx_from(&CLIENT_TRUSTING), *sctx = no_ticket_server();
+  struct sessions ev = {0};
+  struct pair p;
+  session_conn(&p, cctx, sctx, NULL, 0, &ev);
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.3");
+  CHECK_INT(ev.events, 0);
+  uint8_t *blob;
+  size_t len;
+  CHECK_ERR(otls_conn_session(p.client, &blob, &len), OTLS_E_STATE);
+  conns_free(&p);
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  pair_free(&p);
+END_SCENARIO
+
+/* An external session store (Node's newSession / resumeSession), answering later. */
+struct store {
+  uint8_t id[32];
+  size_t id_len;
+  uint8_t *data;
+  size_t len;
+  int news, resumes, hits;
+  bool later;
+};
+
+static void store_new(otls_conn *c, const uint8_t *id, size_t id_len, const uint8_t *data,
+                      size_t len, void *user) {
+  struct store *st = user;
+  st->news++;
+  CHECK(id_len > 0 && id_len <= 32);
+  memcpy(st->id, id, id_len);
+  st->id_len = id_len;
+  free(st->data);
+  st->data = malloc(len);
+  memcpy(st->data, data, len);
+  st->len = len;
+  if (!st->later)
+    CHECK_ERR(otls_conn_new_session_done(c), 0);
+}
+
+static void store_resume(otls_conn *c, const uint8_t *id, size_t id_len, void *user) {
+  struct store *st = user;
+  st->resumes++;
+  bool hit = id_len == st->id_len && memcmp(id, st->id, id_len) == 0;
+  st->hits += hit;
+  if (!st->later)
+    CHECK_ERR(otls_conn_resume_session_done(c, hit ? st->data : NULL, hit ? st->len : 0), 0);
+}
+
+/* One TLS 1.2 connection against a no-ticket server with the store. */
+static bool store_conn(otls_context *cctx, otls_context *sctx, struct store *st,
+                       const uint8_t *session, size_t session_len, struct sessions *ev) {
+  struct pair p;
+  memset(&p, 0, sizeof(p));
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  co.session = session;
+  co.session_len = session_len;
+  co.on_session = on_session;
+  co.user = ev;
+  so.is_server = true;
+  so.on_new_session = store_new;
+  so.on_resume_session = store_resume;
+  so.user = st;
+  CHECK_ERR(otls_conn_new(&p.client, cctx, &co), 0);
+  CHECK_ERR(otls_conn_new(&p.server, sctx, &so), 0);
+  int c = OTLS_E_WANT_READ, s = OTLS_E_WANT_READ;
+  int waits = 0;
+  for (int round = 0; round < 50 && (c != 0 || s != 0); round++) {
+    if (c == OTLS_E_WANT_READ)
+      c = otls_conn_handshake(p.client);
+    pump_once(p.client, p.server);
+    if (s == OTLS_E_WANT_READ || s == OTLS_E_WANT_CALLBACK)
+      s = otls_conn_handshake(p.server);
+    if (s == OTLS_E_WANT_CALLBACK) {
+      /* Held: nothing goes out until the store answers. */
+      CHECK_INT(otls_conn_pending_output(p.server), 0);
+      CHECK(otls_conn_wants(p.server) & OTLS_WANTS_CALLBACK);
+      waits++;
+      if (st->resumes > st->hits + 0 && waits == 1 && otls_conn_resume_session_done(
+              p.server, NULL, 0) == 0) {
+        /* (a miss answered later) */
+      }
+      if (otls_conn_new_session_done(p.server) != 0) {
+        bool hit = st->id_len && session;
+        (void)otls_conn_resume_session_done(p.server, hit ? st->data : NULL, hit ? st->len : 0);
+      }
+      continue;
+    }
+    pump_once(p.server, p.client);
+  }
+  CHECK_ERR(c, 0);
+  CHECK_ERR(s, 0);
+  if (st->later)
+    CHECK(waits >= 1);
+  bool reused = otls_conn_is_session_reused(p.client);
+  CHECK(reused == otls_conn_is_session_reused(p.server));
+  otls_conn_free(p.client);
+  otls_conn_free(p.server);
+  return reused;
+}
+
+static void external_store(bool later) {
+  struct side_opts c = CLIENT_TRUSTING;
+  c.max_version = "TLSv1.2";
+  otls_context *cctx = ctx_from(&c), *sctx = no_ticket_server();
+  struct store st = {.later = later};
+  struct sessions ev = {0};
+  CHECK(!store_conn(cctx, sctx, &st, NULL, 0, &ev));
+  CHECK_INT(st.news, 1);
+  CHECK_INT(st.resumes, 0);
+  CHECK(ev.last != NULL);
+  struct sessions ev2 = {0};
+  CHECK(store_conn(cctx, sctx, &st, ev.last, ev.last_len, &ev2));
+  CHECK_INT(st.resumes, 1);
+  CHECK_INT(st.news, 1); /* a resumed handshake makes no new session */
+  T("store", "news=%d resumes=%d", st.news, st.resumes);
+  free(st.data);
+  free(ev.last);
+  free(ev2.last);
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  pair_free(&(struct pair){0});
+}
+
+SCENARIO(session_external_store_answers_now)
+  external_store(false);
+END_SCENARIO
+
+SCENARIO(session_external_store_answers_later)
+  external_store(true);
+END_SCENARIO
