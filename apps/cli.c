@@ -265,6 +265,12 @@ int cli_context(otls_context **out, const struct cli_tls *t, char *detail, size_
   o.max_version = t->max_version;
   o.reject_unauthorized = t->reject_unauthorized;
   o.request_cert = t->request_cert;
+  if (t->ticket_keys) {
+    o.ticket_keys = t->ticket_keys;
+    o.ticket_keys_len = OTLS_TICKET_KEYS_LEN;
+  }
+  if (t->no_ticket)
+    o.secure_options |= OTLS_OP_NO_TICKET;
   rv = otls_context_new(out, &o, detail, detail_len);
 out:
   if (pass) {
@@ -578,4 +584,59 @@ void cli_json_ephemeral_key_info(struct json *j, otls_conn *c) {
     json_kv_int(j, "size", k.size);
   }
   json_object_end(j);
+}
+
+uint8_t *cli_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return NULL;
+  size_t cap = 4096, n = 0;
+  uint8_t *buf = malloc(cap);
+  while (buf) {
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0)
+      break;
+    if (n == cap) {
+      uint8_t *b = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+      if (b == NULL) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = b;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (buf)
+    *len = n;
+  return buf;
+}
+
+void cli_json_hex(struct json *j, const char *key, const uint8_t *p, size_t n) {
+  if (p == NULL) {
+    json_key(j, key);
+    json_null(j);
+    return;
+  }
+  char *hex = malloc(2 * n + 1);
+  if (hex == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    snprintf(hex + 2 * i, 3, "%02x", p[i]);
+  hex[2 * n] = 0;
+  json_kv_string(j, key, hex);
+  free(hex);
+}
+
+void cli_json_conn_extras(struct json *j, otls_conn *c) {
+  uint8_t fin[64];
+  int n = otls_conn_finished(c, false, fin, sizeof(fin));
+  cli_json_hex(j, "finished", n > 0 ? fin : NULL, n > 0 ? (size_t)n : 0);
+  n = otls_conn_finished(c, true, fin, sizeof(fin));
+  cli_json_hex(j, "peerFinished", n > 0 ? fin : NULL, n > 0 ? (size_t)n : 0);
+  size_t len = 0;
+  const uint8_t *ocsp = otls_conn_ocsp_response(c, &len);
+  cli_json_hex(j, "ocspResponse", ocsp, len);
 }

@@ -72,7 +72,20 @@ struct cli_tls {
   const char *dhparam; /* -dhparam FILE (server) */
   const char *pfx;     /* -pfx FILE: PKCS#12 key + chain, opened with -pass */
   const char *crl;     /* -CRL FILE: CRLs (PEM) */
+  const uint8_t *ticket_keys; /* -ticket_keys: 48 bytes */
+  bool no_ticket;             /* -no_ticket */
 };
+
+/* --- issue-5 helpers (apps/cli.c) ---------------------------------------- */
+
+/* Read a whole file into a malloc'd buffer; NULL on failure (errno set). */
+uint8_t *cli_read_file(const char *path, size_t *len);
+
+/* Lower-case hex of `n` bytes as a JSON string value (key given). */
+void cli_json_hex(struct json *j, const char *key, const uint8_t *p, size_t n);
+
+/* The client-side extras of -json: finished, peerFinished, ocspResponse, tickets. */
+void cli_json_conn_extras(struct json *j, otls_conn *c);
 
 /*
  * Node's `ciphers` from openssl's -cipher (TLS <= 1.2) and -ciphersuites

@@ -31,6 +31,13 @@ static const struct cli_flag flags[] = {
     {"verify_return_error", NULL, "fail the handshake on a verification error (the default)"},
     {"insecure", NULL, "do not reject an unverified server (rejectUnauthorized: false)"},
     {"timeout", "MS", "give up connecting and handshaking after MS milliseconds"},
+    {"alpn", "LIST", "offer these application protocols, comma-separated (ALPNProtocols)"},
+    {"status", NULL, "ask the server to staple an OCSP response (requestOCSP)"},
+    {"sess_in", "FILE", "resume the session saved in FILE (session)"},
+    {"sess_out", "FILE", "save each session the server gives to FILE (getSession)"},
+    {"reconnect", NULL, "connect 5 more times, resuming the session; no stdin relay"},
+    {"keymatexport", "LABEL", "export keying material with LABEL (exportKeyingMaterial)"},
+    {"keymatexportlen", "N", "how many bytes -keymatexport derives (default 20)"},
     {"json", NULL, "print one JSON line describing the session (Node.js property names)"},
     {"quiet", NULL, "no session summary on stderr"},
     {NULL, NULL, NULL},
@@ -69,11 +76,49 @@ static void print_summary(otls_socket *s, const char *host, const char *port) {
   fflush(stderr);
 }
 
+/* Sessions the server gives: kept for -reconnect, written to -sess_out. */
+struct sessions {
+  uint8_t *blob;
+  size_t len;
+  const char *out;
+  int write_error;
+};
+
+static void on_session(otls_conn *c, const uint8_t *blob, size_t len, void *user) {
+  (void)c;
+  struct sessions *ss = user;
+  uint8_t *copy = malloc(len);
+  if (copy == NULL)
+    return;
+  memcpy(copy, blob, len);
+  free(ss->blob);
+  ss->blob = copy;
+  ss->len = len;
+  if (ss->out) {
+    FILE *f = fopen(ss->out, "wb");
+    if (f == NULL || fwrite(blob, 1, len, f) != len)
+      ss->write_error = 1;
+    if (f && fclose(f) != 0)
+      ss->write_error = 1;
+  }
+}
+
+/* After the handshake: let post-handshake messages (TLS 1.3 tickets) in. */
+static void drain(otls_socket *s) {
+  char buf[4096];
+  for (int i = 0; i < 4; i++)
+    if (cli_read(s, buf, sizeof(buf), 300) <= 0)
+      break;
+}
+
 int cmd_s_client(int argc, char **argv) {
   struct cli_args a = {argc, 0, argv, "s_client", synopsis, flags};
   struct cli_tls t = {.reject_unauthorized = true};
   const char *connect = "localhost:4433", *servername = NULL;
-  bool json = false, quiet = false, no_sni = false;
+  bool json = false, quiet = false, no_sni = false, status = false, reconnect = false;
+  const char *alpn_list = NULL, *sess_in = NULL, *keymat_label = NULL;
+  int keymat_len = 20;
+  struct sessions ss = {0};
   int timeout_ms = 0;
   const struct cli_flag *f;
   const char *v;
@@ -113,6 +158,20 @@ int cmd_s_client(int argc, char **argv) {
       t.reject_unauthorized = false;
     else if (!strcmp(n, "timeout"))
       timeout_ms = cli_int(&a, n, v);
+    else if (!strcmp(n, "alpn"))
+      alpn_list = v;
+    else if (!strcmp(n, "status"))
+      status = true;
+    else if (!strcmp(n, "sess_in"))
+      sess_in = v;
+    else if (!strcmp(n, "sess_out"))
+      ss.out = v;
+    else if (!strcmp(n, "reconnect"))
+      reconnect = true;
+    else if (!strcmp(n, "keymatexport"))
+      keymat_label = v;
+    else if (!strcmp(n, "keymatexportlen"))
+      keymat_len = cli_int(&a, n, v);
     else if (!strcmp(n, "json"))
       json = true;
     else if (!strcmp(n, "quiet"))
@@ -140,34 +199,112 @@ int cmd_s_client(int argc, char **argv) {
     goto out;
   }
 
-  otls_socket_options so;
-  otls_socket_options_init(&so);
-  so.nonblocking = true; /* one poll loop for the handshake and the relay */
-  so.servername = no_sni ? "" : servername;
-  rv = otls_socket_connect(&s, ctx, host, port, &so);
-  if (rv < 0) {
+  uint8_t alpn[1024];
+  otls_conn_options co;
+  otls_conn_options_init(&co);
+  if (alpn_list) {
+    int n = otls_alpn_encode(alpn_list, alpn, sizeof(alpn));
+    if (n < 0)
+      cli_usage_error(&a, "-alpn: '%s' is not a list of 1..255-byte names", alpn_list);
+    co.alpn_protocols = alpn;
+    co.alpn_protocols_len = (size_t)n;
+  }
+  co.request_ocsp = status;
+  co.on_session = on_session;
+  co.user = &ss;
+  if (sess_in && (ss.blob = cli_read_file(sess_in, &ss.len)) == NULL) {
     char d[300];
-    snprintf(d, sizeof(d), "cannot connect to %s:%s: %s", host, port, otls_strerror(rv));
-    rc = fail(json, rv, d);
+    snprintf(d, sizeof(d), "-sess_in: cannot read '%s'", sess_in);
+    rc = fail(json, OTLS_E_FILE, d);
     goto out;
   }
-  rv = cli_handshake(s, timeout_ms);
-  if (rv < 0) {
-    rc = fail(json, rv, otls_socket_error(s));
+  if (keymat_label && (keymat_len < 1 || keymat_len > 16384))
+    cli_usage_error(&a, "-keymatexportlen: 1..16384");
+
+  for (int round = 0; round <= (reconnect ? 5 : 0); round++) {
+    co.session = ss.blob;
+    co.session_len = ss.len;
+    otls_socket_options so;
+    otls_socket_options_init(&so);
+    so.nonblocking = true; /* one poll loop for the handshake and the relay */
+    so.servername = no_sni ? "" : servername;
+    so.conn_options = &co;
+    otls_socket_free(s);
+    s = NULL;
+    rv = otls_socket_connect(&s, ctx, host, port, &so);
+    if (rv < 0) {
+      char d[300];
+      snprintf(d, sizeof(d), "cannot connect to %s:%s: %s", host, port, otls_strerror(rv));
+      rc = fail(json, rv, d);
+      goto out;
+    }
+    rv = cli_handshake(s, timeout_ms);
+    if (rv < 0) {
+      rc = fail(json, rv, otls_socket_error(s));
+      goto out;
+    }
+    otls_conn *c = otls_socket_conn(s);
+    if (reconnect || ss.out)
+      drain(s);
+    uint8_t *km = NULL;
+    if (keymat_label) {
+      km = malloc((size_t)keymat_len);
+      if (km && otls_conn_export_keying_material(c, km, (size_t)keymat_len, keymat_label, NULL,
+                                                 0) < 0) {
+        free(km);
+        km = NULL;
+      }
+    }
+    if (json) {
+      struct json j;
+      json_init(&j);
+      json_object_begin(&j);
+      cli_json_tls_info(&j, c);
+      cli_json_ephemeral_key_info(&j, c);
+      cli_json_conn_extras(&j, c);
+      if (keymat_label)
+        cli_json_hex(&j, "keyingMaterial", km, km ? (size_t)keymat_len : 0);
+      json_object_end(&j);
+      json_print_line(&j, stdout);
+      json_free(&j);
+    }
+    if (!quiet) {
+      print_summary(s, host, port);
+      otls_cipher_info ci = {0};
+      otls_conn_cipher(c, &ci);
+      /* openssl s_client's line, which scripts grep for. */
+      fprintf(stderr, "%s, %s, Cipher is %s\n", otls_conn_is_session_reused(c) ? "Reused" : "New",
+              otls_conn_protocol(c), ci.name ? ci.name : "?");
+      size_t alen = 0;
+      const uint8_t *ap = otls_conn_alpn_protocol(c, &alen);
+      if (ap)
+        fprintf(stderr, "ALPN protocol: %.*s\n", (int)alen, (const char *)ap);
+      if (status) {
+        size_t olen = 0;
+        fprintf(stderr, "OCSP response: %s\n",
+                otls_conn_ocsp_response(c, &olen) ? "stapled" : "no response sent");
+      }
+      if (km) {
+        fprintf(stderr, "Keying material: ");
+        for (int i = 0; i < keymat_len; i++)
+          fprintf(stderr, "%02X", km[i]);
+        fprintf(stderr, "\n");
+      }
+    }
+    free(km);
+    if (reconnect) {
+      cli_close(s, 500);
+      continue;
+    }
+  }
+  if (ss.write_error) {
+    cli_error(OTLS_E_FILE, "-sess_out: cannot write the session file");
     goto out;
   }
-  if (json) {
-    struct json j;
-    json_init(&j);
-    json_object_begin(&j);
-    cli_json_tls_info(&j, otls_socket_conn(s));
-    cli_json_ephemeral_key_info(&j, otls_socket_conn(s));
-    json_object_end(&j);
-    json_print_line(&j, stdout);
-    json_free(&j);
+  if (reconnect) {
+    rc = EXIT_OK;
+    goto out;
   }
-  if (!quiet)
-    print_summary(s, host, port);
 
   struct relay_result rr;
   rv = cli_relay(s, STDIN_FILENO, STDOUT_FILENO, &rr);
@@ -185,6 +322,7 @@ int cmd_s_client(int argc, char **argv) {
 out:
   otls_socket_free(s);
   otls_context_free(ctx);
+  free(ss.blob);
   free(hp);
   return rc;
 }

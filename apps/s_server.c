@@ -42,6 +42,12 @@ static const struct cli_flag flags[] = {
     {"tls1_2", NULL, "only TLS 1.2"},
     {"tls1_3", NULL, "only TLS 1.3"},
     {"timeout", "MS", "handshake timeout and idle timeout (default 30000)"},
+    {"alpn", "LIST", "accept these application protocols, ours first (ALPNProtocols)"},
+    {"status_file", "FILE", "staple this DER OCSP response when asked (OCSPRequest)"},
+    {"servername_context", "NAME:CERT:KEY",
+     "serve CERT/KEY to clients asking for NAME (wildcards as addContext; repeatable)"},
+    {"ticket_keys", "HEX", "the 48-byte session-ticket key, 96 hex digits (ticketKeys)"},
+    {"no_ticket", NULL, "issue no session tickets (session ids for TLS 1.2 instead)"},
     {"json", NULL, "log one JSON line per connection (Node.js property names)"},
     {"quiet", NULL, "no per-connection messages on stderr"},
     {NULL, NULL, NULL},
@@ -51,6 +57,11 @@ enum mode { MODE_RELAY, MODE_WWW, MODE_ECHO };
 
 struct server {
   otls_context *ctx;
+  otls_conn_options co; /* ALPN, SNI contexts, OCSP for every connection */
+  uint8_t alpn[1024];
+  otls_sni_map *sni;
+  uint8_t *ocsp;
+  size_t ocsp_len;
   enum mode mode;
   bool json, quiet;
   int timeout_ms;
@@ -250,10 +261,19 @@ static int serve_echo(struct server *sv, otls_socket *s) {
 
 /* --- the accept loop ------------------------------------------------------- */
 
+/* OCSPRequest: staple -status_file (or nothing). */
+static void ocsp_request(otls_conn *c, const uint8_t *cert, size_t cert_len, const uint8_t *issuer,
+                         size_t issuer_len, void *user) {
+  (void)cert, (void)cert_len, (void)issuer, (void)issuer_len;
+  struct server *sv = user;
+  (void)otls_conn_ocsp_done(c, sv->ocsp, sv->ocsp_len, 0);
+}
+
 static void serve_one(struct server *sv, int lfd) {
   otls_socket_options so;
   otls_socket_options_init(&so);
   so.nonblocking = true;
+  so.conn_options = &sv->co;
   otls_socket *s;
   int rv = otls_socket_accept(&s, sv->ctx, lfd, &so);
   if (rv < 0) {
@@ -319,6 +339,10 @@ int cmd_s_server(int argc, char **argv) {
   struct cli_tls t = {.reject_unauthorized = false};
   struct server sv = {.mode = MODE_RELAY, .timeout_ms = 30000};
   const char *accept = "4433";
+  const char *alpn_list = NULL, *status_file = NULL;
+  const char *contexts[32];
+  size_t n_contexts = 0;
+  uint8_t ticket_keys[OTLS_TICKET_KEYS_LEN];
   int naccept = -1;
   const struct cli_flag *f;
   const char *v;
@@ -368,6 +392,26 @@ int cmd_s_server(int argc, char **argv) {
       sv.json = true;
     else if (!strcmp(n, "quiet"))
       sv.quiet = true;
+    else if (!strcmp(n, "alpn"))
+      alpn_list = v;
+    else if (!strcmp(n, "status_file"))
+      status_file = v;
+    else if (!strcmp(n, "servername_context")) {
+      if (n_contexts == sizeof(contexts) / sizeof(contexts[0]))
+        cli_usage_error(&a, "-servername_context: at most %zu", n_contexts);
+      contexts[n_contexts++] = v;
+    } else if (!strcmp(n, "ticket_keys")) {
+      if (strlen(v) != 2 * OTLS_TICKET_KEYS_LEN)
+        cli_usage_error(&a, "-ticket_keys: need %u hex digits", 2 * OTLS_TICKET_KEYS_LEN);
+      for (unsigned i = 0; i < OTLS_TICKET_KEYS_LEN; i++) {
+        unsigned x;
+        if (sscanf(v + 2 * i, "%2x", &x) != 1)
+          cli_usage_error(&a, "-ticket_keys: not hex");
+        ticket_keys[i] = (uint8_t)x;
+      }
+      t.ticket_keys = ticket_keys;
+    } else if (!strcmp(n, "no_ticket"))
+      t.no_ticket = true;
   }
   if (t.cert == NULL && t.pfx == NULL)
     cli_usage_error(&a, "-cert or -pfx is required");
@@ -391,6 +435,51 @@ int cmd_s_server(int argc, char **argv) {
     cli_error(rv, detail);
     goto out;
   }
+  otls_conn_options_init(&sv.co);
+  sv.co.user = &sv;
+  if (alpn_list) {
+    int n = otls_alpn_encode(alpn_list, sv.alpn, sizeof(sv.alpn));
+    if (n < 0)
+      cli_usage_error(&a, "-alpn: '%s' is not a list of 1..255-byte names", alpn_list);
+    sv.co.alpn_protocols = sv.alpn;
+    sv.co.alpn_protocols_len = (size_t)n;
+  }
+  if (status_file) {
+    if ((sv.ocsp = cli_read_file(status_file, &sv.ocsp_len)) == NULL) {
+      snprintf(detail, sizeof(detail), "-status_file: cannot read '%s'", status_file);
+      cli_error(OTLS_E_FILE, detail);
+      goto out;
+    }
+    sv.co.ocsp_request = ocsp_request;
+  }
+  for (size_t i = 0; i < n_contexts; i++) {
+    /* NAME:CERT:KEY, the other settings as for the default context. */
+    char *spec = strdup(contexts[i]);
+    char *cert = spec ? strchr(spec, ':') : NULL;
+    char *key = cert ? strchr(cert + 1, ':') : NULL;
+    if (key == NULL)
+      cli_usage_error(&a, "-servername_context: expected NAME:CERT:KEY, got '%s'", contexts[i]);
+    *cert++ = 0;
+    *key++ = 0;
+    struct cli_tls ct = t;
+    ct.cert = cert;
+    ct.key = key;
+    ct.cert_chain = NULL;
+    ct.pfx = NULL;
+    otls_context *ctx = NULL;
+    rv = cli_context(&ctx, &ct, detail, sizeof(detail));
+    if (rv == 0 && sv.sni == NULL)
+      rv = otls_sni_map_new(&sv.sni);
+    if (rv == 0)
+      rv = otls_sni_map_add(sv.sni, spec, ctx);
+    otls_context_free(ctx);
+    free(spec);
+    if (rv < 0) {
+      cli_error(rv, detail);
+      goto out;
+    }
+  }
+  sv.co.sni_map = sv.sni;
   lfd = otls_socket_listen(host, port, 64);
   if (lfd < 0) {
     snprintf(detail, sizeof(detail), "cannot listen on %s:%s", host ? host : "*", port);
@@ -405,6 +494,8 @@ out:
   if (lfd >= 0)
     close(lfd);
   otls_context_free(sv.ctx);
+  otls_sni_map_free(sv.sni);
+  free(sv.ocsp);
   json_free(&sv.j);
   free(hp);
   return rc;
