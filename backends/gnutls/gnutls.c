@@ -10,13 +10,15 @@
  *    "NONE" (never NORMAL, @SYSTEM or the system priority file);
  *  - the handshake never verifies the peer (no gnutls_session_set_verify_cert);
  *    verification runs afterwards and is reported as OTLS__VF_* facts;
- *  - no OCSP status request from the client, no renegotiation, no
- *    certificate choice by SNI name, no CA-name list in CertificateRequest
- *    (as the OpenSSL backend);
+ *  - no OCSP status request from the client unless cfg->request_ocsp, no
+ *    renegotiation, no certificate choice by SNI name, no CA-name list in
+ *    CertificateRequest (as the OpenSSL backend); the server staples exactly
+ *    the response core hands it;
  *  - ALPN: the server selects exactly the protocol core chose, or none;
- *  - sessions: tickets only (no session-id cache), under keys of the
- *    context's own; exactly cfg->num_tickets TLS 1.3 tickets per handshake;
- *    the client hands every new session to core;
+ *  - sessions: tickets under keys derived from the context's 48-byte key
+ *    (core/tickets.c), TLS <= 1.2 session ids in core's cache, lifetime
+ *    cfg->session_timeout; exactly cfg->num_tickets TLS 1.3 tickets per
+ *    handshake; the client hands every new session to core;
  *  - GnuTLS sends no alert by itself when a call fails: this file sends one
  *    (GnuTLS's choice, or OpenSSL's where they differ), so peers see the
  *    same alert whichever backend is inside.
@@ -59,15 +61,9 @@ struct gt_ctx {
   /* What crl_facts() needs of each loaded CRL. */
   struct crl_info *crls;
   size_t n_crl;
-  /*
-   * Server: this context's own session-ticket master keys (GnuTLS's 64-byte
-   * format, allocated by GnuTLS; NULL for a context without a certificate),
-   * so a ticket from another context never decrypts here: one for TLS 1.3
-   * handshakes and one for TLS <= 1.2 (see set_ticket_key()).
-   */
-  gnutls_datum_t ticket_key13, ticket_key12;
-  bool tls13;           /* TLS 1.3 is in the priority string */
-  unsigned num_tickets; /* TLS 1.3 tickets per handshake */
+  bool tls13;               /* TLS 1.3 is in the priority string */
+  unsigned num_tickets;     /* TLS 1.3 tickets per handshake */
+  unsigned session_timeout; /* server: session and ticket lifetime, seconds */
 };
 
 struct gt_conn {
@@ -89,7 +85,16 @@ struct gt_conn {
   unsigned tickets_pending; /* client: TLS 1.3 tickets that arrived, not exported yet */
   bool session_done;        /* the handshake's own session / tickets are dealt with */
   bool ticket_key_set;      /* server: set_ticket_key() ran */
-  uint8_t first[5];         /* the first bytes received (see first_record_phase()) */
+  bool request_ocsp;        /* client: asked for a stapled OCSP response */
+  /*
+   * Server: GnuTLS ticket master keys derived from the context's 48-byte key
+   * when the connection was made (derive_ticket_keys()), one for TLS 1.3
+   * handshakes and one for TLS <= 1.2; wiped once installed.
+   */
+  uint8_t stek13[64], stek12[64];
+  uint8_t *ocsp; /* server: the OCSP response to staple (NULL = none) */
+  size_t ocsp_len;
+  uint8_t first[5]; /* the first bytes received (see first_record_phase()) */
   uint8_t n_first;
   char sni[SNI_MAX + 1];
 };
@@ -232,8 +237,9 @@ static int map_error(int rv, enum phase ph, bool is_server, struct otls_conn *co
 static unsigned map_verify(unsigned status) {
   unsigned f = 0;
   /*
-   * No staple was asked for, and OpenSSL does not enforce must-staple
-   * either: OCSP results are not verification facts here.
+   * OCSP results are not verification facts (OpenSSL judges neither the
+   * staple nor must-staple): verify_peer() skips GnuTLS's OCSP step; this
+   * is a second line.
    */
   status &= ~(unsigned)(GNUTLS_CERT_MISSING_OCSP_STATUS | GNUTLS_CERT_INVALID_OCSP_STATUS);
   if ((status & ~(unsigned)GNUTLS_CERT_INVALID) == 0)
@@ -546,6 +552,24 @@ static int build_priority(const struct otls__ctx_config *cfg, struct strbuf *sb,
 
 /* --- context ---------------------------------------------------------------- */
 
+/*
+ * Server: the OCSP response to staple, asked for by GnuTLS only when the
+ * client sent status_request. Core sets cfg->ocsp_response only then too;
+ * without one, nothing is stapled (no extension in a TLS 1.2 ServerHello).
+ */
+static int ocsp_status_cb(gnutls_session_t s, void *ptr, gnutls_datum_t *resp) {
+  (void)ptr;
+  struct gt_conn *b = gnutls_session_get_ptr(s);
+  if (b == NULL || b->ocsp == NULL)
+    return GNUTLS_E_NO_CERTIFICATE_STATUS;
+  /* GnuTLS frees it with gnutls_free. */
+  if ((resp->data = gnutls_malloc(b->ocsp_len)) == NULL)
+    return GNUTLS_E_MEMORY_ERROR;
+  memcpy(resp->data, b->ocsp, b->ocsp_len);
+  resp->size = (unsigned)b->ocsp_len;
+  return 0;
+}
+
 static void ctx_destroy(struct gt_ctx *x) {
   if (x == NULL)
     return;
@@ -558,12 +582,6 @@ static void ctx_destroy(struct gt_ctx *x) {
   for (size_t i = 0; i < x->n_crl; i++)
     free(x->crls[i].issuer.data);
   free(x->crls);
-  gnutls_datum_t *keys[] = {&x->ticket_key13, &x->ticket_key12};
-  for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-    if (keys[i]->data) {
-      gnutls_memset(keys[i]->data, 0, keys[i]->size);
-      gnutls_free(keys[i]->data);
-    }
   free(x);
 }
 
@@ -795,18 +813,17 @@ static int gt_ctx_new(void **out, const struct otls__ctx_config *cfg, char *deta
     gnutls_certificate_set_dh_params(x->cred, x->dh);
   }
   /*
-   * Tickets: master keys of this context's own, so that a session made on
-   * another context never resumes here (core chooses the context by SNI).
-   * Only a context with a certificate can serve.
+   * OCSP stapling: the credentials ask the connection (ocsp_status_cb) for
+   * the response core handed it; GnuTLS calls this only when the client
+   * asked for a staple, for the leaf (TLS 1.2 CertificateStatus, TLS 1.3
+   * Certificate entry). Unlike ..._set_ocsp_status_request_mem, the
+   * function form does not check the response against the certificate: the
+   * application's bytes are sent as they are, as on OpenSSL.
    */
-  gnutls_datum_t *keys[] = {&x->ticket_key13, &x->ticket_key12};
-  for (size_t i = 0; cfg->n_creds > 0 && i < sizeof(keys) / sizeof(keys[0]); i++) {
-    gnutls_datum_t k = {NULL, 0};
-    if ((rv = gnutls_session_ticket_key_generate(&k)) < 0) {
-      rv = map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, "session ticket key");
-      goto out_free;
-    }
-    *keys[i] = k;
+  if (cfg->n_creds > 0 && (rv = gnutls_certificate_set_ocsp_status_request_function2(
+                               x->cred, 0, ocsp_status_cb, NULL)) < 0) {
+    rv = map_error(rv, PH_CONFIG, false, NULL, detail, detail_len, "OCSP status function");
+    goto out_free;
   }
   const unsigned *protos = NULL;
   int n_protos = gnutls_priority_protocol_list(x->prio, &protos);
@@ -814,6 +831,7 @@ static int gt_ctx_new(void **out, const struct otls__ctx_config *cfg, char *deta
     if (protos[i] == GNUTLS_TLS1_3)
       x->tls13 = true;
   x->num_tickets = cfg->num_tickets;
+  x->session_timeout = cfg->session_timeout;
   x->min_version = cfg->min_version;
   x->max_version = cfg->max_version;
   x->request_cert = cfg->request_cert || cfg->require_cert;
@@ -831,11 +849,13 @@ out_free:
  * GnuTLS 3.7 clients ask for an OCSP staple by default and 3.7 has neither
  * GNUTLS_NO_STATUS_REQUEST (3.8) nor a priority keyword for it, and the
  * built-in status_request extension cannot be overridden (it predates 3.6).
- * So the client drops the extension's state before the ClientHello (no state
- * = nothing sent) and, for TLS <= 1.2 only, installs a fresh "not requested"
- * state when the server's Certificate arrives: GnuTLS 3.7 reads that state
- * unconditionally in the TLS 1.2 CertificateStatus step. TLS 1.3 never looks
- * at it, and a HelloRetryRequest's second ClientHello still sends nothing.
+ * So a client that must not ask (cfg->request_ocsp false) drops the
+ * extension's state before the ClientHello (no state = nothing sent) and,
+ * for TLS <= 1.2 only, installs a fresh "not requested" state when the
+ * server's Certificate arrives: GnuTLS 3.7 reads that state unconditionally
+ * in the TLS 1.2 CertificateStatus step. TLS 1.3 never looks at it, and a
+ * HelloRetryRequest's second ClientHello still sends nothing. A client that
+ * asks keeps GnuTLS's own request (made explicit in conn_new).
  */
 #define TLS_EXT_STATUS_REQUEST 5
 
@@ -856,8 +876,8 @@ static int client_hook(gnutls_session_t s, unsigned int htype, unsigned when, un
   struct gt_conn *b = gnutls_session_get_ptr(s);
   if (b == NULL || !incoming)
     return 0;
-  if (when == GNUTLS_HOOK_PRE && htype == GNUTLS_HANDSHAKE_CERTIFICATE_PKT && !b->status_restored &&
-      gnutls_protocol_get_version(s) != GNUTLS_TLS1_3) {
+  if (when == GNUTLS_HOOK_PRE && htype == GNUTLS_HANDSHAKE_CERTIFICATE_PKT && !b->request_ocsp &&
+      !b->status_restored && gnutls_protocol_get_version(s) != GNUTLS_TLS1_3) {
     b->status_restored = true;
     return gnutls_ocsp_status_request_enable_client(s, NULL, 0, NULL);
   }
@@ -899,25 +919,102 @@ static int offer_cb(void *p, unsigned tls_id, const unsigned char *d, unsigned n
 }
 
 /*
+ * Server ticket keys. Core owns Node's 48-byte key per context
+ * (otls__ticket_key_current); GnuTLS takes only a 64-byte master key of its
+ * own, with no callback. So each server connection derives GnuTLS's keys
+ * from the context's current 48 bytes when it is made, deterministically:
+ * HMAC-SHA512(key = the 48 bytes, message = a fixed label), one label per
+ * kind of handshake (see set_ticket_key() for why there are two). Two
+ * contexts or servers with the same 48-byte key (and the same
+ * sessionTimeout: GnuTLS derives its rotating key from the master key and
+ * a time window of 3 x the session lifetime) resume each other's tickets,
+ * and a key set with setTicketKeys() applies to the connections made after
+ * it. The previous key is not kept: a ticket made under it makes a full
+ * handshake (no OTLS_CAP_TICKET_KEY_ROTATION).
+ */
+static const char stek_label13[] = "omnitls GnuTLS ticket master key, TLS 1.3";
+static const char stek_label12[] = "omnitls GnuTLS ticket master key, TLS 1.2";
+
+static int derive_ticket_keys(struct gt_conn *b) {
+  uint8_t node[48];
+  otls__ticket_key_current(b->conn, node);
+  int rv = gnutls_hmac_fast(GNUTLS_MAC_SHA512, node, sizeof(node), stek_label13,
+                            sizeof(stek_label13) - 1, b->stek13);
+  if (rv >= 0)
+    rv = gnutls_hmac_fast(GNUTLS_MAC_SHA512, node, sizeof(node), stek_label12,
+                          sizeof(stek_label12) - 1, b->stek12);
+  gnutls_memset(node, 0, sizeof(node));
+  return rv;
+}
+
+/*
+ * Server session cache for TLS <= 1.2 session IDs, kept by core (the
+ * context's cache, or the application's newSession/resumeSession store).
+ * GnuTLS stores a session only after a full TLS <= 1.2 handshake in which it
+ * sent no ticket (as OpenSSL, which gives a ticket-holding session an empty
+ * id), and looks one up when a TLS <= 1.2 ClientHello offers a session id;
+ * it checks the lifetime packed in the entry (gnutls_db_set_cache_expiration)
+ * itself. TLS 1.3 resumes by tickets only: never stored or looked up there.
+ */
+static int db_store(void *ptr, gnutls_datum_t key, gnutls_datum_t data) {
+  struct gt_conn *b = ptr;
+  if (b == NULL || gnutls_protocol_get_version(b->s) == GNUTLS_TLS1_3)
+    return 0;
+  otls__server_session_new(b->conn, key.data, key.size, data.data, data.size);
+  return 0;
+}
+
+static gnutls_datum_t db_retrieve(void *ptr, gnutls_datum_t key) {
+  struct gt_conn *b = ptr;
+  gnutls_datum_t none = {NULL, 0};
+  const uint8_t *data;
+  size_t len;
+  if (b == NULL || gnutls_protocol_get_version(b->s) == GNUTLS_TLS1_3 || key.size == 0 ||
+      otls__server_session_get(b->conn, key.data, key.size, &data, &len) != 1 || len == 0 ||
+      (unsigned)len != len)
+    return none;
+  /* GnuTLS frees the entry with gnutls_free. */
+  gnutls_datum_t d = {gnutls_malloc(len), (unsigned)len};
+  if (d.data == NULL)
+    return none;
+  memcpy(d.data, data, len);
+  return d;
+}
+
+/*
+ * GnuTLS calls this only from gnutls_db_remove_session(), which the backend
+ * never calls; core has no removal either (OpenSSL's backend sets none).
+ */
+static int db_remove(void *ptr, gnutls_datum_t key) {
+  (void)ptr;
+  (void)key;
+  return 0;
+}
+
+/*
  * Server tickets. GnuTLS 3.7.9 has a server bug: a TLS 1.2 session ticket
  * (extension 35) that decrypts marks the session resumed even when TLS 1.3
  * is negotiated, and the server then runs a TLS 1.3 handshake without
  * Certificate/CertificateVerify and without a PSK, which the client refuses
  * (unexpected_message). That happens whenever a client that keeps a TLS 1.2
- * session offers TLS 1.3 as well (OpenSSL clients included). So the context
- * has one ticket key per kind of handshake, and the key is chosen once the
+ * session offers TLS 1.3 as well (OpenSSL clients included). So there is
+ * one ticket key per kind of handshake (derive_ticket_keys()), and the key
+ * is chosen once the
  * ClientHello shows which kind this is (GnuTLS picks TLS 1.3 whenever both
  * offer it): a TLS 1.2 ticket never decrypts in a TLS 1.3 handshake (a full
  * handshake follows, as with OpenSSL), nor a TLS 1.3 ticket in TLS 1.2.
  * GnuTLS uses the key first while parsing that ClientHello, after this hook.
  */
 static int set_ticket_key(struct gt_conn *b, bool tls13) {
-  struct gt_ctx *x = b->ctx;
   if (b->ticket_key_set)
     return 0; /* a second ClientHello (HelloRetryRequest) */
   b->ticket_key_set = true;
-  gnutls_datum_t *key = tls13 && x->tls13 ? &x->ticket_key13 : &x->ticket_key12;
-  return key->data ? gnutls_session_ticket_enable_server(b->s, key) : 0;
+  gnutls_datum_t key = {tls13 && b->ctx->tls13 ? b->stek13 : b->stek12, 64};
+  /* GnuTLS copies the key. */
+  int rv = gnutls_session_ticket_enable_server(b->s, &key);
+  gnutls_memset(b->stek13, 0, sizeof(b->stek13));
+  gnutls_memset(b->stek12, 0, sizeof(b->stek12));
+  return rv;
 }
 
 static int server_hook(gnutls_session_t s, unsigned int htype, unsigned when, unsigned int incoming,
@@ -993,6 +1090,9 @@ static void gt_conn_free(void *p) {
     return;
   if (b->s)
     gnutls_deinit(b->s);
+  gnutls_memset(b->stek13, 0, sizeof(b->stek13));
+  gnutls_memset(b->stek12, 0, sizeof(b->stek12));
+  free(b->ocsp);
   free(b);
 }
 
@@ -1009,20 +1109,41 @@ static int gt_conn_new(void **out, void *pctx, struct otls_conn *conn,
   b->conn = conn;
   b->is_server = is_server;
   b->alert = -1;
+  b->request_ocsp = !is_server && cfg->request_ocsp;
   /*
    * Tickets on both sides and in both versions (a client without them
-   * would make TLS 1.2 sessions that only a session-id cache could resume,
-   * and servers keep none). NO_AUTO_SEND_TICKET: the server sends its TLS
-   * 1.3 tickets itself, exactly cfg->num_tickets of them (end_handshake()).
+   * would make TLS 1.2 sessions that only the server's session-id cache
+   * could resume). NO_AUTO_SEND_TICKET: the server sends its TLS 1.3
+   * tickets itself, exactly cfg->num_tickets of them (end_handshake()).
    * FORCE_CLIENT_CERT: send the client certificate whatever CA names the
    * server lists, as OpenSSL does.
    */
   unsigned flags = GNUTLS_NONBLOCK;
   flags |= is_server ? (GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET)
                      : (GNUTLS_CLIENT | GNUTLS_FORCE_CLIENT_CERT);
-  if (is_server && x->ticket_key13.data == NULL)
-    flags |= GNUTLS_NO_TICKETS;
-  int rv = gnutls_init(&b->s, flags);
+  int rv;
+  if (is_server) {
+    if (cfg->ocsp_response && cfg->ocsp_response_len > 0) {
+      /* CertificateStatus / CertificateEntry: OCSPResponse<1..2^24-1>. */
+      if (cfg->ocsp_response_len > 0xffffffu) {
+        otls__conn_set_error(conn, "gnutls: an OCSP response of %zu bytes cannot be stapled",
+                             cfg->ocsp_response_len);
+        free(b);
+        return OTLS_E_INVAL;
+      }
+      if ((b->ocsp = malloc(cfg->ocsp_response_len)) == NULL) {
+        free(b);
+        return OTLS_E_NOMEM;
+      }
+      memcpy(b->ocsp, cfg->ocsp_response, cfg->ocsp_response_len);
+      b->ocsp_len = cfg->ocsp_response_len;
+    }
+    if ((rv = derive_ticket_keys(b)) < 0) {
+      gt_conn_free(b);
+      return map_error(rv, PH_CONFIG, true, conn, NULL, 0, "session ticket key");
+    }
+  }
+  rv = gnutls_init(&b->s, flags);
   if (rv < 0) {
     b->s = NULL;
     goto out_err;
@@ -1046,11 +1167,25 @@ static int gt_conn_new(void **out, void *pctx, struct otls_conn *conn,
     gnutls_handshake_set_hook_function(b->s, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE,
                                        server_hook);
     /*
-     * Tickets (TLS 1.2 and 1.3) under the context's keys, set by the hook
-     * (set_ticket_key()); no session-id cache.
+     * The lifetime of sessions and tickets: GnuTLS checks it when a TLS 1.2
+     * ticket or cached session comes back, sends it as the TLS 1.3
+     * ticket_lifetime and checks the ticket's age. Set before the ticket
+     * key (set by the hook, set_ticket_key()): GnuTLS rotates the key it
+     * derives from the master key every 3 x this many seconds. Bounded so
+     * that GnuTLS's unsigned 3 x expiration cannot wrap.
      */
+    unsigned timeout = x->session_timeout ? x->session_timeout : 1;
+    gnutls_db_set_cache_expiration(b->s, (int)(timeout < 0x2aaaaaaau ? timeout : 0x2aaaaaaau));
+    /* TLS <= 1.2 session ids: core's cache (db_store(), db_retrieve()). */
+    gnutls_db_set_ptr(b->s, b);
+    gnutls_db_set_store_function(b->s, db_store);
+    gnutls_db_set_retrieve_function(b->s, db_retrieve);
+    gnutls_db_set_remove_function(b->s, db_remove);
   } else {
-    gnutls_ext_set_data(b->s, TLS_EXT_STATUS_REQUEST, NULL);
+    if (!b->request_ocsp)
+      gnutls_ext_set_data(b->s, TLS_EXT_STATUS_REQUEST, NULL);
+    else if ((rv = gnutls_ocsp_status_request_enable_client(b->s, NULL, 0, NULL)) < 0)
+      goto out_err;
     gnutls_handshake_set_hook_function(b->s, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH, client_hook);
     if (servername &&
         (rv = gnutls_server_name_set(b->s, GNUTLS_NAME_DNS, servername, strlen(servername))) < 0)
@@ -1164,8 +1299,11 @@ static void take_tickets(struct gt_conn *b) {
  * session (with the server's ticket, if it sent one); a resumed one makes
  * none (as OpenSSL). TLS 1.3 sessions come with the tickets, after the
  * handshake. Server: TLS 1.3 tickets, exactly cfg->num_tickets, queued
- * right behind the handshake so the client gets them without waiting for
- * application data.
+ * right behind a full handshake so the client gets them without waiting
+ * for application data. A resumed handshake gets none: the ticket used was
+ * made under the current key, and OpenSSL (through core's ticket keys) and
+ * Node renew only a ticket made under the previous key, which a GnuTLS
+ * server never accepts.
  */
 static int end_handshake(struct gt_conn *b) {
   if (b->session_done)
@@ -1178,7 +1316,7 @@ static int end_handshake(struct gt_conn *b) {
     take_tickets(b);
     return OTLS__IO_OK;
   }
-  if (!tls13 || b->ctx->num_tickets == 0 || b->ctx->ticket_key13.data == NULL)
+  if (!tls13 || b->ctx->num_tickets == 0 || gnutls_session_is_resumed(b->s))
     return OTLS__IO_OK;
   for (int i = 0; i < 16; i++) {
     int rv = gnutls_session_ticket_send(b->s, b->ctx->num_tickets, 0);
@@ -1439,6 +1577,45 @@ static unsigned crl_facts(struct gt_conn *b, const gnutls_datum_t *certs, unsign
   return facts;
 }
 
+/*
+ * gnutls_certificate_verify_peers() also judges OCSP when the client asked
+ * for a staple: a stapled response (revoked, stale, unrelated,
+ * unverifiable: REVOKED, REVOCATION_DATA_SUPERSEDED, INVALID_OCSP_STATUS),
+ * or its absence for a must-staple certificate (MISSING_OCSP_STATUS).
+ * OpenSSL does neither: the staple is the application's to judge (run: a
+ * revoked staple made the chain CERT_REVOKED through verify_peers). So a
+ * client that asked verifies the chain the way verify_peers does it, minus
+ * that step: the credentials' trust list (CAs and CRLs), their verification
+ * flags, the same typed data, the same depth limit. Otherwise verify_peers
+ * has no OCSP step to take (nothing was requested), and runs as is.
+ */
+#define GT_VERIFY_MAX_DEPTH 16 /* GnuTLS's default verify_depth */
+
+static int verify_peer(struct gt_conn *b, const gnutls_datum_t *certs, unsigned n,
+                       gnutls_typed_vdata_st *data, unsigned *status) {
+  if (b->is_server || !b->request_ocsp)
+    return gnutls_certificate_verify_peers(b->s, data, 1, status);
+  if (n > GT_VERIFY_MAX_DEPTH)
+    return GNUTLS_E_CONSTRAINT_ERROR; /* as verify_peers */
+  gnutls_x509_crt_t list[GT_VERIFY_MAX_DEPTH];
+  unsigned k = 0;
+  int rv = 0;
+  for (; k < n && rv >= 0; k++) {
+    if ((rv = gnutls_x509_crt_init(&list[k])) < 0)
+      break;
+    rv = gnutls_x509_crt_import(list[k], &certs[k], GNUTLS_X509_FMT_DER);
+  }
+  if (rv >= 0) {
+    gnutls_x509_trust_list_t tl = NULL;
+    gnutls_certificate_get_trust_list(b->ctx->cred, &tl);
+    rv = gnutls_x509_trust_list_verify_crt2(
+        tl, list, n, data, 1, gnutls_certificate_get_verify_flags(b->ctx->cred), status, NULL);
+  }
+  for (unsigned i = 0; i < k; i++)
+    gnutls_x509_crt_deinit(list[i]);
+  return rv;
+}
+
 static unsigned gt_verify_facts(void *p) {
   struct gt_conn *b = p;
   if (b->facts_done)
@@ -1455,7 +1632,7 @@ static unsigned gt_verify_facts(void *p) {
             (unsigned char *)(b->is_server ? GNUTLS_KP_TLS_WWW_CLIENT : GNUTLS_KP_TLS_WWW_SERVER),
         .size = 0};
     unsigned status = 0;
-    int rv = gnutls_certificate_verify_peers(b->s, &data, 1, &status);
+    int rv = verify_peer(b, certs, n, &data, &status);
     if (rv < 0) {
       b->facts = rv == GNUTLS_E_NO_CERTIFICATE_FOUND ? OTLS__VF_ISSUER : OTLS__VF_OTHER;
     } else {
@@ -1497,6 +1674,55 @@ static const uint8_t *gt_alpn_selected(void *p, size_t *len) {
     return NULL;
   *len = d.size;
   return d.data;
+}
+
+/* Client: the raw stapled response (TLS 1.2 CertificateStatus, or TLS 1.3 leaf entry). */
+static const uint8_t *gt_ocsp_response(void *p, size_t *len) {
+  struct gt_conn *b = p;
+  gnutls_datum_t d = {NULL, 0};
+  *len = 0;
+  if (b->is_server || !b->request_ocsp || gnutls_ocsp_status_request_get(b->s, &d) < 0 ||
+      d.data == NULL || d.size == 0)
+    return NULL;
+  *len = d.size;
+  return d.data;
+}
+
+/*
+ * RFC 5705 / RFC 8446 §7.5. In TLS <= 1.2 GnuTLS appends the context (with
+ * its 2-byte length) only when `context` is not NULL, so no context and an
+ * empty one differ, as the RFC and OpenSSL have it; in TLS 1.3 both are the
+ * empty context.
+ */
+static int gt_export_keying_material(void *p, uint8_t *out, size_t len, const char *label,
+                                     size_t label_len, const uint8_t *context, size_t context_len) {
+  struct gt_conn *b = p;
+  int rv = gnutls_prf_rfc5705(b->s, label_len, label, context ? context_len : 0,
+                              (const char *)context, len, (char *)out);
+  if (rv < 0) {
+    const char *name = gnutls_strerror_name(rv);
+    otls__conn_set_error(b->conn, "gnutls: exporter: %s (%s)", gnutls_strerror(rv),
+                         name ? name : "?");
+    return rv == GNUTLS_E_MEMORY_ERROR ? OTLS_E_NOMEM : OTLS_E_INTERNAL;
+  }
+  return 0;
+}
+
+/*
+ * TLS 1.3 KeyUpdate, sent now (GnuTLS writes the message and switches our
+ * keys in the call); GNUTLS_KU_PEER sets update_requested, and the peer's
+ * GnuTLS/OpenSSL answers with its own KeyUpdate when it reads it.
+ */
+static int gt_key_update(void *p, bool request_peer) {
+  struct gt_conn *b = p;
+  for (int i = 0; i < 16; i++) {
+    int rv = gnutls_session_key_update(b->s, request_peer ? GNUTLS_KU_PEER : 0);
+    if (rv == GNUTLS_E_SUCCESS)
+      return 0;
+    if (rv != GNUTLS_E_AGAIN && rv != GNUTLS_E_INTERRUPTED)
+      return fail(b, rv, PH_IO, "key update");
+  }
+  return fail(b, GNUTLS_E_PUSH_ERROR, PH_IO, "key update stalled");
 }
 
 static bool gt_session_reused(void *p) {
@@ -1637,12 +1863,16 @@ const struct otls_backend otls__backend = {
             (1ull << OTLS_CAP_CLIENT_CERT) | (1ull << OTLS_CAP_CRL) |
             (1ull << OTLS_CAP_TLS13_CIPHERS) | (1ull << OTLS_CAP_ECDH_X448) |
             (1ull << OTLS_CAP_ECDH_CURVE_REFUSAL) | (1ull << OTLS_CAP_DHPARAM) |
-            (1ull << OTLS_CAP_MULTI_CERT),
+            (1ull << OTLS_CAP_MULTI_CERT) | (1ull << OTLS_CAP_OCSP_CLIENT) |
+            (1ull << OTLS_CAP_OCSP_STAPLE),
     /*
      * No EXACT_CIPHERS: priority strings enable ciphers x key exchanges, so
      * a list is approximated (README); and without an exact list the client
      * order cannot be the configured one either (no CLIENT_CIPHER_ORDER).
      * Core will choose the suite itself once it pre-parses the ClientHello.
+     * No FINISHED: GnuTLS has no getter for the Finished messages. No
+     * TICKET_KEY_ROTATION: a GnuTLS server decrypts only under its current
+     * master key (derive_ticket_keys()).
      */
     .version = gt_version,
     .global_init = gt_global_init,
@@ -1662,7 +1892,11 @@ const struct otls_backend otls__backend = {
     .servername = gt_servername,
     .alert = gt_alert,
     .alpn_selected = gt_alpn_selected,
+    .ocsp_response = gt_ocsp_response,
     .session_reused = gt_session_reused,
+    .export_keying_material = gt_export_keying_material,
+    .finished = NULL,
+    .key_update = gt_key_update,
     .digest = gt_digest,
     .pkcs12_parse = gt_pkcs12_parse,
     .peer_tmp_key = gt_peer_tmp_key,
