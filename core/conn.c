@@ -756,7 +756,13 @@ int otls_conn_handshake(otls_conn *c) {
   }
   if (c->ns_wait)
     return OTLS_E_WANT_CALLBACK;
-  int rv = otls__backend.handshake(c->bc);
+  /*
+   * After a newSession pause the backend has already finished: calling it
+   * again could start a second handshake (GnuTLS renegotiates then).
+   */
+  int rv = c->backend_done ? OTLS__IO_OK : otls__backend.handshake(c->bc);
+  if (rv == OTLS__IO_OK)
+    c->backend_done = true;
   if (c->ns_blob && rv == OTLS__IO_OK) {
     /* Node's newSession: hold the last flight until the store answers. */
     uint8_t *id = c->ns_id, *blob = c->ns_blob;

@@ -189,6 +189,7 @@ struct otls_conn {
   uint8_t *ns_blob;
   size_t ns_blob_len;
   bool ns_wait;          /* output held until otls_conn_new_session_done() */
+  bool backend_done;     /* the backend's handshake returned OK */
   void *layer;           /* the event-layer socket driving this connection */
 
   /* OCSP */

@@ -63,6 +63,7 @@ struct gt_ctx {
   size_t n_crl;
   bool tls13;               /* TLS 1.3 is in the priority string */
   unsigned num_tickets;     /* TLS 1.3 tickets per handshake */
+  bool no_ticket;           /* secureOptions NO_TICKET: no tickets at all */
   unsigned session_timeout; /* server: session and ticket lifetime, seconds */
 };
 
@@ -830,7 +831,8 @@ static int gt_ctx_new(void **out, const struct otls__ctx_config *cfg, char *deta
   for (int i = 0; i < n_protos; i++)
     if (protos[i] == GNUTLS_TLS1_3)
       x->tls13 = true;
-  x->num_tickets = cfg->num_tickets;
+  x->num_tickets = cfg->no_ticket ? 0 : cfg->num_tickets;
+  x->no_ticket = cfg->no_ticket;
   x->session_timeout = cfg->session_timeout;
   x->min_version = cfg->min_version;
   x->max_version = cfg->max_version;
@@ -1009,6 +1011,12 @@ static int set_ticket_key(struct gt_conn *b, bool tls13) {
   if (b->ticket_key_set)
     return 0; /* a second ClientHello (HelloRetryRequest) */
   b->ticket_key_set = true;
+  if (b->ctx->no_ticket) {
+    /* No tickets: TLS <= 1.2 resumes by session id (core's cache). */
+    gnutls_memset(b->stek13, 0, sizeof(b->stek13));
+    gnutls_memset(b->stek12, 0, sizeof(b->stek12));
+    return 0;
+  }
   gnutls_datum_t key = {tls13 && b->ctx->tls13 ? b->stek13 : b->stek12, 64};
   /* GnuTLS copies the key. */
   int rv = gnutls_session_ticket_enable_server(b->s, &key);
