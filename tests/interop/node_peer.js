@@ -46,7 +46,52 @@ if (mode === 'server') {
   s.on('data', (d) => process.stdout.write(d));
   s.on('end', () => process.exit(0));
   s.on('error', (e) => { console.error('node_peer client:', e.code, e.message); process.exit(1); });
+} else if (mode === 'resume-server') {
+  // N connections with ALPN h2 and an OCSP staple; one JSON line each.
+  const n = Number(process.argv[5] || 6);
+  let seen = 0;
+  const staple = file('ocsp-good.der');
+  const server = tls.createServer(
+    { key: file('server-rsa.key'), cert: file('server-rsa-chain.pem'), ALPNProtocols: ['h2'],
+      ...range },
+    (s) => {
+      console.log(JSON.stringify({ event: 'secureConnection', ...info(s),
+                                   isSessionReused: s.isSessionReused(),
+                                   alpnProtocol: s.alpnProtocol }));
+      s.on('data', () => {});
+      s.on('end', () => { s.end(); if (++seen === n) server.close(); });
+      s.on('error', () => { if (++seen === n) server.close(); });
+    });
+  server.on('OCSPRequest', (cert, issuer, cb) => cb(null, staple));
+  server.on('tlsClientError', (e) => { console.error('tlsClientError', e.code); process.exit(1); });
+  server.listen(0, '127.0.0.1', () => console.log(`ACCEPT 127.0.0.1:${server.address().port}`));
+} else if (mode === 'resume-client') {
+  // Connect, keep the session (the 'session' event), connect again with it;
+  // one JSON line per connection.
+  const port = Number(process.argv[5]);
+  let session = null;
+  const once = (round) => {
+    const s = tls.connect({ host: '127.0.0.1', servername: 'localhost', port, ca: file('ca.pem'),
+                            ALPNProtocols: ['h2', 'http/1.1'], requestOCSP: true, session,
+                            ...range });
+    let ocsp = null;
+    s.on('OCSPResponse', (r) => { ocsp = r; });
+    s.on('session', (sess) => { session = sess; });
+    s.on('secureConnect', () => {
+      // Give TLS 1.3 tickets a moment to arrive, then report and close.
+      setTimeout(() => {
+        console.log(JSON.stringify({ ...info(s), isSessionReused: s.isSessionReused(),
+                                     alpnProtocol: s.alpnProtocol,
+                                     ocspResponse: ocsp ? ocsp.toString('hex') : null,
+                                     haveSession: session !== null }));
+        s.end();
+      }, 200);
+    });
+    s.on('close', () => { if (round < 1) once(round + 1); else process.exit(0); });
+    s.on('error', (e) => { console.error('node_peer client:', e.code, e.message); process.exit(1); });
+  };
+  once(0);
 } else {
-  console.error('usage: node_peer.js server|client PKI VERSION [PORT MESSAGE]');
+  console.error('usage: node_peer.js server|client|resume-server|resume-client PKI VERSION [PORT MESSAGE]');
   process.exit(2);
 }

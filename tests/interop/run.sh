@@ -16,6 +16,12 @@
 #                                 certificate): exit 1, CERT_HAS_EXPIRED
 #   client_insecure_expired_server  the same with -insecure: connects, and
 #                                 reports authorized:false + the error name
+#   resume_openssl_client_tls12|13  omnitls s_server -alpn -status_file <- openssl s_client
+#                                 -reconnect -status -alpn: resumes, ALPN, staple
+#   resume_client_openssl_server_tls12|13  omnitls s_client -reconnect -status -alpn
+#                                 -> openssl s_server -status_file
+#   node_resume_client_tls12|13   omnitls s_server <- Node (session event, resume, OCSP)
+#   node_resume_server_tls12|13   omnitls s_client -reconnect -> Node (OCSPRequest)
 #   omnitls_client_<b>_tls12|13   omnitls s_server -www  <-  omnitls-<b> s_client
 #                                 (OMNITLS_CLIENT = that binary)
 #
@@ -360,6 +366,123 @@ node_server() {
   expect_fixed "$WORK/server-event.json" "\"name\":\"$cipher\"" "omnitls and node disagree on the cipher"
 }
 
+# --- sessions, ALPN and OCSP stapling (issue 5) -----------------------------------------
+has_cap() { "$OMNITLS" version | grep -q "^capabilities:.* $1\( \|\$\)"; }
+OCSP_HEX() { od -An -v -tx1 "$PKI/ocsp-good.der" | tr -d ' \n'; }
+
+# omnitls s_server (-alpn, -status_file)  <-  openssl s_client: resumption, ALPN, staple.
+resume_openssl_client() {
+  local v=$1 proto n
+  proto=$(vname "$v")
+  # Stapling is checked where the backend has it (capability ocsp-staple).
+  local staple=()
+  has_cap ocsp-staple && staple=(-status_file "$PKI/ocsp-good.der")
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" -www -json \
+    -alpn h2,http/1.1 "${staple[@]}" -naccept 6
+  if [ "$v" = tls12 ]; then
+    printf 'GET / HTTP/1.0\r\n\r\n' | timeout 30 openssl s_client -connect "127.0.0.1:$PORT" \
+      -servername localhost -CAfile "$PKI/ca.pem" -verify_return_error -tls1_2 -reconnect \
+      -status -alpn h2 >"$WORK/client.out" 2>&1 || fail "openssl s_client failed"
+  else
+    # openssl s_client -reconnect does not wait for TLS 1.3 tickets: save and reuse.
+    for i in 1 2 3 4 5 6; do
+      local sess=()
+      [ "$i" = 1 ] && sess=(-sess_out "$WORK/sess.pem") || sess=(-sess_in "$WORK/sess.pem")
+      printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" \
+        -servername localhost -CAfile "$PKI/ca.pem" -verify_return_error -tls1_3 -status \
+        -alpn h2 "${sess[@]}" -ign_eof >>"$WORK/client.out" 2>&1 || fail "openssl s_client failed"
+    done
+  fi
+  wait_server || fail "omnitls s_server exited with an error"
+  n=$(grep -c "^Reused, $proto" "$WORK/client.out")
+  [ "$n" -ge 5 ] || fail "openssl resumed $n of 5 reconnections"
+  expect_fixed "$WORK/client.out" "ALPN protocol: h2" "no ALPN h2"
+  if [ ${#staple[@]} -gt 0 ]; then
+    expect_fixed "$WORK/client.out" "OCSP Response Status: successful" "no OCSP staple"
+  fi
+  [ "$(grep '"event":"secureConnection"' "$WORK/server.out" | grep -c '"isSessionReused":true')" -ge 5 ] ||
+    fail "the server did not report the resumptions"
+}
+
+# omnitls s_client -reconnect -status -alpn  ->  openssl s_server.
+resume_client_openssl_server() {
+  local v=$1 proto
+  proto=$(vname "$v")
+  local status=()
+  has_cap ocsp-client && status=(-status)
+  start_openssl_server oserver -cert "$PKI/server-rsa.pem" -key "$PKI/server-rsa.key" \
+    -cert_chain "$PKI/inter.pem" "$(vflag "$v")" -alpn h2 -status_file "$PKI/ocsp-good.der" \
+    -naccept 6 -www
+  timeout 30 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost \
+    -CAfile "$PKI/ca.pem" -reconnect "${status[@]}" -alpn h2,http/1.1 -json \
+    >"$WORK/client.out" 2>"$WORK/client.err" </dev/null || fail "omnitls s_client -reconnect failed"
+  [ "$(grep -c '^{' "$WORK/client.out")" = 6 ] || fail "expected 6 JSON lines"
+  [ "$(grep -c '"isSessionReused":true' "$WORK/client.out")" = 5 ] ||
+    fail "omnitls did not resume 5 times"
+  expect_fixed "$WORK/client.out" "\"protocol\":\"$proto\"" "protocol"
+  expect_fixed "$WORK/client.out" '"alpnProtocol":"h2"' "ALPN"
+  if [ ${#status[@]} -gt 0 ]; then
+    [ "$(grep -c "\"ocspResponse\":\"$(OCSP_HEX)\"" "$WORK/client.out")" -ge 1 ] ||
+      fail "the staple differs from the file openssl s_server sent"
+  fi
+}
+
+# omnitls s_server  <-  Node.js client: session event, resumption, ALPN, OCSPResponse.
+node_resume_client() {
+  local v=$1 proto
+  need node
+  proto=$(vname "$v")
+  local staple=()
+  has_cap ocsp-staple && staple=(-status_file "$PKI/ocsp-good.der")
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" -echo -json \
+    -alpn h2 "${staple[@]}" -naccept 2
+  timeout 20 node "$HERE/node_peer.js" resume-client "$PKI" "$proto" "$PORT" \
+    >"$WORK/client.out" 2>"$WORK/client.err" || fail "the node client failed"
+  wait_server || fail "omnitls s_server exited with an error"
+  [ "$(grep -c '^{' "$WORK/client.out")" = 2 ] || fail "expected 2 connections"
+  head -n1 "$WORK/client.out" >"$WORK/first.json"
+  tail -n1 "$WORK/client.out" >"$WORK/second.json"
+  expect_fixed "$WORK/first.json" '"haveSession":true' "node got no session event"
+  expect_fixed "$WORK/first.json" '"isSessionReused":false' "the first connection resumed"
+  expect_fixed "$WORK/second.json" '"isSessionReused":true' "node did not resume"
+  expect_fixed "$WORK/second.json" "\"protocol\":\"$proto\"" "protocol"
+  expect_fixed "$WORK/first.json" '"alpnProtocol":"h2"' "ALPN"
+  if [ ${#staple[@]} -gt 0 ]; then
+    expect_fixed "$WORK/first.json" "\"ocspResponse\":\"$(OCSP_HEX)\"" "node got another staple"
+  fi
+}
+
+# omnitls s_client -reconnect  ->  Node.js server (ALPNProtocols, OCSPRequest).
+node_resume_server() {
+  local v=$1 proto line tries=0
+  need node
+  proto=$(vname "$v")
+  local status=()
+  has_cap ocsp-client && status=(-status)
+  timeout 50 node "$HERE/node_peer.js" resume-server "$PKI" "$proto" 6 >"$WORK/nserver.out" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  while [ $((tries += 1)) -le 100 ]; do
+    line=$(grep -m1 '^ACCEPT ' "$WORK/nserver.out" 2>/dev/null || true)
+    [ -n "$line" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$line" ] || fail "the node server did not start"
+  PORT=${line##*:}
+  timeout 30 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost \
+    -CAfile "$PKI/ca.pem" -reconnect "${status[@]}" -alpn h2 -json \
+    >"$WORK/client.out" 2>"$WORK/client.err" </dev/null || fail "omnitls s_client -reconnect failed"
+  wait_server || fail "the node server exited with an error"
+  [ "$(grep -c '"isSessionReused":true' "$WORK/client.out")" = 5 ] || fail "omnitls did not resume 5 times"
+  [ "$(grep -c '"isSessionReused":true' "$WORK/nserver.out")" = 5 ] || fail "node did not see 5 resumptions"
+  expect_fixed "$WORK/client.out" '"alpnProtocol":"h2"' "ALPN"
+  if [ ${#status[@]} -gt 0 ]; then
+    [ "$(grep -c "\"ocspResponse\":\"$(OCSP_HEX)\"" "$WORK/client.out")" -ge 1 ] ||
+      fail "the staple differs from the one node sent"
+  fi
+}
+
 # --- the default trust store --------------------------------------------------------
 # With no -CAfile the client must trust exactly the system bundle
 # (/etc/ssl/certs/ca-certificates.crt) on every backend (BoringSSL's own
@@ -389,6 +512,10 @@ system_trust_store() {
 
 case $CASE in
   system_trust_store) system_trust_store ;;
+  resume_openssl_client_tls1[23]) resume_openssl_client "${CASE##*_}" ;;
+  resume_client_openssl_server_tls1[23]) resume_client_openssl_server "${CASE##*_}" ;;
+  node_resume_client_tls1[23]) node_resume_client "${CASE##*_}" ;;
+  node_resume_server_tls1[23]) node_resume_server "${CASE##*_}" ;;
   www_gnutls_client_tls1[23]) www_gnutls_client "${CASE##*_}" ;;
   client_gnutls_server_tls1[23]) client_gnutls_server "${CASE##*_}" ;;
   node_client_tls1[23]) node_client "${CASE##*_}" ;;
