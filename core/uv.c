@@ -1073,6 +1073,13 @@ static void uv_resume_session_cb(otls_conn *c, const uint8_t *id, size_t id_len,
   s->server->opts.on_resume_session(s->server, s, id, id_len);
 }
 
+static void uv_ocsp_cb(otls_conn *c, const uint8_t *cert, size_t cert_len, const uint8_t *issuer,
+                       size_t issuer_len, void *user) {
+  (void)user;
+  otls_uv_socket *s = c->layer;
+  s->server->opts.on_ocsp_request(s->server, s, cert, cert_len, issuer, issuer_len);
+}
+
 /* An answer arrived: continue the handshake, unless it came from inside it. */
 static int answered(otls_uv_socket *s, int rv) {
   if (rv == 0 && !s->closing)
@@ -1096,6 +1103,12 @@ int otls_uv_resume_session_done(otls_uv_socket *s, const uint8_t *data, size_t l
   if (s == NULL)
     return OTLS_E_INVAL;
   return answered(s, otls_conn_resume_session_done(s->conn, data, len));
+}
+
+int otls_uv_ocsp_done(otls_uv_socket *s, const uint8_t *resp, size_t len, int err) {
+  if (s == NULL)
+    return OTLS_E_INVAL;
+  return answered(s, otls_conn_ocsp_done(s->conn, resp, len, err));
 }
 
 int otls_uv_server_add_context(otls_uv_server *srv, const char *pattern, otls_context *ctx) {
@@ -1134,6 +1147,8 @@ static void on_connection(uv_stream_t *st, int status) {
     co.sni_map = srv->sni;
   co.on_new_session = srv->opts.on_new_session ? uv_new_session_cb : NULL;
   co.on_resume_session = srv->opts.on_resume_session ? uv_resume_session_cb : NULL;
+  if (srv->opts.on_ocsp_request)
+    co.ocsp_request = uv_ocsp_cb;
   otls_uv_socket *s;
   if (socket_new(&s, srv->loop, srv->ctx, &co, srv->opts.high_water_mark,
                  srv->opts.handshake_timeout_ms) < 0)

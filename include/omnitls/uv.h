@@ -326,6 +326,12 @@ typedef struct otls_uv_server_options {
    */
   void (*on_resume_session)(otls_uv_server *srv, otls_uv_socket *s, const uint8_t *id,
                             size_t id_len);
+  /*
+   * Node.js 'OCSPRequest': the client asked for a staple; `cert` / `issuer`
+   * are DER. Answer with otls_uv_ocsp_done(). NULL: no stapling.
+   */
+  void (*on_ocsp_request)(otls_uv_server *srv, otls_uv_socket *s, const uint8_t *cert,
+                          size_t cert_len, const uint8_t *issuer, size_t issuer_len);
 } otls_uv_server_options;
 
 /*
@@ -340,6 +346,7 @@ OTLS_EXTERN int otls_uv_server_add_context(otls_uv_server *srv, const char *patt
 OTLS_EXTERN int otls_uv_sni_done(otls_uv_socket *s, otls_context *ctx, int err);
 OTLS_EXTERN int otls_uv_new_session_done(otls_uv_socket *s);
 OTLS_EXTERN int otls_uv_resume_session_done(otls_uv_socket *s, const uint8_t *data, size_t len);
+OTLS_EXTERN int otls_uv_ocsp_done(otls_uv_socket *s, const uint8_t *resp, size_t len, int err);
 
 OTLS_EXTERN void otls_uv_server_options_init(otls_uv_server_options *opts);
 

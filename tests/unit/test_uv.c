@@ -793,15 +793,6 @@ static void ext_on_sni(otls_uv_server *srv, otls_uv_socket *s, const char *name)
   answer_later(srv, s, 0, x->ec_ctx);
 }
 
-__attribute__((unused)) static void ext_on_new_session(otls_uv_server *srv, otls_uv_socket *s, const uint8_t *id,
-                               size_t id_len, const uint8_t *data, size_t len) {
-  struct ext_env *x = otls_uv_server_data(srv);
-  CHECK(id_len > 0 && id_len <= 32);
-  CHECK(len > 0 && memcmp(data, "OTLS", 4) == 0);
-  x->new_session_calls++;
-  answer_later(srv, s, 1, NULL);
-}
-
 static void ext_on_session(otls_conn *c, const uint8_t *blob, size_t len, void *user) {
   (void)c;
   struct ext_env *x = user;
@@ -920,4 +911,114 @@ TEST(uv_server_answers_sni_later_with_alpn_and_ticket_resumption) {
   free(x.session);
   otls_context_free(x.ec_ctx);
   otls_context_free(x.client12);
+}
+
+/* newSession (a TLS 1.2 server without tickets) and OCSPRequest, both answered later. */
+static uint8_t *ocsp_bytes;
+static size_t ocsp_len;
+
+struct later2 {
+  uv_timer_t t;
+  otls_uv_socket *s;
+};
+
+static void ocsp_fire(uv_timer_t *t) {
+  struct later2 *l = t->data;
+  CHECK_ERR(otls_uv_ocsp_done(l->s, ocsp_bytes, ocsp_len, 0), 0);
+  uv_close((uv_handle_t *)t, (uv_close_cb)free);
+}
+
+static void ext_on_ocsp(otls_uv_server *srv, otls_uv_socket *s, const uint8_t *cert,
+                        size_t cert_len, const uint8_t *issuer, size_t issuer_len) {
+  CHECK(cert_len > 0 && issuer_len > 0 && cert && issuer);
+  struct later2 *l = calloc(1, sizeof(*l));
+  CHECK(l != NULL);
+  l->s = s;
+  l->t.data = l;
+  CHECK_INT(uv_timer_init(otls_uv_server_loop(srv), &l->t), 0);
+  CHECK_INT(uv_timer_start(&l->t, ocsp_fire, 20, 0), 0);
+}
+
+struct ns_env {
+  struct env e;
+  int news;
+  bool stapled;
+};
+
+static void ns_client_secure(otls_uv_socket *s) {
+  struct ns_env *x = otls_uv_socket_data(s);
+  size_t len = 0;
+  const uint8_t *p = otls_conn_ocsp_response(otls_uv_socket_conn(s), &len);
+  x->stapled = p && len == ocsp_len && memcmp(p, ocsp_bytes, len) == 0;
+  CHECK_ERR(otls_uv_socket_end(s), 0);
+}
+
+static void ns_client_closed(otls_uv_socket *s, bool had_error) {
+  struct ns_env *x = otls_uv_socket_data(s);
+  CHECK(!had_error);
+  otls_uv_server_close(x->e.srv, on_srv_closed);
+}
+
+static void ns_on_new_session(otls_uv_server *srv, otls_uv_socket *s, const uint8_t *id,
+                              size_t id_len, const uint8_t *data, size_t len) {
+  struct ns_env *x = otls_uv_server_data(srv);
+  (void)id, (void)id_len, (void)data, (void)len;
+  x->news++;
+  answer_later(srv, s, 1, NULL);
+}
+
+TEST(uv_server_answers_new_session_and_ocsp_request_later) {
+  if (!otls_backend_has(OTLS_CAP_OCSP_CLIENT) || !otls_backend_has(OTLS_CAP_OCSP_STAPLE))
+    otls_test_skip("no OCSP stapling to a client that can read it on this backend");
+  struct ns_env x;
+  memset(&x, 0, sizeof(x));
+  FILE *f = fopen(pki("ocsp-good.der"), "rb");
+  CHECK(f != NULL);
+  static uint8_t buf[8192];
+  ocsp_len = fread(buf, 1, sizeof(buf), f);
+  fclose(f);
+  ocsp_bytes = buf;
+  otls_uv_server_options o;
+  server_options(&o, &x.e);
+  o.data = &x;
+  o.on_new_session = ns_on_new_session;
+  o.on_ocsp_request = ext_on_ocsp;
+  memset(&x.e, 0, sizeof(x.e));
+  CHECK_INT(uv_loop_init(&x.e.loop), 0);
+  x.e.sctx = NULL;
+  /* A TLS 1.2 server without tickets: the session id goes to newSession. */
+  otls_context_options so;
+  otls_context_options_init(&so);
+  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
+  otls_source key = otls_source_file(pki("server-rsa.key"));
+  so.cert = &cert;
+  so.cert_count = 1;
+  so.key = &key;
+  so.key_count = 1;
+  so.secure_options = OTLS_OP_NO_TICKET;
+  so.max_version = "TLSv1.2";
+  CHECK_ERR(otls_context_new(&x.e.sctx, &so, NULL, 0), 0);
+  x.e.cctx = make_ctx(NULL, NULL, "ca.pem");
+  CHECK_ERR(otls_uv_server_new(&x.e.srv, &x.e.loop, x.e.sctx, &o), 0);
+  CHECK_ERR(otls_uv_server_listen(x.e.srv, "127.0.0.1", 0), 0);
+  CHECK_INT(uv_timer_init(&x.e.loop, &x.e.watchdog), 0);
+  CHECK_INT(uv_timer_start(&x.e.watchdog, on_watchdog, 60000, 0), 0);
+  uv_unref((uv_handle_t *)&x.e.watchdog);
+  otls_conn_options co;
+  otls_conn_options_init(&co);
+  co.request_ocsp = true;
+  otls_uv_socket_options cso;
+  otls_uv_socket_options_init(&cso);
+  cso.conn_options = &co;
+  otls_uv_socket *s;
+  CHECK_ERR(otls_uv_connect(&s, &x.e.loop, x.e.cctx, "localhost", otls_uv_server_port(x.e.srv),
+                            &cso, ns_client_secure),
+            0);
+  otls_uv_socket_set_data(s, &x);
+  otls_uv_socket_events ev = {.on_close = ns_client_closed};
+  otls_uv_socket_set_events(s, &ev);
+  env_run_and_free(&x.e);
+  CHECK_INT(x.news, 1);
+  CHECK(x.stapled);
+  CHECK_INT(x.e.secured, 1);
 }
