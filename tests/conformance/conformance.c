@@ -2687,10 +2687,7 @@ static bool store_conn(otls_context *cctx, otls_context *sctx, struct store *st,
       CHECK_INT(otls_conn_pending_output(p.server), 0);
       CHECK(otls_conn_wants(p.server) & OTLS_WANTS_CALLBACK);
       waits++;
-      if (st->resumes > st->hits + 0 && waits == 1 && otls_conn_resume_session_done(
-              p.server, NULL, 0) == 0) {
-        /* (a miss answered later) */
-      }
+      /* The store answers now: whichever question is pending. */
       if (otls_conn_new_session_done(p.server) != 0) {
         bool hit = st->id_len && session;
         (void)otls_conn_resume_session_done(p.server, hit ? st->data : NULL, hit ? st->len : 0);
