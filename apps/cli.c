@@ -130,40 +130,6 @@ static char *passphrase(const char *spec, const char *prog) {
   return strdup(spec);
 }
 
-/* Read a whole file (the chain is built from -cert and -cert_chain). */
-static int read_all(const char *path, char **buf, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  size_t cap = 0;
-  bool failed = f == NULL;
-  *buf = NULL;
-  *len = 0;
-  while (!failed) {
-    if (*len == cap) {
-      char *n = realloc(*buf, cap ? cap * 2 : 8192);
-      if (n == NULL) {
-        failed = true;
-        break;
-      }
-      *buf = n;
-      cap = cap ? cap * 2 : 8192;
-    }
-    size_t got = fread(*buf + *len, 1, cap - *len, f);
-    if (got == 0) {
-      failed = ferror(f) != 0;
-      break;
-    }
-    *len += got;
-  }
-  if (f)
-    fclose(f);
-  if (failed) {
-    free(*buf);
-    *buf = NULL;
-    return -1;
-  }
-  return 0;
-}
-
 char *cli_ciphers(const char *cipher, const char *ciphersuites, bool *oom) {
   *oom = false;
   if (ciphersuites == NULL) {
@@ -204,10 +170,10 @@ int cli_context(otls_context **out, const struct cli_tls *t, char *detail, size_
   *out = NULL;
   if (t->cert && t->cert_chain) {
     /* One chain for the one key: -cert, then -cert_chain. */
-    char *a = NULL, *b = NULL;
     size_t al = 0, bl = 0;
-    bool first = read_all(t->cert, &a, &al) == 0;
-    if (!first || read_all(t->cert_chain, &b, &bl) < 0) {
+    char *a = (char *)cli_read_file(t->cert, &al), *b = NULL;
+    bool first = a != NULL;
+    if (!first || (b = (char *)cli_read_file(t->cert_chain, &bl)) == NULL) {
       snprintf(detail, detail_len, "cannot read '%s'", first ? t->cert_chain : t->cert);
       free(a);
       return OTLS_E_FILE;
@@ -590,15 +556,20 @@ uint8_t *cli_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (f == NULL)
     return NULL;
-  size_t cap = 4096, n = 0;
-  uint8_t *buf = malloc(cap);
+  size_t cap = 8192, n = 0;
+  uint8_t *buf = malloc(cap + 1);
   while (buf) {
     size_t got = fread(buf + n, 1, cap - n, f);
     n += got;
-    if (got == 0)
+    if (got == 0) {
+      if (ferror(f)) {
+        free(buf);
+        buf = NULL;
+      }
       break;
+    }
     if (n == cap) {
-      uint8_t *b = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+      uint8_t *b = cap < (64u << 20) ? realloc(buf, cap * 2 + 1) : NULL;
       if (b == NULL) {
         free(buf);
         buf = NULL;
@@ -609,8 +580,10 @@ uint8_t *cli_read_file(const char *path, size_t *len) {
     }
   }
   fclose(f);
-  if (buf)
+  if (buf) {
+    buf[n] = 0;
     *len = n;
+  }
   return buf;
 }
 

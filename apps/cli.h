@@ -78,7 +78,10 @@ struct cli_tls {
 
 /* --- issue-5 helpers (apps/cli.c) ---------------------------------------- */
 
-/* Read a whole file into a malloc'd buffer; NULL on failure (errno set). */
+/*
+ * Read a whole file (at most 64 MiB) into a malloc'd buffer, with a NUL
+ * after the `*len` bytes; NULL when it cannot be read.
+ */
 uint8_t *cli_read_file(const char *path, size_t *len);
 
 /* Lower-case hex of `n` bytes as a JSON string value (key given). */

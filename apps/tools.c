@@ -14,36 +14,9 @@
 
 /* Read a whole file; NULL (message printed) on failure. */
 static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    fprintf(stderr, "omnitls: cannot open '%s'\n", path);
-    return NULL;
-  }
-  size_t cap = 65536, n = 0;
-  char *buf = malloc(cap + 1);
-  while (buf) {
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0)
-      break;
-    if (n == cap) {
-      char *p = cap < (64u << 20) ? realloc(buf, cap * 2 + 1) : NULL;
-      if (p == NULL) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = p;
-      cap *= 2;
-    }
-  }
-  fclose(f);
-  if (buf == NULL) {
-    fprintf(stderr, "omnitls: '%s' is too large\n", path);
-    return NULL;
-  }
-  buf[n] = 0;
-  *len = n;
+  char *buf = (char *)cli_read_file(path, len);
+  if (buf == NULL)
+    fprintf(stderr, "omnitls: cannot read '%s'\n", path);
   return buf;
 }
 
