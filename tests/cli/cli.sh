@@ -212,6 +212,49 @@ case ${1:?} in
     wait_server || fail "s_server -CRL exited with an error"
     expect_fixed "$SERVER_OUT" '"authorized":true' "server -CRL: the client is not authorized"
     ;;
+  s_servername_context)
+    # -servername_context NAME:CERT:KEY (wildcards as Node's addContext).
+    server "${RSA[@]}" -servername_context "*.wild.test:$P/server-ec-chain.pem:$P/server-ec.key" \
+      -naccept 2
+    timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername a.wild.test -json \
+      -insecure -CAfile "$P/ca.pem" </dev/null >"$WORK/sni.json" 2>"$WORK/sni.err" ||
+      fail "s_client (a.wild.test) failed"
+    client plain -CAfile "$P/ca.pem" || fail "s_client (localhost) failed"
+    wait_server || fail "s_server exited with an error"
+    expect_fixed "$WORK/sni.json" '"asn1Curve":"prime256v1"' "the SNI context's EC leaf was not served"
+    expect_fixed "$WORK/plain.json" '"bits":2048' "the default RSA leaf was not served"
+    expect_fixed "$SERVER_OUT" '"servername":"a.wild.test"' "the server saw no SNI name"
+    ;;
+  s_sessions)
+    # -sess_out / -sess_in across two client processes; -ticket_keys shared by
+    # two server processes; -no_ticket + TLS 1.2 resumes by session id.
+    KEYS=$(printf '%096d' 7)
+    server "${RSA[@]}" -ticket_keys "$KEYS" -naccept 1
+    client first -CAfile "$P/ca.pem" -sess_out "$WORK/sess.bin" || fail "s_client -sess_out failed"
+    wait_server || fail "s_server exited with an error"
+    [ -s "$WORK/sess.bin" ] || fail "-sess_out wrote no session"
+    expect_fixed "$WORK/first.json" '"tickets":1' "the client counted no ticket"
+    server "${RSA[@]}" -ticket_keys "$KEYS" -naccept 1
+    client again -CAfile "$P/ca.pem" -sess_in "$WORK/sess.bin" || fail "s_client -sess_in failed"
+    wait_server || fail "the second s_server exited with an error"
+    expect_fixed "$WORK/again.json" '"isSessionReused":true' "no resumption on a server with the same key"
+    server "${RSA[@]}" -naccept 1
+    client other -CAfile "$P/ca.pem" -sess_in "$WORK/sess.bin" || fail "s_client -sess_in (other key)"
+    wait_server
+    expect_fixed "$WORK/other.json" '"isSessionReused":false' "resumed on a server with another key"
+    server "${RSA[@]}" -no_ticket -tls1_2 -naccept 6
+    client ids -CAfile "$P/ca.pem" -reconnect || fail "s_client -reconnect (session ids) failed"
+    wait_server || fail "s_server -no_ticket exited with an error"
+    [ "$(grep -c '"isSessionReused":true' "$WORK/ids.json")" = 5 ] ||
+      fail "TLS 1.2 session ids did not resume 5 times"
+    ;;
+  s_keymatexport)
+    server "${RSA[@]}" -naccept 1
+    client km -CAfile "$P/ca.pem" -keymatexport EXPERIMENTAL-omnitls -keymatexportlen 32 ||
+      fail "s_client -keymatexport failed"
+    wait_server || fail "s_server exited with an error"
+    grep -Eq '"keyingMaterial":"[0-9a-f]{64}"' "$WORK/km.json" || fail "no 32-byte keyingMaterial"
+    ;;
   *) echo "unknown case $1" >&2; exit 2 ;;
 esac
 echo "PASS: $1"
