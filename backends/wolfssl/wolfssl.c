@@ -14,7 +14,10 @@
  * cached in the verifying store for good; CRLs that cannot be loaded before
  * their issuer is known and that break the chain when missing; group lists
  * not enforced in TLS 1.2; a process-global session cache; SNI dropped on a
- * server without a callback; some fatal errors without an alert.
+ * server without a callback; some fatal errors without an alert; a TLS 1.2
+ * client that takes any answer to its ticket for a resumption; TLS 1.2
+ * sessions that hold a client to a TLS 1.2 ClientHello; tickets that carry
+ * no certificate.
  */
 /* wolfSSL's build options first, in a block of their own: every other
  * wolfSSL header depends on them. */
@@ -1606,10 +1609,14 @@ static int ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
   c->session_timeout = cfg->session_timeout;
   /*
    * Lifetime: sessions, and the tickets' lifetime hint, which a wolfSSL
-   * server also checks a ticket's age against.
+   * server also checks a ticket's age against (and a client takes as the
+   * session's lifetime). A TLS 1.3 hint may not exceed 7 days (RFC 8446
+   * §4.6.1).
    */
   (void)wolfSSL_CTX_set_timeout(c->ctx, cfg->session_timeout);
-  if (wolfSSL_CTX_set_TicketHint(c->ctx, (int)cfg->session_timeout) != WOLFSSL_SUCCESS ||
+  if (wolfSSL_CTX_set_TicketHint(c->ctx, cfg->session_timeout > 604800
+                                             ? 604800
+                                             : (int)cfg->session_timeout) != WOLFSSL_SUCCESS ||
       wolfSSL_CTX_set_tlsext_ticket_key_cb(c->ctx, ticket_key_cb) != WOLFSSL_SUCCESS) {
     otls__detail(detail, dlen, "wolfSSL: cannot configure session tickets");
     wolfSSL_ERR_clear_error();
