@@ -2437,6 +2437,11 @@ const struct otls_backend otls__backend = {
             (1ull << OTLS_CAP_TICKET_KEY_ROTATION),
     /* A wolfSSL server always picks by its own order: no CLIENT_CIPHER_ORDER. */
     /*
+     * No OCSP_CLIENT (no API gives the client the raw staple) and no
+     * OCSP_STAPLE (wolfSSL staples only a response it has validated, and
+     * needs the issuer in the store that verifies clients): README trap 33.
+     */
+    /*
      * No ECDH_CURVE_REFUSAL: with no group in common a TLS 1.2 server falls
      * back to P-256 (check_group() then fails the server only, after the
      * client has finished), and a TLS 1.3 server fails with BAD_FUNC_ARG
