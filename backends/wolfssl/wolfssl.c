@@ -14,13 +14,18 @@
  * cached in the verifying store for good; CRLs that cannot be loaded before
  * their issuer is known and that break the chain when missing; group lists
  * not enforced in TLS 1.2; a process-global session cache; SNI dropped on a
- * server without a callback; some fatal errors without an alert.
+ * server without a callback; some fatal errors without an alert; a TLS 1.2
+ * client that takes any answer to its ticket for a resumption; TLS 1.2
+ * sessions that hold a client to a TLS 1.2 ClientHello; tickets that carry
+ * no certificate.
  */
 /* wolfSSL's build options first, in a block of their own: every other
  * wolfSSL header depends on them. */
 #include <wolfssl/options.h>
 
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/openssl/evp.h>
+#include <wolfssl/openssl/hmac.h>
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/ecc.h>
@@ -32,6 +37,7 @@
 #include <wolfssl/wolfcrypt/rsa.h>
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -57,6 +63,8 @@ struct wctx {
   /* groups we allow, to check what wolfSSL negotiated */
   uint16_t groups[WOLFSSL_MAX_GROUP_COUNT];
   size_t n_groups;
+  uint16_t min_version, max_version; /* as wolfSSL was told (max may be capped) */
+  unsigned session_timeout;          /* seconds */
 };
 
 struct wconn {
@@ -83,6 +91,27 @@ struct wconn {
   unsigned tickets_pending;
   /* Client: offered a saved session. */
   bool offered_session;
+  /*
+   * Client offering a TLS 1.2 ticket: the server's first flight is read
+   * ahead into `hold` until it shows whether the ticket was taken
+   * (probe_flight()), and handed to wolfSSL from there.
+   */
+  bool probe;
+  uint8_t *hold;
+  size_t hold_len, hold_off;
+  /* The session id of a ServerHello that refused the ticket (len 0: none). */
+  uint8_t refused_sid[32];
+  size_t refused_sid_len;
+  bool crls_checked; /* check_crls() ran */
+  /*
+   * Server, resuming: the client's certificate (leaf, DER) and the
+   * verification facts of the connection that made the session, from the
+   * ticket store or the session bytes; used once wolfSSL says it resumed.
+   */
+  bool res_known;
+  unsigned res_vf;
+  uint8_t *res_leaf;
+  size_t res_leaf_len;
 };
 
 /* Where a native error happened; decides the fallback code. */
@@ -669,6 +698,8 @@ static const uint8_t *conn_alpn_selected(void *p, size_t *len) {
 
 /* --- sessions ---------------------------------------------------------------- */
 
+static void check_crls(struct wconn *w);
+
 /* The number of peer certificates a session holds. */
 static int session_chain_count(WOLFSSL_SESSION *sess) {
   WOLFSSL_X509_CHAIN *chain = wolfSSL_SESSION_get_peer_chain(sess);
@@ -684,8 +715,9 @@ static int session_chain_count(WOLFSSL_SESSION *sess) {
  * chain with the session itself (core/session.c), so it is cut out of the
  * bytes here. wolfSSL_i2d_SSL_SESSION() writes: side 1 | bornOn 4 |
  * timeout 4 | id length 1 | id | master secret | extended master secret 1 |
- * alternative id flag 1 | [alternative id 32] | chain count 1 | count x
- * (length 2 | DER) | the rest. The result must parse back with no chain,
+ * alternative id length 1 (0, or 32 when the server sent a ticket and no
+ * session id) | alternative id | chain count 1 | count x (length 2 | DER) |
+ * the rest. The result must parse back with no chain,
  * to the same bytes and master secret; false when it does not.
  */
 static bool strip_chain(WOLFSSL_SESSION *sess, uint8_t *der, size_t *len) {
@@ -700,9 +732,9 @@ static bool strip_chain(WOLFSSL_SESSION *sess, uint8_t *der, size_t *len) {
   if (secret_len <= 0 || secret_len > (int)sizeof(secret[0]) || off >= n)
     return false;
   off += 1 + der[off] + (size_t)secret_len + 1; /* id, secret, EMS */
-  if (off >= n || der[off] > 1)
+  if (off >= n || (der[off] != 0 && der[off] != 32))
     return false;
-  off += 1 + (der[off] ? 32 : 0); /* alternative id */
+  off += 1 + der[off]; /* alternative id */
   if (off >= n)
     return false;
   count_at = off++;
@@ -737,25 +769,99 @@ static bool strip_chain(WOLFSSL_SESSION *sess, uint8_t *der, size_t *len) {
 }
 
 /*
- * Client: hand a session to core in wolfSSL's own serialised form, without
- * its peer chain (strip_chain(); a session that keeps one is not handed
- * over: resuming it could report another server's certificate).
+ * Session bytes handed to core, and taken back, start with a header of our
+ * own. Client: "ow" 1 | wire version 2 | flags 1, then wolfSSL's
+ * serialised session. Server (TLS <= 1.2 session ids): "os" 1 | facts 4 |
+ * leaf length 2 | leaf | wolfSSL's serialised session. Neither keeps the
+ * peer chain inside wolfSSL's bytes (strip_chain()).
  */
-static void emit(struct wconn *w, WOLFSSL_SESSION *sess) {
-  unsigned char *der, *q;
-  size_t len;
+#define CLIENT_HDR 6
+#define SERVER_HDR 10
+/* Client flag: the server that made this TLS <= 1.2 session speaks TLS 1.3. */
+#define SESS_SERVER_TLS13 0x01
+
+/*
+ * wolfSSL's serialised session after `room` bytes, its peer chain cut out;
+ * NULL when it cannot be. `sid` (sid_len > 0): the session id to put in
+ * when the session has none (see io_recv()).
+ */
+static uint8_t *session_der(WOLFSSL_SESSION *sess, size_t room, const uint8_t *sid, size_t sid_len,
+                            size_t *len) {
+  unsigned char *der, *q, *p;
   int n;
-  if (!wolfSSL_SESSION_is_resumable(sess) || (n = wolfSSL_i2d_SSL_SESSION(sess, NULL)) <= 0)
-    return;
-  der = malloc((size_t)n);
-  q = der;
-  len = (size_t)n;
-  if (der != NULL && wolfSSL_i2d_SSL_SESSION(sess, &q) == n && strip_chain(sess, der, &len))
-    (void)otls__conn_new_session(w->conn, der, len);
-  if (der != NULL)
-    wipe(der, (size_t)n);
+  if ((!wolfSSL_SESSION_is_resumable(sess) && sid_len == 0) ||
+      (n = wolfSSL_i2d_SSL_SESSION(sess, NULL)) <= 0)
+    return NULL;
+  der = malloc(room + (size_t)n + sid_len);
+  if (der == NULL)
+    return NULL;
+  p = q = der + room;
+  *len = (size_t)n;
+  if (wolfSSL_i2d_SSL_SESSION(sess, &q) != n || !strip_chain(sess, p, len))
+    goto fail;
+  if (sid_len > 0 && *len > 9 && p[9] == 0) {
+    /* side 1 | bornOn 4 | timeout 4 | id length 1 | id (strip_chain()) */
+    WOLFSSL_SESSION *back;
+    memmove(p + 10 + sid_len, p + 10, *len - 10);
+    memcpy(p + 10, sid, sid_len);
+    p[9] = (uint8_t)sid_len;
+    *len += sid_len;
+    q = p;
+    back = wolfSSL_d2i_SSL_SESSION(NULL, (const unsigned char **)&q, (long)*len);
+    unsigned int got = 0;
+    const unsigned char *id = back != NULL ? wolfSSL_SESSION_get_id(back, &got) : NULL;
+    bool ok = id != NULL && got == sid_len && memcmp(id, sid, sid_len) == 0 &&
+              wolfSSL_SESSION_is_resumable(back) &&
+              wolfSSL_i2d_SSL_SESSION(back, NULL) == (int)*len;
+    wolfSSL_SESSION_free(back);
+    if (!ok)
+      goto fail;
+  } else if (!wolfSSL_SESSION_is_resumable(sess)) {
+    goto fail;
+  }
+  return der;
+fail:
+  wipe(der, room + (size_t)n + sid_len);
   free(der);
   wolfSSL_ERR_clear_error();
+  return NULL;
+}
+
+/*
+ * Client: does the server speak TLS 1.3? A TLS 1.3 server that negotiates
+ * TLS 1.2 ends its random with "DOWNGRD\x01" (RFC 8446 §4.1.3), whatever
+ * the client offered.
+ */
+static bool server_speaks_tls13(struct wconn *w) {
+  static const uint8_t sentinel[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01};
+  uint8_t random[32];
+  if (wolfSSL_version(w->ssl) == OTLS__TLS1_3)
+    return true;
+  return wolfSSL_get_server_random(w->ssl, random, sizeof(random)) == sizeof(random) &&
+         memcmp(random + 24, sentinel, sizeof(sentinel)) == 0;
+}
+
+/*
+ * Client: hand a session to core (header, then wolfSSL's serialised form
+ * without its peer chain: a session that keeps one is not handed over, as
+ * resuming it could report another server's certificate).
+ */
+static void emit(struct wconn *w, WOLFSSL_SESSION *sess) {
+  size_t len;
+  uint8_t *b = session_der(sess, CLIENT_HDR, w->refused_sid, w->refused_sid_len, &len);
+  int v = wolfSSL_version(w->ssl);
+  if (b == NULL)
+    return;
+  b[0] = 'o';
+  b[1] = 'w';
+  b[2] = 1;
+  b[3] = (uint8_t)(v >> 8);
+  b[4] = (uint8_t)v;
+  b[5] = server_speaks_tls13(w) ? SESS_SERVER_TLS13 : 0;
+  (void)otls__conn_new_session(w->conn, b, CLIENT_HDR + len);
+  wipe(b, CLIENT_HDR + len);
+  free(b);
+  w->refused_sid_len = 0;
 }
 
 /* Client: hand the connection's current session to core. */
@@ -784,19 +890,125 @@ static int ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len, void *a
   return 0;
 }
 
+/* Server: the client's leaf and the verification facts this connection reports. */
+static void own_facts(struct wconn *w, const uint8_t **leaf, size_t *leaf_len, unsigned *vf) {
+  *leaf = NULL;
+  *leaf_len = 0;
+  *vf = 0;
+  if (wolfSSL_session_reused(w->ssl) == 1) {
+    if (w->res_known) {
+      *leaf = w->res_leaf;
+      *leaf_len = w->res_leaf_len;
+      *vf = w->res_vf;
+    }
+    return;
+  }
+  WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(w->ssl);
+  int len =
+      chain != NULL && wolfSSL_get_chain_count(chain) > 0 ? wolfSSL_get_chain_length(chain, 0) : 0;
+  if (len <= 0)
+    return;
+  check_crls(w);
+  *leaf = wolfSSL_get_chain_cert(chain, 0);
+  *leaf_len = (size_t)len;
+  *vf = w->vf;
+}
+
+/* Server: keep what a resumed connection will report (`leaf` may be NULL). */
+static void set_resumed_facts(struct wconn *w, const uint8_t *leaf, size_t leaf_len, unsigned vf) {
+  free(w->res_leaf);
+  w->res_leaf = NULL;
+  w->res_leaf_len = 0;
+  w->res_known = false;
+  if (leaf_len > 0) {
+    if ((w->res_leaf = malloc(leaf_len)) == NULL)
+      return;
+    memcpy(w->res_leaf, leaf, leaf_len);
+    w->res_leaf_len = leaf_len;
+  }
+  w->res_vf = vf;
+  w->res_known = true;
+}
+
 /*
  * wolfSSL's "new session" hook (AddSession). It runs on both sides and at
- * other moments too (a TLS 1.2 handshake, a server issuing a ticket): only
- * a client's freshly received TLS 1.3 ticket counts. Returns 0: wolfSSL
- * keeps no reference for us.
+ * other moments too (a TLS 1.2 handshake on the client, a server issuing a
+ * TLS 1.3 ticket). Client: only a freshly received TLS 1.3 ticket counts.
+ * Server: a TLS <= 1.2 session made by a full handshake goes to core's
+ * session cache under its id (core/session_cache.c), with the client's
+ * leaf and verification facts in front, since wolfSSL's session keeps no
+ * verification result. Returns 0: wolfSSL keeps no reference for us.
  */
 static int new_session_cb(WOLFSSL *ssl, WOLFSSL_SESSION *sess) {
   struct wconn *w = wolfSSL_get_app_data(ssl);
-  if (w == NULL || w->is_server || w->tickets_pending == 0 || sess == NULL)
+  if (w == NULL || sess == NULL)
     return 0;
-  w->tickets_pending--;
-  emit(w, sess);
+  if (!w->is_server) {
+    if (w->tickets_pending > 0) {
+      w->tickets_pending--;
+      emit(w, sess);
+    }
+    return 0;
+  }
+  if (wolfSSL_version(ssl) > OTLS__TLS1_2 || wolfSSL_session_reused(ssl) == 1)
+    return 0;
+  const uint8_t *leaf;
+  size_t leaf_len, len;
+  unsigned vf;
+  unsigned int id_len = 0;
+  const unsigned char *id = wolfSSL_SESSION_get_id(sess, &id_len);
+  own_facts(w, &leaf, &leaf_len, &vf);
+  if (id == NULL || id_len == 0 || leaf_len > UINT16_MAX)
+    return 0;
+  uint8_t *b = session_der(sess, SERVER_HDR + leaf_len, NULL, 0, &len);
+  if (b == NULL)
+    return 0;
+  b[0] = 'o';
+  b[1] = 's';
+  b[2] = 1;
+  b[3] = (uint8_t)(vf >> 24);
+  b[4] = (uint8_t)(vf >> 16);
+  b[5] = (uint8_t)(vf >> 8);
+  b[6] = (uint8_t)vf;
+  b[7] = (uint8_t)(leaf_len >> 8);
+  b[8] = (uint8_t)leaf_len;
+  b[9] = 0;
+  if (leaf_len > 0)
+    memcpy(b + SERVER_HDR, leaf, leaf_len);
+  otls__server_session_new(w->conn, id, id_len, b, SERVER_HDR + leaf_len + len);
+  wipe(b, SERVER_HDR + leaf_len + len);
+  free(b);
   return 0;
+}
+
+/*
+ * Server: a client offers a session id (TLS <= 1.2), or wolfSSL looks up
+ * the id inside a ticket (WOLFSSL_TICKET_HAVE_ID): core knows whether it is
+ * resumable. *copy = 0: wolfSSL owns (and frees) the session returned.
+ */
+static WOLFSSL_SESSION *get_session_cb(WOLFSSL *ssl, const unsigned char *id, int id_len,
+                                       int *copy) {
+  struct wconn *w = wolfSSL_get_app_data(ssl);
+  const uint8_t *data;
+  size_t len, leaf_len;
+  *copy = 0;
+  if (w == NULL || !w->is_server || id_len <= 0 || wolfSSL_version(ssl) > OTLS__TLS1_2 ||
+      otls__server_session_get(w->conn, id, (size_t)id_len, &data, &len) != 1)
+    return NULL;
+  if (len < SERVER_HDR || data[0] != 'o' || data[1] != 's' || data[2] != 1 ||
+      (leaf_len = (size_t)data[7] << 8 | data[8]) > len - SERVER_HDR ||
+      len - SERVER_HDR - leaf_len > LONG_MAX)
+    return NULL;
+  const unsigned char *q = data + SERVER_HDR + leaf_len;
+  WOLFSSL_SESSION *sess = wolfSSL_d2i_SSL_SESSION(NULL, &q, (long)(len - SERVER_HDR - leaf_len));
+  if (sess == NULL) {
+    wolfSSL_ERR_clear_error();
+    return NULL;
+  }
+  set_resumed_facts(w, data + SERVER_HDR, leaf_len,
+                    (unsigned)data[3] << 24 | (unsigned)data[4] << 16 | (unsigned)data[5] << 8 |
+                        data[6]);
+  return sess;
 }
 
 /*
@@ -811,19 +1023,34 @@ static void flush_tickets(struct wconn *w) {
 
 /*
  * Client: resume the session in `data` (bytes emit() produced). Bytes that
- * do not parse, or a session wolfSSL will not take, are OTLS_E_BAD_SESSION;
- * an expired one is simply not offered (as OpenSSL's client skips it).
+ * do not parse, or a session wolfSSL will not take, are OTLS_E_BAD_SESSION.
+ * Some sessions are simply not offered, and a full handshake follows:
+ *  - an expired one (as OpenSSL's client skips it);
+ *  - one whose version our range excludes;
+ *  - a TLS <= 1.2 session from a server that speaks TLS 1.3, when we may
+ *    offer TLS 1.3: a wolfSSL client resuming a TLS 1.2 session sends a
+ *    TLS 1.2-only ClientHello (it cannot put the session into a TLS 1.3
+ *    one), which would hold the connection to TLS 1.2. OpenSSL offers both
+ *    and the server answers with TLS 1.3 and a full handshake: the same
+ *    outcome. From a TLS 1.2-only server the session is offered, and
+ *    resumes as with OpenSSL.
  */
 static int client_resume(struct wconn *w, const uint8_t *data, size_t len) {
-  const unsigned char *q = data;
+  const unsigned char *q = data + CLIENT_HDR;
   WOLFSSL_SESSION *sess;
   long born, timeout, now = (long)time(NULL);
+  uint16_t version;
   int r;
-  if (len > INT_MAX)
+  if (len <= CLIENT_HDR || len - CLIENT_HDR > INT_MAX || data[0] != 'o' || data[1] != 'w' ||
+      data[2] != 1) {
+    otls__conn_set_error(w->conn, "wolfSSL: the session does not parse");
     return OTLS_E_BAD_SESSION;
-  sess = wolfSSL_d2i_SSL_SESSION(NULL, &q, (long)len);
+  }
+  version = (uint16_t)(data[3] << 8 | data[4]);
+  sess = wolfSSL_d2i_SSL_SESSION(NULL, &q, (long)(len - CLIENT_HDR));
   /* One with a peer chain is not ours (see strip_chain()). */
-  if (sess == NULL || !wolfSSL_SESSION_is_resumable(sess) || session_chain_count(sess) != 0) {
+  if (sess == NULL || !wolfSSL_SESSION_is_resumable(sess) || session_chain_count(sess) != 0 ||
+      version < OTLS__TLS1_0 || version > OTLS__TLS1_3) {
     wolfSSL_SESSION_free(sess);
     otls__conn_set_error(w->conn, "wolfSSL: the session does not parse");
     wolfSSL_ERR_clear_error();
@@ -831,11 +1058,15 @@ static int client_resume(struct wconn *w, const uint8_t *data, size_t len) {
   }
   born = wolfSSL_SESSION_get_time(sess);
   timeout = wolfSSL_SESSION_get_timeout(sess);
-  if (now >= born + timeout) {
+  if (now >= born + timeout || version < w->wctx->min_version || version > w->wctx->max_version ||
+      (version < OTLS__TLS1_3 && w->wctx->max_version == OTLS__TLS1_3 &&
+       (data[5] & SESS_SERVER_TLS13))) {
     wolfSSL_SESSION_free(sess);
     return 0;
   }
   r = wolfSSL_set_session(w->ssl, sess);
+  /* TLS <= 1.2 with a ticket: see probe_flight(). */
+  w->probe = r == WOLFSSL_SUCCESS && version < OTLS__TLS1_3 && wolfSSL_SESSION_has_ticket(sess);
   wolfSSL_SESSION_free(sess);
   if (r != WOLFSSL_SUCCESS) {
     otls__conn_set_error(w->conn, "wolfSSL: cannot resume the session");
@@ -844,6 +1075,132 @@ static int client_resume(struct wconn *w, const uint8_t *data, size_t len) {
   }
   w->offered_session = true;
   return 0;
+}
+
+/*
+ * Server: what a ticket cannot carry. A wolfSSL ticket holds the master
+ * secret, version and suite but no certificate, so a server resuming one
+ * would not know the client's certificate any more: a session made with a
+ * verified client certificate would resume as "no certificate" (core:
+ * UNABLE_TO_GET_ISSUER_CERT). OpenSSL keeps the peer's leaf and its
+ * verification result in the ticket. So, for each ticket issued on a
+ * connection with a client certificate, the leaf and the facts are kept
+ * here, under the ticket's key name and IV (random per ticket), until the
+ * ticket expires; a resumed connection reports them. The ticket is only
+ * looked up once wolfSSL has resumed it, that is once its MAC verified
+ * under a key of the context, so an entry is reached only through a ticket
+ * made with that key. One store for the process (bounded: the oldest entry
+ * goes first when full), so that servers sharing ticket keys share it, as
+ * they would share the data if it were inside the ticket; across processes
+ * a resumed connection shows no client certificate (README.md).
+ */
+#define TICKET_FACTS_MAX 4096
+
+struct ticket_facts {
+  uint8_t id[32]; /* key name | IV */
+  time_t expires;
+  unsigned vf;
+  uint8_t *leaf;
+  size_t leaf_len;
+};
+
+static pthread_mutex_t tf_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ticket_facts *tf_tab; /* TICKET_FACTS_MAX entries once used */
+static size_t tf_next;
+
+static void ticket_facts_put(const uint8_t id[32], unsigned timeout, const uint8_t *leaf,
+                             size_t leaf_len, unsigned vf) {
+  uint8_t *copy = malloc(leaf_len);
+  time_t now = time(NULL);
+  struct ticket_facts *slot = NULL;
+  if (copy == NULL)
+    return; /* the connection will then resume without it */
+  memcpy(copy, leaf, leaf_len);
+  pthread_mutex_lock(&tf_lock);
+  if (tf_tab == NULL)
+    tf_tab = calloc(TICKET_FACTS_MAX, sizeof(*tf_tab));
+  if (tf_tab != NULL) {
+    /* A free or expired slot, else the next one of the ring. */
+    for (size_t i = 0; i < TICKET_FACTS_MAX && slot == NULL; i++)
+      if (tf_tab[i].leaf == NULL || tf_tab[i].expires <= now)
+        slot = &tf_tab[i];
+    if (slot == NULL)
+      slot = &tf_tab[tf_next++ % TICKET_FACTS_MAX];
+    free(slot->leaf);
+    memcpy(slot->id, id, sizeof(slot->id));
+    slot->expires = now + (time_t)timeout;
+    slot->vf = vf;
+    slot->leaf = copy;
+    slot->leaf_len = leaf_len;
+    copy = NULL;
+  }
+  pthread_mutex_unlock(&tf_lock);
+  free(copy);
+}
+
+/* The facts kept for a ticket, into the connection; false when none. */
+static bool ticket_facts_get(struct wconn *w, const uint8_t id[32]) {
+  bool found = false;
+  time_t now = time(NULL);
+  pthread_mutex_lock(&tf_lock);
+  for (size_t i = 0; tf_tab != NULL && i < TICKET_FACTS_MAX && !found; i++) {
+    struct ticket_facts *e = &tf_tab[i];
+    if (e->leaf != NULL && e->expires > now && memcmp(e->id, id, sizeof(e->id)) == 0) {
+      set_resumed_facts(w, e->leaf, e->leaf_len, e->vf);
+      found = true;
+    }
+  }
+  pthread_mutex_unlock(&tf_lock);
+  return found;
+}
+
+/*
+ * Server tickets under the context's key, kept in core (core/tickets.c):
+ * Node's scheme through wolfSSL's compat callback, as in the OpenSSL
+ * backend: the first 16 bytes of the 48-byte key name the ticket, the next
+ * 16 key HMAC-SHA256, the last 16 AES-128-CBC. wolfSSL then encrypts its
+ * own ticket contents with them (its envelope adds a length, so tickets
+ * never move between backends). Returns 1 (key found / ticket made), 2
+ * (decrypted with the previous key: wolfSSL issues a new ticket), 0
+ * (unknown key: full handshake) or -1 (error).
+ */
+static int ticket_key_cb(WOLFSSL *ssl, unsigned char *name, unsigned char *iv,
+                         WOLFSSL_EVP_CIPHER_CTX *cipher, WOLFSSL_HMAC_CTX *mac, int enc) {
+  struct wconn *w = wolfSSL_get_app_data(ssl);
+  uint8_t key[48], id[32];
+  int rv = 1;
+  if (w == NULL || !w->is_server)
+    return -1;
+  if (enc) {
+    otls__ticket_key_current(w->conn, key);
+    memcpy(name, key, 16);
+    if (wolfSSL_RAND_bytes(iv, 16) != WOLFSSL_SUCCESS)
+      rv = -1;
+  } else {
+    rv = otls__ticket_key_find(w->conn, name, key);
+  }
+  if (rv > 0 &&
+      (wolfSSL_HMAC_Init_ex(mac, key + 16, 16, wolfSSL_EVP_sha256(), NULL) != WOLFSSL_SUCCESS ||
+       (enc ? wolfSSL_EVP_EncryptInit_ex(cipher, wolfSSL_EVP_aes_128_cbc(), NULL, key + 32, iv)
+            : wolfSSL_EVP_DecryptInit_ex(cipher, wolfSSL_EVP_aes_128_cbc(), NULL, key + 32, iv)) !=
+           WOLFSSL_SUCCESS))
+    rv = -1;
+  wipe(key, sizeof(key));
+  if (rv > 0) {
+    memcpy(id, name, 16);
+    memcpy(id + 16, iv, 16);
+    if (enc) {
+      const uint8_t *leaf;
+      size_t leaf_len;
+      unsigned vf;
+      own_facts(w, &leaf, &leaf_len, &vf);
+      if (leaf_len > 0)
+        ticket_facts_put(id, w->wctx->session_timeout, leaf, leaf_len, vf);
+    } else if (!ticket_facts_get(w, id)) {
+      set_resumed_facts(w, NULL, 0, 0); /* made without a client certificate */
+    }
+  }
+  return rv;
 }
 
 static bool conn_session_reused(void *p) {
@@ -987,7 +1344,8 @@ static int conn_store(struct wconn *w) {
 }
 
 /*
- * Revocation, after the handshake, over the chain the peer sent: every
+ * Revocation, once the peer's chain is verified (after the handshake, or
+ * earlier when a server records a session), over the chain it sent: every
  * certificate, leaf and issuers (Node sets CRL_CHECK | CRL_CHECK_ALL). The
  * intermediates are made known to the store first, so that the CRLs they
  * issued can be verified.
@@ -999,8 +1357,9 @@ static void check_crls(struct wconn *w) {
   char detail[DETAIL_LEN];
   int count;
 
-  if (c->n_crl == 0 || st == NULL)
+  if (w->crls_checked || c->n_crl == 0 || st == NULL)
     return;
+  w->crls_checked = true;
   chain = wolfSSL_get_peer_chain(w->ssl);
   count = chain != NULL ? wolfSSL_get_chain_count(chain) : 0;
   if (count <= 0)
@@ -1223,21 +1582,18 @@ static int ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
    */
   wolfSSL_CTX_clear_mode(c->ctx, SSL_MODE_AUTO_RETRY);
   /*
-   * Sessions must never cross contexts, and wolfSSL's session cache is
-   * process-global and ignores the session-id context: it stays off, both
-   * the cache (OFF) and, since this build still "adds" every session that
-   * has a ticket (WOLFSSL_FORCE_CACHE_ON_TICKET: new_session_cb() sees
-   * them), its internal store and lookup (NO_INTERNAL). These must be two
-   * calls: OFF is only recognised alone. A server resumes by tickets only,
-   * which wolfSSL's default callback encrypts under random keys kept in
-   * each WOLFSSL_CTX (not process-global: checked with two contexts): a
-   * ticket from another context does not decrypt, and a full handshake
-   * follows. It sends cfg->num_tickets TLS 1.3 tickets right after the
-   * client's Finished, in the same call, and a TLS 1.2 ticket in its last
-   * flight.
+   * Sessions must never cross contexts, and wolfSSL's own session cache is
+   * process-global and ignores the session-id context: its internal store
+   * and lookup stay off (NO_INTERNAL). The cache itself stays on, so that
+   * wolfSSL hands every new session to new_session_cb() and asks
+   * get_session_cb() for a session id a client offers (HAVE_EXT_CACHE):
+   * those go to core's per-context cache (TLS <= 1.2 session ids; core
+   * decides where sessions live). Tickets are encrypted under the
+   * context's keys in core (ticket_key_cb()). A server sends
+   * cfg->num_tickets TLS 1.3 tickets right after the client's Finished, in
+   * the same call, and a TLS 1.2 ticket in its last flight.
    */
-  if (wolfSSL_CTX_set_session_cache_mode(c->ctx, WOLFSSL_SESS_CACHE_OFF) != WOLFSSL_SUCCESS ||
-      wolfSSL_CTX_set_session_cache_mode(c->ctx, WOLFSSL_SESS_CACHE_NO_INTERNAL) !=
+  if (wolfSSL_CTX_set_session_cache_mode(c->ctx, WOLFSSL_SESS_CACHE_NO_INTERNAL) !=
           WOLFSSL_SUCCESS ||
       (cfg->num_tickets == 0
            ? wolfSSL_CTX_no_ticket_TLSv13(c->ctx) != 0 /* 0 = done */
@@ -1248,12 +1604,32 @@ static int ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
     goto out_free;
   }
   wolfSSL_CTX_sess_set_new_cb(c->ctx, new_session_cb);
+  wolfSSL_CTX_sess_set_get_cb(c->ctx, get_session_cb);
+  c->session_timeout = cfg->session_timeout;
+  /*
+   * Lifetime: sessions, and the tickets' lifetime hint, which a wolfSSL
+   * server also checks a ticket's age against (and a client takes as the
+   * session's lifetime). A TLS 1.3 hint may not exceed 7 days (RFC 8446
+   * §4.6.1).
+   */
+  (void)wolfSSL_CTX_set_timeout(c->ctx, cfg->session_timeout);
+  if (wolfSSL_CTX_set_TicketHint(c->ctx, cfg->session_timeout > 604800
+                                             ? 604800
+                                             : (int)cfg->session_timeout) != WOLFSSL_SUCCESS ||
+      wolfSSL_CTX_set_tlsext_ticket_key_cb(c->ctx, ticket_key_cb) != WOLFSSL_SUCCESS) {
+    otls__detail(detail, dlen, "wolfSSL: cannot configure session tickets");
+    wolfSSL_ERR_clear_error();
+    rv = OTLS_E_INTERNAL;
+    goto out_free;
+  }
 
   if ((rv = set_suites(c->ctx, cfg, &has13, detail, dlen)) < 0)
     goto out_free;
   /* One list covers TLS 1.3 too: without a TLS 1.3 suite, 1.3 cannot work. */
   if (!has13 && max > OTLS__TLS1_2 && cfg->min_version <= OTLS__TLS1_2)
     max = OTLS__TLS1_2;
+  c->min_version = cfg->min_version;
+  c->max_version = max;
   if (wolfSSL_CTX_set_min_proto_version(c->ctx, cfg->min_version) != WOLFSSL_SUCCESS ||
       wolfSSL_CTX_set_max_proto_version(c->ctx, max) != WOLFSSL_SUCCESS) {
     otls__detail(detail, dlen, "wolfSSL cannot use protocol range 0x%04x..0x%04x", cfg->min_version,
@@ -1348,13 +1724,124 @@ out_free:
 
 /* --- transport ------------------------------------------------------------ */
 
+/*
+ * A TLS 1.2 wolfSSL client that offers a ticket takes any ServerHello for a
+ * resumption: it sends no session id with the ticket and counts the ticket
+ * as accepted whenever it has one. A server that refuses the ticket (another
+ * context, other or expired keys) goes on with a full handshake, and the
+ * client then fails on the Certificate (unexpected_message). Without a
+ * ticket in the session, it decides as for a session id (resumed only when
+ * the server echoes the session's id, which a full handshake never does).
+ * So the server's first flight is looked at before wolfSSL reads it: the
+ * message after the ServerHello tells. A resumption goes on with
+ * NewSessionTicket or ChangeCipherSpec; a full handshake with Certificate,
+ * ServerKeyExchange, CertificateRequest, ServerHelloDone or
+ * CertificateStatus, and then the ticket is dropped from the connection's
+ * session (it was already sent) so that wolfSSL follows the full handshake.
+ */
+enum { PROBE_MORE, PROBE_RESUMED, PROBE_FULL, PROBE_OTHER };
+
+static int probe_flight(const uint8_t *p, size_t n) {
+  int state = 0; /* 0: ServerHello header, 1: its body, 2: the next message */
+  uint8_t hdr[4];
+  size_t got = 0, skip = 0;
+  for (size_t off = 0; off + 5 <= n;) {
+    uint8_t type = p[off];
+    size_t len = (size_t)p[off + 3] << 8 | p[off + 4];
+    size_t avail = n - off - 5 < len ? n - off - 5 : len;
+    const uint8_t *b = p + off + 5;
+    if (type == 20 /* change_cipher_spec */ && state == 2)
+      return PROBE_RESUMED;
+    if (type != 22 /* handshake */)
+      return PROBE_OTHER; /* an alert, or not what we expect: wolfSSL will say */
+    for (size_t i = 0; i < avail;) {
+      if (state == 0) {
+        hdr[got++] = b[i++];
+        if (got < 4)
+          continue;
+        if (hdr[0] != 2 /* server_hello */)
+          return PROBE_OTHER;
+        skip = (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+        state = 1;
+      } else if (state == 1) {
+        size_t k = avail - i < skip ? avail - i : skip;
+        i += k;
+        skip -= k;
+      } else {
+        switch (b[i]) {
+        case 4: /* new_session_ticket */ return PROBE_RESUMED;
+        case 11: /* certificate */
+        case 12: /* server_key_exchange */
+        case 13: /* certificate_request */
+        case 14: /* server_hello_done */
+        case 22: /* certificate_status */ return PROBE_FULL;
+        default: return PROBE_OTHER;
+        }
+      }
+      if (state == 1 && skip == 0)
+        state = 2;
+    }
+    if (avail < len)
+      break;
+    off += 5 + len;
+  }
+  return PROBE_MORE;
+}
+
+/* Read ahead what the transport has (the probe above); false at EOF. */
+static bool hold_fill(struct wconn *w) {
+  while (w->hold_len < 65536) {
+    size_t cap = w->hold_len + 4096;
+    uint8_t *h = realloc(w->hold, cap);
+    if (h == NULL)
+      return true; /* decide with what there is */
+    w->hold = h;
+    long n = otls__tx_recv(w->conn, h + w->hold_len, cap - w->hold_len);
+    if (n < 0)
+      return false;
+    if (n == 0)
+      return true;
+    w->hold_len += (size_t)n;
+  }
+  return true;
+}
+
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg) {
   struct wconn *w = arg;
   long n;
   (void)ssl;
   if (sz <= 0)
     return 0;
-  n = otls__tx_recv(w->conn, buf, (size_t)sz);
+  if (w->probe) {
+    bool open = hold_fill(w);
+    int r = probe_flight(w->hold, w->hold_len);
+    /* Wait for more only while the flight can still be short of it. */
+    if (r == PROBE_MORE && open && w->hold_len < 65536)
+      return WOLFSSL_CBIO_ERR_WANT_READ;
+    if (r == PROBE_FULL) {
+      (void)wolfSSL_set_SessionTicket(w->ssl, NULL, 0);
+      /* record 5 | type 1, length 3 | version 2 | random 32 | session id */
+      const uint8_t *h = w->hold;
+      size_t sid = w->hold_len > 43 ? h[43] : 0;
+      if (sid <= 32 && 44 + sid <= w->hold_len && 44 + sid <= 5 + ((size_t)h[3] << 8 | h[4])) {
+        memcpy(w->refused_sid, h + 44, sid);
+        w->refused_sid_len = sid;
+      }
+    }
+    w->probe = false;
+  }
+  if (w->hold_off < w->hold_len) {
+    n = (long)(w->hold_len - w->hold_off < (size_t)sz ? w->hold_len - w->hold_off : (size_t)sz);
+    memcpy(buf, w->hold + w->hold_off, (size_t)n);
+    w->hold_off += (size_t)n;
+    if (w->hold_off == w->hold_len) {
+      free(w->hold);
+      w->hold = NULL;
+      w->hold_len = w->hold_off = 0;
+    }
+  } else {
+    n = otls__tx_recv(w->conn, buf, (size_t)sz);
+  }
   if (n == 0)
     return WOLFSSL_CBIO_ERR_WANT_READ;
   if (n < 0)
@@ -1488,6 +1975,8 @@ static void conn_free(void *p) {
   wolfSSL_X509_STORE_free(w->store);
   free(w->sni);
   free(w->alpn);
+  free(w->hold);
+  free(w->res_leaf);
   free(w);
 }
 
@@ -1799,8 +2288,20 @@ static uint16_t conn_group(void *p) {
   return 0;
 }
 
+/*
+ * The chain the peer sent. A resumed server connection reports what the
+ * session recorded (the client's leaf, as OpenSSL does): wolfSSL has no
+ * certificate for it.
+ */
 static size_t conn_peer_chain(void *p, struct otls__blob *out, size_t max) {
   struct wconn *w = p;
+  if (w->is_server && wolfSSL_session_reused(w->ssl) == 1) {
+    if (!w->res_known || w->res_leaf_len == 0 || max == 0)
+      return 0;
+    out[0].data = w->res_leaf;
+    out[0].len = w->res_leaf_len;
+    return 1;
+  }
   WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(w->ssl);
   int count = chain != NULL ? wolfSSL_get_chain_count(chain) : 0;
   size_t n = 0;
@@ -1818,6 +2319,8 @@ static size_t conn_peer_chain(void *p, struct otls__blob *out, size_t max) {
 
 static unsigned conn_verify_facts(void *p) {
   struct wconn *w = p;
+  if (w->is_server && wolfSSL_session_reused(w->ssl) == 1)
+    return w->res_known ? w->res_vf : 0;
   return w->vf;
 }
 
@@ -1846,6 +2349,63 @@ static int conn_alert(void *p, bool *sent) {
   if (sent != NULL)
     *sent = w->alert_sent;
   return w->alert;
+}
+
+/* --- exporter, Finished, key update ------------------------------------------- */
+
+/*
+ * RFC 5705 / RFC 8446 §7.5. `context` NULL is "no context" (use_context 0),
+ * which differs from an empty one in TLS 1.2. wolfSSL refuses the labels
+ * the TLS 1.2 PRF itself uses ("master secret", "key expansion", ...), as
+ * OpenSSL does.
+ */
+static int conn_export_keying_material(void *p, uint8_t *out, size_t len, const char *label,
+                                       size_t label_len, const uint8_t *context,
+                                       size_t context_len) {
+  struct wconn *w = p;
+  int r = wolfSSL_export_keying_material(w->ssl, out, len, label, label_len, context, context_len,
+                                         context != NULL);
+  if (r != WOLFSSL_SUCCESS) {
+    otls__conn_set_error(w->conn, "wolfSSL cannot export keying material (%d)", r);
+    wolfSSL_ERR_clear_error();
+    return OTLS_E_INTERNAL;
+  }
+  return 0;
+}
+
+/*
+ * The Finished message sent (peer false) or received (peer true): 12 bytes
+ * in TLS <= 1.2, the suite's hash length in TLS 1.3. wolfSSL copies the
+ * whole message whatever `count` says (it only refuses less than 12), so it
+ * always gets a buffer large enough for any hash.
+ */
+static int conn_finished(void *p, bool peer, uint8_t *out, size_t cap) {
+  struct wconn *w = p;
+  uint8_t buf[WC_MAX_DIGEST_SIZE];
+  size_t n = peer ? wolfSSL_get_peer_finished(w->ssl, buf, sizeof(buf))
+                  : wolfSSL_get_finished(w->ssl, buf, sizeof(buf));
+  if (n == 0 || n > sizeof(buf))
+    return OTLS_E_UNSUPPORTED;
+  memcpy(out, buf, n < cap ? n : cap);
+  return (int)n;
+}
+
+/*
+ * TLS 1.3 KeyUpdate, written at once (wolfSSL_update_keys() sends the
+ * message itself, through io_send()). wolfSSL always asks the peer to
+ * update as well (update_requested): there is no way to send
+ * update_not_requested, so `request_peer` false still makes the peer answer
+ * with a KeyUpdate of its own (harmless: both directions just move to new
+ * keys).
+ */
+static int conn_key_update(void *p, bool request_peer) {
+  struct wconn *w = p;
+  (void)request_peer;
+  int r = wolfSSL_update_keys(w->ssl);
+  note_alerts(w, r == WOLFSSL_SUCCESS ? 0 : r);
+  if (r != WOLFSSL_SUCCESS)
+    return conn_fail(w, r, AT_IO, "key update");
+  return 0;
 }
 
 /* --- crypto helpers ------------------------------------------------------------ */
@@ -1974,8 +2534,14 @@ const struct otls_backend otls__backend = {
             (1ull << OTLS_CAP_ENCRYPTED_KEYS) | (1ull << OTLS_CAP_CLIENT_CERT) |
             (1ull << OTLS_CAP_CRL) | (1ull << OTLS_CAP_TLS13_CIPHERS) |
             (1ull << OTLS_CAP_EXACT_CIPHERS) | (1ull << OTLS_CAP_ECDH_X448) |
-            (1ull << OTLS_CAP_DHPARAM),
+            (1ull << OTLS_CAP_DHPARAM) | (1ull << OTLS_CAP_FINISHED) |
+            (1ull << OTLS_CAP_TICKET_KEY_ROTATION),
     /* A wolfSSL server always picks by its own order: no CLIENT_CIPHER_ORDER. */
+    /*
+     * No OCSP_CLIENT (no API gives the client the raw staple) and no
+     * OCSP_STAPLE (wolfSSL staples only a response it has validated, and
+     * needs the issuer in the store that verifies clients): README trap 33.
+     */
     /*
      * No ECDH_CURVE_REFUSAL: with no group in common a TLS 1.2 server falls
      * back to P-256 (check_group() then fails the server only, after the
@@ -2001,6 +2567,9 @@ const struct otls_backend otls__backend = {
     .alert = conn_alert,
     .alpn_selected = conn_alpn_selected,
     .session_reused = conn_session_reused,
+    .export_keying_material = conn_export_keying_material,
+    .finished = conn_finished,
+    .key_update = conn_key_update,
     .digest = backend_digest,
     .pkcs12_parse = backend_pkcs12_parse,
     .peer_tmp_key = conn_peer_tmp_key,
