@@ -209,6 +209,10 @@ int cmd_s_client(int argc, char **argv) {
     co.alpn_protocols = alpn;
     co.alpn_protocols_len = (size_t)n;
   }
+  if (status && !otls_backend_has(OTLS_CAP_OCSP_CLIENT)) {
+    rc = fail(json, OTLS_E_UNSUPPORTED, "-status: this backend cannot give the client the staple");
+    goto out;
+  }
   co.request_ocsp = status;
   co.on_session = on_session;
   co.user = &ss;

@@ -445,6 +445,10 @@ int cmd_s_server(int argc, char **argv) {
     sv.co.alpn_protocols_len = (size_t)n;
   }
   if (status_file) {
+    if (!otls_backend_has(OTLS_CAP_OCSP_STAPLE)) {
+      cli_error(OTLS_E_UNSUPPORTED, "-status_file: this backend cannot staple OCSP responses");
+      goto out;
+    }
     if ((sv.ocsp = cli_read_file(status_file, &sv.ocsp_len)) == NULL) {
       snprintf(detail, sizeof(detail), "-status_file: cannot read '%s'", status_file);
       cli_error(OTLS_E_FILE, detail);

@@ -92,6 +92,8 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
     return OTLS_E_INVAL;
   if (!opts->is_server && opts->request_ocsp && !otls_backend_has(OTLS_CAP_OCSP_CLIENT))
     return OTLS_E_UNSUPPORTED;
+  if (opts->is_server && opts->ocsp_request && !otls_backend_has(OTLS_CAP_OCSP_STAPLE))
+    return OTLS_E_UNSUPPORTED;
   struct otls_conn *c = calloc(1, sizeof(*c));
   if (c == NULL)
     return OTLS_E_NOMEM;

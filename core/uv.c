@@ -1010,6 +1010,9 @@ int otls_uv_server_new(otls_uv_server **out, uv_loop_t *loop, otls_context *ctx,
   if (loop == NULL || ctx == NULL || opts == NULL || opts->version != OTLS_UV_SERVER_OPTIONS_V1 ||
       opts->on_secure_connection == NULL || !otls_context_has_cert(ctx))
     return OTLS_E_INVAL;
+  if ((opts->on_ocsp_request || (opts->conn_options && opts->conn_options->ocsp_request)) &&
+      !otls_backend_has(OTLS_CAP_OCSP_STAPLE))
+    return OTLS_E_UNSUPPORTED;
   otls_uv_server *srv = calloc(1, sizeof(*srv));
   if (srv == NULL)
     return OTLS_E_NOMEM;

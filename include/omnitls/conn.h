@@ -161,6 +161,8 @@ typedef struct otls_conn_options {
    * issuer (the next certificate of the chain; issuer_len 0 when the chain
    * has none). Answer with otls_conn_ocsp_done(), now or later.
    * Called after the SNI choice, so `cert` is the chosen context's.
+   * Needs OTLS_CAP_OCSP_STAPLE (otherwise OTLS_E_UNSUPPORTED from
+   * otls_conn_new).
    */
   void (*ocsp_request)(otls_conn *c, const uint8_t *cert, size_t cert_len, const uint8_t *issuer,
                        size_t issuer_len, void *user);

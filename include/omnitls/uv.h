@@ -328,7 +328,8 @@ typedef struct otls_uv_server_options {
                             size_t id_len);
   /*
    * Node.js 'OCSPRequest': the client asked for a staple; `cert` / `issuer`
-   * are DER. Answer with otls_uv_ocsp_done(). NULL: no stapling.
+   * are DER. Answer with otls_uv_ocsp_done(). NULL: no stapling. Needs
+   * OTLS_CAP_OCSP_STAPLE (else otls_uv_server_new() is OTLS_E_UNSUPPORTED).
    */
   void (*on_ocsp_request)(otls_uv_server *srv, otls_uv_socket *s, const uint8_t *cert,
                           size_t cert_len, const uint8_t *issuer, size_t issuer_len);
