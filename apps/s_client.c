@@ -103,12 +103,23 @@ static void on_session(otls_conn *c, const uint8_t *blob, size_t len, void *user
   }
 }
 
-/* After the handshake: let post-handshake messages (TLS 1.3 tickets) in. */
-static void drain(otls_socket *s) {
+/*
+ * After the handshake: let post-handshake messages (TLS 1.3 tickets) in.
+ * Returns 0, or the error that ended the connection meanwhile.
+ */
+static int drain(otls_socket *s, bool keep) {
   char buf[4096];
-  for (int i = 0; i < 4; i++)
-    if (cli_read(s, buf, sizeof(buf), 300) <= 0)
-      break;
+  for (int i = 0; i < 4; i++) {
+    int n = cli_read(s, buf, sizeof(buf), 300);
+    if (n == OTLS_E_TIMEDOUT || n == 0)
+      return 0;
+    if (n < 0)
+      return n;
+    /* Data the server sent first is the user's: out it goes, as relay would. */
+    if (keep && write(STDOUT_FILENO, buf, (size_t)n) < 0)
+      return 0;
+  }
+  return 0;
 }
 
 int cmd_s_client(int argc, char **argv) {
@@ -248,8 +259,10 @@ int cmd_s_client(int argc, char **argv) {
       goto out;
     }
     otls_conn *c = otls_socket_conn(s);
-    if (reconnect || ss.out)
-      drain(s);
+    if ((reconnect || ss.out) && (rv = drain(s, !reconnect)) < 0) {
+      rc = fail(json, rv, otls_socket_error(s));
+      goto out;
+    }
     uint8_t *km = NULL;
     if (keymat_label) {
       km = malloc((size_t)keymat_len);
