@@ -16,7 +16,17 @@
  *    sent as SNI) — omnitls' default client behaviour;
  *  - the offer is omnitls' default: TLS 1.3 suites AES-128-GCM, AES-256-GCM,
  *    CHACHA20 then ECDHE AEAD suites for TLS 1.2; groups X25519, P-256, P-384;
- *  - no session tickets, no session cache (omnitls has no session API yet).
+ *  - sessions as omnitls does them by default: the server issues exactly one
+ *    ticket per full handshake (TLS 1.3: a NewSessionTicket right after the
+ *    handshake; TLS 1.2: in its last flight), and the client takes it in
+ *    and serialises the session in the backend's own format (omnitls: for
+ *    its `session` event / otls_conn_session()). Every handshake loop moves
+ *    that ticket to the client and has the client process it;
+ *  - resumption scenarios: one session is obtained once (env_new), then each
+ *    handshake is a new connection pair resuming it — by ticket (TLS 1.3) or
+ *    by session id (TLS 1.2, server without tickets, the session kept in the
+ *    server's cache: omnitls' core cache / the backend's own) — and fails
+ *    unless both ends report the handshake resumed.
  */
 #ifndef OMNITLS_BENCH_H
 #define OMNITLS_BENCH_H
@@ -29,10 +39,20 @@
 /* What a scenario sets up: one client context and one server context. */
 enum bench_cert { BENCH_CERT_EC, BENCH_CERT_RSA };
 
+/* How the scenario's handshakes begin. */
+enum bench_resume {
+  BENCH_FULL,      /* full handshakes (the server still issues its ticket) */
+  BENCH_TICKET,    /* resume the env's session by ticket */
+  BENCH_SESSION_ID /* resume by session id: the server issues no tickets
+                      (OTLS_OP_NO_TICKET / SSL_OP_NO_TICKET ...) and keeps
+                      the session in its cache */
+};
+
 struct bench_setup {
   const char *pki_dir;  /* output of tests/fixtures/gen-pki.sh */
   enum bench_cert cert; /* server-ec-chain.pem (P-256) or server-rsa-chain.pem */
   bool tls12;           /* both sides limited to TLS 1.2 (maxVersion "TLSv1.2") */
+  enum bench_resume resume;
 };
 
 /* The name both sides send as SNI and the client checks in the certificate. */
@@ -52,6 +72,13 @@ struct bench_negotiated {
   size_t cflight_len;
   uint8_t flight[16384];
   size_t flight_len;
+  /* Ciphertext bytes each way over the whole handshake, ticket included. */
+  size_t c2s_bytes, s2c_bytes;
+  /* Sessions the client was given (TLS 1.3 tickets, or the TLS 1.2 session
+   * of a full handshake), as its own API counts them. */
+  unsigned tickets;
+  /* Each end's own answer to "was this handshake resumed?". */
+  bool client_resumed, server_resumed;
 };
 
 struct bench_impl {
@@ -59,11 +86,14 @@ struct bench_impl {
   /* Contexts for one scenario; NULL (after printing why) on failure. */
   void *(*env_new)(const struct bench_setup *s);
   void (*env_free)(void *env);
-  /* One full handshake on a fresh connection pair, freed afterwards. 0 / -1. */
+  /* Why this side cannot do the work of `s` (NULL: it can). */
+  const char *(*unsupported)(const struct bench_setup *s);
+  /* One handshake on a fresh connection pair, freed afterwards: a full one,
+   * or one resuming the env's session (-1 unless both ends resumed). 0 / -1. */
   int (*handshake)(void *env);
-  /* One full handshake, reporting what was negotiated. 0 / -1. */
+  /* One handshake as above, reporting what was negotiated. 0 / -1. */
   int (*probe)(void *env, struct bench_negotiated *out);
-  /* A connection pair with the handshake done; NULL on failure. */
+  /* A connection pair with the handshake (as above) done; NULL on failure. */
   void *(*pair_open)(void *env);
   void (*pair_close)(void *pair);
   /* The client writes `data` (size * nwrites bytes) in `nwrites` writes of

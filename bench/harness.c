@@ -7,8 +7,16 @@
  *  - per scenario, first one probe handshake on each side: both must have
  *    negotiated the scenario's protocol and suite (each side's own API) and,
  *    as the first flights on the wire show, its key-exchange group without
- *    a HelloRetryRequest, and the clients must have sent the same key
- *    shares; otherwise exit 1 (--check prints what each side did);
+ *    a HelloRetryRequest, the clients must have sent the same key shares
+ *    and session extensions, both ends must report a full handshake or a
+ *    resumption as the scenario says, and the clients must have been given
+ *    the same number of sessions (one after a full handshake); otherwise
+ *    exit 1 (--check prints what each side did);
+ *  - resumption scenarios: each side gets one session once (env_new), then
+ *    every handshake resumes it on a new pair and fails unless both ends
+ *    resumed — during the timed slices too;
+ *  - a scenario one side cannot do on this variant (bench_impl.unsupported)
+ *    is reported as not run, with the reason;
  *  - a warm-up slice per side, then N repetitions, each one fixed-length
  *    slice of raw and one of omnitls, the order alternating (AB, BA, ...);
  *  - a rate is work done / thread CPU time in the slice (the slice itself is
@@ -37,28 +45,82 @@ struct scenario {
   enum kind kind;
   enum bench_cert cert;
   bool tls12;
+  enum bench_resume resume;
   size_t write_size; /* bulk */
   /* What both sides must negotiate. */
   const char *protocol;
   uint16_t suite;
-  uint16_t group;
+  uint16_t group; /* 0: no key exchange (a resumed TLS 1.2 handshake) */
 };
 
 #define GROUP_X25519 29
+#define HS "handshakes/s"
 
 static const struct scenario scenarios[] = {
-    {"handshake-tls13-x25519-ecdsa-p256", "handshakes/s", K_HANDSHAKE, BENCH_CERT_EC, false, 0,
-     "TLSv1.3", 0x1301, GROUP_X25519},
-    {"handshake-tls13-x25519-rsa2048", "handshakes/s", K_HANDSHAKE, BENCH_CERT_RSA, false, 0,
-     "TLSv1.3", 0x1301, GROUP_X25519},
-    {"handshake-tls12-ecdhe-ecdsa-aes128gcm", "handshakes/s", K_HANDSHAKE, BENCH_CERT_EC, true, 0,
-     "TLSv1.2", 0xC02B, GROUP_X25519},
-    {"bulk-16k-tls13-aes128gcm", "MB/s", K_BULK, BENCH_CERT_EC, false, 16384, "TLSv1.3", 0x1301,
-     GROUP_X25519},
-    {"bulk-1k-tls13-aes128gcm", "MB/s", K_BULK, BENCH_CERT_EC, false, 1024, "TLSv1.3", 0x1301,
-     GROUP_X25519},
-    {"heap-idle-pair-tls13", "bytes/pair", K_HEAP, BENCH_CERT_EC, false, 0, "TLSv1.3", 0x1301,
-     GROUP_X25519},
+    {.name = "handshake-tls13-x25519-ecdsa-p256",
+     .unit = HS,
+     .kind = K_HANDSHAKE,
+     .cert = BENCH_CERT_EC,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
+    {.name = "handshake-tls13-x25519-rsa2048",
+     .unit = HS,
+     .kind = K_HANDSHAKE,
+     .cert = BENCH_CERT_RSA,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
+    {.name = "handshake-tls12-ecdhe-ecdsa-aes128gcm",
+     .unit = HS,
+     .kind = K_HANDSHAKE,
+     .cert = BENCH_CERT_EC,
+     .tls12 = true,
+     .protocol = "TLSv1.2",
+     .suite = 0xC02B,
+     .group = GROUP_X25519},
+    /* TLS 1.3 resumption is psk_dhe_ke: a new X25519 exchange, no certificate. */
+    {.name = "resume-tls13-ticket-x25519-ecdsa-p256",
+     .unit = HS,
+     .kind = K_HANDSHAKE,
+     .cert = BENCH_CERT_EC,
+     .resume = BENCH_TICKET,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
+    /* An abbreviated TLS 1.2 handshake: no key exchange at all. */
+    {.name = "resume-tls12-session-id-ecdsa-aes128gcm",
+     .unit = HS,
+     .kind = K_HANDSHAKE,
+     .cert = BENCH_CERT_EC,
+     .tls12 = true,
+     .resume = BENCH_SESSION_ID,
+     .protocol = "TLSv1.2",
+     .suite = 0xC02B,
+     .group = 0},
+    {.name = "bulk-16k-tls13-aes128gcm",
+     .unit = "MB/s",
+     .kind = K_BULK,
+     .cert = BENCH_CERT_EC,
+     .write_size = 16384,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
+    {.name = "bulk-1k-tls13-aes128gcm",
+     .unit = "MB/s",
+     .kind = K_BULK,
+     .cert = BENCH_CERT_EC,
+     .write_size = 1024,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
+    {.name = "heap-idle-pair-tls13",
+     .unit = "bytes/pair",
+     .kind = K_HEAP,
+     .cert = BENCH_CERT_EC,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
 };
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -80,7 +142,8 @@ static const struct params quick = {0.05, 0.1, 3, 2};
 struct result {
   const struct scenario *sc;
   double raw, otls, ratio, ratio_min, ratio_max;
-  char negotiated[96];
+  char negotiated[128];
+  const char *skipped; /* why the scenario cannot run on this variant */
 };
 
 static uint8_t bulk_data[BULK_CHUNK];
@@ -153,6 +216,7 @@ struct wire {
 /* What the client's first flight (the ClientHello) offered. */
 struct hello {
   bool seen;
+  size_t session_id_len;
   size_t n_suites;
   uint16_t shares[8]; /* key_share groups */
   size_t n_shares;
@@ -161,7 +225,8 @@ struct hello {
   size_t n_sigalgs;
   uint16_t ext[32]; /* extension types in order */
   size_t n_ext;
-  size_t len; /* ClientHello body length */
+  size_t ticket_len; /* session_ticket extension: the ticket offered */
+  size_t len;        /* ClientHello body length */
 };
 
 /* RFC 8446 §4.1.3: the ServerHello.random of a HelloRetryRequest. */
@@ -210,6 +275,7 @@ static void parse_client_hello(const uint8_t *b, size_t n, struct hello *h) {
   size_t k = 34; /* legacy_version, random */
   if (k + 1 > n)
     return;
+  h->session_id_len = b[k];
   k += 1 + b[k]; /* legacy_session_id */
   if (k + 2 > n)
     return;
@@ -231,6 +297,8 @@ static void parse_client_hello(const uint8_t *b, size_t n, struct hello *h) {
       break;
     if (h->n_ext < 32)
       h->ext[h->n_ext++] = type;
+    if (type == 35) /* session_ticket */
+      h->ticket_len = len;
     if (type == 10 && len >= 2) /* supported_groups */
       for (size_t i = 2; i + 2 <= len && h->n_groups < 16; i += 2)
         h->groups[h->n_groups++] = u16(d + i);
@@ -319,18 +387,39 @@ static void describe(FILE *f, const char *who, const struct bench_negotiated *ne
     used += k > 0 ? (size_t)k : 0;
   }
   fprintf(f,
-          "  %-7s ClientHello %zu bytes: %zu suites, %zu signature algorithms, groups %s, "
-          "key shares %s, extensions %s\n"
-          "  %-7s server: %s %s 0x%04X, wire %s 0x%04X group %s%s\n",
-          who, h->len, h->n_suites, h->n_sigalgs, groups, shares, ext, "", neg->protocol,
-          neg->suite_name, neg->suite, version_name(w->version), w->suite, group_name(w->group),
-          w->hrr ? " (HelloRetryRequest)" : "");
+          "  %-7s ClientHello %zu bytes: session id %zu bytes, %zu suites, %zu signature "
+          "algorithms, groups %s, key shares %s, extensions %s\n"
+          "  %-7s server: %s %s 0x%04X, wire %s 0x%04X group %s%s\n"
+          "  %-7s %s; the client got %u session%s; %zu bytes client->server, %zu server->client\n",
+          who, h->len, h->session_id_len, h->n_suites, h->n_sigalgs, groups, shares, ext, "",
+          neg->protocol, neg->suite_name, neg->suite, version_name(w->version), w->suite,
+          group_name(w->group), w->hrr ? " (HelloRetryRequest)" : "", "",
+          neg->client_resumed && neg->server_resumed ? "resumed on both ends"
+          : neg->client_resumed                      ? "resumed on the client only"
+          : neg->server_resumed                      ? "resumed on the server only"
+                                                     : "full handshake",
+          neg->tickets, neg->tickets == 1 ? "" : "s", neg->c2s_bytes, neg->s2c_bytes);
+}
+
+/* How far the two sides' wire byte counts may differ (check_negotiation). */
+#define WIRE_SLACK 16
+
+/* Whether a ClientHello carries extension `type`. */
+static bool has_ext(const struct hello *h, uint16_t type) {
+  for (size_t i = 0; i < h->n_ext; i++)
+    if (h->ext[i] == type)
+      return true;
+  return false;
 }
 
 /*
  * Once per scenario: both sides negotiated what the scenario says, as their
- * APIs report it and as the wire shows it, and the clients sent the same key
- * shares. Exits on any difference; `verbose` prints what both sides did.
+ * APIs report it and as the wire shows it, the clients sent the same key
+ * shares and the same session extensions, the handshake was a full one or a
+ * resumption on both ends as the scenario says, and each client was given
+ * its session the same way: exactly one ticket after a full handshake (what
+ * an omnitls server issues by default), as many on both sides after a
+ * resumption. Exits on any difference; `verbose` prints what both sides did.
  */
 static void check_negotiation(const struct scenario *sc, void *env_raw, void *env_otls,
                               char *summary, size_t cap, bool verbose) {
@@ -370,6 +459,59 @@ static void check_negotiation(const struct scenario *sc, void *env_raw, void *en
               who);
       bad = true;
     }
+    bool resume = sc->resume != BENCH_FULL;
+    if (neg[i].client_resumed != resume || neg[i].server_resumed != resume) {
+      fprintf(stderr, "bench-%s: %s: %s: client %s, server %s; expected %s\n", bench_raw_backend(),
+              sc->name, who, neg[i].client_resumed ? "resumed" : "full handshake",
+              neg[i].server_resumed ? "resumed" : "full handshake",
+              resume ? "a resumption on both ends" : "a full handshake");
+      bad = true;
+    }
+    /* What the client offered to resume: a PSK (TLS 1.3 ticket), or a
+     * session id and no TLS 1.2 ticket. */
+    if ((sc->resume == BENCH_TICKET && !has_ext(&h[i], 41)) ||
+        (sc->resume == BENCH_SESSION_ID && (h[i].session_id_len == 0 || h[i].ticket_len > 0))) {
+      fprintf(stderr,
+              "bench-%s: %s: %s: the ClientHello does not resume by %s (session id %zu bytes, "
+              "ticket %zu bytes, pre_shared_key %s)\n",
+              bench_raw_backend(), sc->name, who,
+              sc->resume == BENCH_TICKET ? "ticket" : "session id", h[i].session_id_len,
+              h[i].ticket_len, has_ext(&h[i], 41) ? "present" : "absent");
+      bad = true;
+    }
+    if (!resume && neg[i].tickets != 1) {
+      fprintf(stderr, "bench-%s: %s: %s: the client got %u sessions, expected exactly 1\n",
+              bench_raw_backend(), sc->name, who, neg[i].tickets);
+      bad = true;
+    }
+  }
+  if (neg[0].tickets != neg[1].tickets) {
+    fprintf(stderr, "bench-%s: %s: the raw client got %u sessions, the omnitls client %u\n",
+            bench_raw_backend(), sc->name, neg[0].tickets, neg[1].tickets);
+    bad = true;
+  }
+  /*
+   * The same messages: the bytes each way agree but for a few (an ECDSA
+   * signature's DER length varies by a byte or two; GnuTLS' raw client adds
+   * a 9-byte status_request) — a ticket more or less is hundreds.
+   */
+  for (int d = 0; d < 2; d++) {
+    size_t a = d ? neg[0].s2c_bytes : neg[0].c2s_bytes, b = d ? neg[1].s2c_bytes : neg[1].c2s_bytes;
+    if ((a > b ? a - b : b - a) > WIRE_SLACK) {
+      fprintf(stderr, "bench-%s: %s: %s: raw sent %zu bytes, omnitls %zu\n", bench_raw_backend(),
+              sc->name, d ? "server->client" : "client->server", a, b);
+      bad = true;
+    }
+  }
+  /* session_ticket, pre_shared_key, psk_key_exchange_modes: the same offer. */
+  static const uint16_t session_ext[] = {35, 41, 45};
+  for (size_t k = 0; k < sizeof(session_ext) / sizeof(session_ext[0]); k++) {
+    if (has_ext(&h[0], session_ext[k]) != has_ext(&h[1], session_ext[k])) {
+      fprintf(stderr, "bench-%s: %s: extension %u is in the %s ClientHello only\n",
+              bench_raw_backend(), sc->name, session_ext[k],
+              has_ext(&h[0], session_ext[k]) ? "raw" : "omnitls");
+      bad = true;
+    }
   }
   if (strcmp(neg[0].protocol, neg[1].protocol) != 0 || neg[0].suite != neg[1].suite ||
       w[0].group != w[1].group) {
@@ -394,7 +536,12 @@ static void check_negotiation(const struct scenario *sc, void *env_raw, void *en
   }
   if (bad)
     die("%s: the two sides did not do the same work", sc->name);
-  snprintf(summary, cap, "%s %s %s", neg[1].protocol, neg[1].suite_name, group_name(w[1].group));
+  if (sc->resume == BENCH_FULL)
+    snprintf(summary, cap, "%s %s %s", neg[1].protocol, neg[1].suite_name, group_name(w[1].group));
+  else
+    snprintf(summary, cap, "%s %s%s%s, resumed (%s)", neg[1].protocol, neg[1].suite_name,
+             w[1].group ? " " : "", w[1].group ? group_name(w[1].group) : "",
+             sc->resume == BENCH_TICKET ? "ticket" : "session id");
 }
 
 /* --- timing ----------------------------------------------------------------------- */
@@ -452,15 +599,37 @@ static double measure(const struct scenario *sc, struct side *s, const struct pa
   return sc->kind == K_HEAP ? heap_per_pair(sc, s) : slice(sc, s, p->slice);
 }
 
+static struct bench_setup setup_of(const struct scenario *sc, const char *pki) {
+  return (struct bench_setup){
+      .pki_dir = pki, .cert = sc->cert, .tls12 = sc->tls12, .resume = sc->resume};
+}
+
+/* Why one of the two sides cannot do the scenario's work; NULL if both can. */
+static const char *unsupported(const struct scenario *sc) {
+  struct bench_setup setup = setup_of(sc, "");
+  const struct bench_impl *im[2] = {&bench_raw, &bench_otls};
+  for (int i = 0; i < 2; i++) {
+    const char *why = im[i]->unsupported ? im[i]->unsupported(&setup) : NULL;
+    if (why)
+      return why;
+  }
+  return NULL;
+}
+
 static void run_scenario(const struct scenario *sc, const char *pki, const struct params *p,
                          bool check_only, struct result *r) {
-  struct bench_setup setup = {.pki_dir = pki, .cert = sc->cert, .tls12 = sc->tls12};
+  struct bench_setup setup = setup_of(sc, pki);
   struct side side[2] = {{&bench_raw, NULL, NULL}, {&bench_otls, NULL, NULL}};
+  memset(r, 0, sizeof(*r));
+  r->sc = sc;
+  if ((r->skipped = unsupported(sc)) != NULL) {
+    if (check_only)
+      printf("%s (%s): not run: %s\n", sc->name, bench_raw_backend(), r->skipped);
+    return;
+  }
   for (int i = 0; i < 2; i++)
     if ((side[i].env = side[i].im->env_new(&setup)) == NULL)
       die("%s: %s: cannot set up the contexts", sc->name, side[i].im->name);
-  memset(r, 0, sizeof(*r));
-  r->sc = sc;
   check_negotiation(sc, side[0].env, side[1].env, r->negotiated, sizeof(r->negotiated), check_only);
   if (check_only) {
     for (int i = 0; i < 2; i++)
@@ -535,7 +704,10 @@ static int profile(const char *pki, const char *name, const char *impl, long n) 
     die("unknown scenario '%s'", name);
   if (strcmp(impl, "raw") != 0 && strcmp(impl, "omnitls") != 0)
     die("--profile: the side is 'raw' or 'omnitls', not '%s'", impl);
-  struct bench_setup setup = {.pki_dir = pki, .cert = sc->cert, .tls12 = sc->tls12};
+  const char *why = unsupported(sc);
+  if (why)
+    die("%s: not run on this variant: %s", sc->name, why);
+  struct bench_setup setup = setup_of(sc, pki);
   struct side side[2] = {{&bench_raw, NULL, NULL}, {&bench_otls, NULL, NULL}};
   for (int i = 0; i < 2; i++) {
     if ((side[i].env = side[i].im->env_new(&setup)) == NULL)
@@ -556,9 +728,15 @@ static int profile(const char *pki, const char *name, const char *impl, long n) 
 /* --- output -------------------------------------------------------------------------- */
 
 static void print_row(FILE *f, const struct result *r) {
+  if (r->skipped) {
+    fprintf(f, "%-40s %-9s %-12s %12s %12s %7s  %-11s  not run: %s\n", r->sc->name,
+            bench_raw_backend(), r->sc->unit, "-", "-", "-", "-", r->skipped);
+    fflush(f);
+    return;
+  }
   char range[32];
   snprintf(range, sizeof(range), "%.3f-%.3f", r->ratio_min, r->ratio_max);
-  fprintf(f, "%-38s %-9s %-12s %12.1f %12.1f %7.3f  %-11s  %s\n", r->sc->name, bench_raw_backend(),
+  fprintf(f, "%-40s %-9s %-12s %12.1f %12.1f %7.3f  %-11s  %s\n", r->sc->name, bench_raw_backend(),
           r->sc->unit, r->raw, r->otls, r->ratio, range, r->negotiated);
   fflush(f);
 }
@@ -569,12 +747,20 @@ static int write_json(const char *path, const struct result *r, size_t n) {
     return -1;
   fputs("[\n", f);
   for (size_t i = 0; i < n; i++)
-    fprintf(f,
-            "  {\"scenario\": \"%s\", \"backend\": \"%s\", \"unit\": \"%s\", \"raw\": %.1f, "
-            "\"omnitls\": %.1f, \"ratio\": %.4f, \"ratio_min\": %.4f, \"ratio_max\": %.4f, "
-            "\"node\": null}%s\n",
-            r[i].sc->name, bench_raw_backend(), r[i].sc->unit, r[i].raw, r[i].otls, r[i].ratio,
-            r[i].ratio_min, r[i].ratio_max, i + 1 < n ? "," : "");
+    if (r[i].skipped)
+      fprintf(f,
+              "  {\"scenario\": \"%s\", \"backend\": \"%s\", \"unit\": \"%s\", \"raw\": null, "
+              "\"omnitls\": null, \"ratio\": null, \"ratio_min\": null, \"ratio_max\": null, "
+              "\"node\": null, \"not_run\": \"%s\"}%s\n",
+              r[i].sc->name, bench_raw_backend(), r[i].sc->unit, r[i].skipped,
+              i + 1 < n ? "," : "");
+    else
+      fprintf(f,
+              "  {\"scenario\": \"%s\", \"backend\": \"%s\", \"unit\": \"%s\", \"raw\": %.1f, "
+              "\"omnitls\": %.1f, \"ratio\": %.4f, \"ratio_min\": %.4f, \"ratio_max\": %.4f, "
+              "\"node\": null}%s\n",
+              r[i].sc->name, bench_raw_backend(), r[i].sc->unit, r[i].raw, r[i].otls, r[i].ratio,
+              r[i].ratio_min, r[i].ratio_max, i + 1 < n ? "," : "");
   fputs("]\n", f);
   return fclose(f) == 0 ? 0 : -1;
 }
@@ -584,9 +770,13 @@ static int write_tsv(const char *path, const struct result *r, size_t n) {
   if (f == NULL)
     return -1;
   for (size_t i = 0; i < n; i++)
-    fprintf(f, "%s\t%s\t%s\t%.1f\t%.1f\t%.4f\t%.4f\t%.4f\t%s\n", r[i].sc->name, bench_raw_backend(),
-            r[i].sc->unit, r[i].raw, r[i].otls, r[i].ratio, r[i].ratio_min, r[i].ratio_max,
-            r[i].negotiated);
+    if (r[i].skipped)
+      fprintf(f, "%s\t%s\t%s\t-\t-\t-\t-\t-\tnot run: %s\n", r[i].sc->name, bench_raw_backend(),
+              r[i].sc->unit, r[i].skipped);
+    else
+      fprintf(f, "%s\t%s\t%s\t%.1f\t%.1f\t%.4f\t%.4f\t%.4f\t%s\n", r[i].sc->name,
+              bench_raw_backend(), r[i].sc->unit, r[i].raw, r[i].otls, r[i].ratio, r[i].ratio_min,
+              r[i].ratio_max, r[i].negotiated);
   return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -595,7 +785,7 @@ static void usage(FILE *f) {
           "usage: bench-%s [--quick] [--json FILE] [--tsv FILE] [--pki DIR] [--only SCENARIO]\n"
           "       bench-%s --check [--pki DIR] [--only SCENARIO]   (what both sides negotiate)\n"
           "       bench-%s --profile SCENARIO raw|omnitls N [--pki DIR]\n"
-          "       bench-%s --about | --list\n"
+          "       bench-%s --about | --list   (--list: scenario, unit[, why not run here])\n"
           "PKI: --pki, else $OTLS_PKI_DIR (made by tests/fixtures/gen-pki.sh DIR)\n",
           bench_raw_backend(), bench_raw_backend(), bench_raw_backend(), bench_raw_backend());
 }
@@ -629,8 +819,12 @@ int main(int argc, char **argv) {
       printf("%s\n", bench_raw_version());
       return 0;
     } else if (strcmp(a, "--list") == 0) {
-      for (size_t k = 0; k < N_SCENARIOS; k++)
-        printf("%s\t%s\n", scenarios[k].name, scenarios[k].unit);
+      /* A third column, when present, says why a scenario is not run here. */
+      for (size_t k = 0; k < N_SCENARIOS; k++) {
+        const char *why = unsupported(&scenarios[k]);
+        printf("%s\t%s%s%s\n", scenarios[k].name, scenarios[k].unit, why ? "\t" : "",
+               why ? why : "");
+      }
       return 0;
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);

@@ -4,8 +4,12 @@
  * otls_conn_output() -> otls_conn_feed() -> otls_conn_consume().
  *
  * Everything is left at omnitls' defaults except what the scenario names:
- * the server's key and chain, the client's CA, SNI/host "localhost", and
- * maxVersion "TLSv1.2" for the TLS 1.2 scenario.
+ * the server's key and chain, the client's CA, SNI/host "localhost",
+ * maxVersion "TLSv1.2" for the TLS 1.2 scenarios, OTLS_OP_NO_TICKET on the
+ * server for session-id resumption, and the `session` to resume. By default
+ * the server issues one ticket per full handshake and the client keeps the
+ * serialised session for otls_conn_session(); no `on_session` callback is
+ * set (core then defers wrapping the session into its blob until asked).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,9 @@
 
 struct env {
   otls_context *client, *server;
+  enum bench_resume resume;
+  uint8_t *session; /* otls_conn_session() of the first handshake */
+  size_t session_len;
 };
 
 struct pair {
@@ -27,6 +34,8 @@ static void report(const char *what, int rv, const otls_conn *c) {
   fprintf(stderr, "omnitls: %s: %s (%s)%s%s\n", what, otls_err_name(rv), otls_strerror(rv),
           c ? ": " : "", c ? otls_conn_error(c) : "");
 }
+
+static int get_session(struct env *e);
 
 static void *env_new(const struct bench_setup *s) {
   char chain[1024], key[1024], ca[1024], detail[512] = "";
@@ -51,6 +60,9 @@ static void *env_new(const struct bench_setup *s) {
   o.ca_count = 1;
   if (s->tls12)
     o.max_version = "TLSv1.2";
+  /* Session ids: no tickets, so the server keeps sessions in core's cache. */
+  if (s->resume == BENCH_SESSION_ID)
+    o.secure_options = OTLS_OP_NO_TICKET;
   int rv = otls_context_new(&e->server, &o, detail, sizeof(detail));
   if (rv < 0) {
     fprintf(stderr, "omnitls: server context: %s: %s\n", otls_err_name(rv), detail);
@@ -67,8 +79,12 @@ static void *env_new(const struct bench_setup *s) {
     fprintf(stderr, "omnitls: client context: %s: %s\n", otls_err_name(rv), detail);
     goto out_free;
   }
+  e->resume = s->resume;
+  if (s->resume != BENCH_FULL && get_session(e) < 0)
+    goto out_free;
   return e;
 out_free:
+  otls_context_free(e->client);
   otls_context_free(e->server);
   free(e);
   return NULL;
@@ -80,18 +96,27 @@ static void env_free(void *p) {
     return;
   otls_context_free(e->client);
   otls_context_free(e->server);
+  free(e->session);
   free(e);
 }
 
-/* Move all pending ciphertext from `from` to `to`; optionally keep a copy. */
-static int move(otls_conn *from, otls_conn *to, struct bench_negotiated *capture) {
+/*
+ * Move all pending ciphertext from `from` to `to`; optionally keep a copy
+ * and count it. `*moved` (if not NULL) is set when any byte was moved.
+ */
+static int move(otls_conn *from, otls_conn *to, struct bench_negotiated *capture, bool *moved) {
   size_t n;
   const uint8_t *p;
   while ((p = otls_conn_output(from, &n)) != NULL) {
-    if (capture && otls_conn_is_server(from))
+    if (capture && otls_conn_is_server(from)) {
       bench_keep(capture->flight, sizeof(capture->flight), &capture->flight_len, p, n);
-    else if (capture)
+      capture->s2c_bytes += n;
+    } else if (capture) {
       bench_keep(capture->cflight, sizeof(capture->cflight), &capture->cflight_len, p, n);
+      capture->c2s_bytes += n;
+    }
+    if (moved)
+      *moved = true;
     int fed = otls_conn_feed(to, p, n);
     if (fed <= 0) {
       report("feed", fed, to);
@@ -112,10 +137,34 @@ static int step(otls_conn *c) {
   return -1;
 }
 
+/*
+ * The client after its handshake: take in what the server sent since (the
+ * TLS 1.3 NewSessionTicket). There is no application data: anything but
+ * "want read" is a failure.
+ */
+static int client_read(otls_conn *c) {
+  uint8_t buf[256];
+  int rv = otls_conn_read(c, buf, sizeof(buf));
+  if (rv == OTLS_E_WANT_READ)
+    return 0;
+  if (rv >= 0)
+    fprintf(stderr, "omnitls: the client read %d bytes of unexpected data\n", rv);
+  else
+    report("client read", rv, c);
+  return -1;
+}
+
+/*
+ * One handshake on a new pair: resuming e->session when there is one. The
+ * loop ends when both ends are done, nothing is left to move and the client
+ * has taken in everything the server sent (its ticket included).
+ */
 static int handshake_pair(struct env *e, struct pair *pr, struct bench_negotiated *capture) {
   otls_conn_options co;
   otls_conn_options_init(&co);
   co.servername = BENCH_HOST;
+  co.session = e->session;
+  co.session_len = e->session_len;
   otls_conn_options so;
   otls_conn_options_init(&so);
   so.is_server = true;
@@ -127,11 +176,15 @@ static int handshake_pair(struct env *e, struct pair *pr, struct bench_negotiate
     report("otls_conn_new", rv, NULL);
     goto out_free;
   }
+  bool fed = false; /* the client has input it has not looked at */
   for (int round = 0; round < 16; round++) {
-    if (step(pr->c) < 0 || move(pr->c, pr->s, capture) < 0 || step(pr->s) < 0 ||
-        move(pr->s, pr->c, capture) < 0)
+    if (!otls_conn_is_handshake_done(pr->c) ? step(pr->c) < 0 : fed && client_read(pr->c) < 0)
       goto out_free;
-    if (otls_conn_is_handshake_done(pr->c) && otls_conn_is_handshake_done(pr->s) &&
+    fed = false;
+    if (move(pr->c, pr->s, capture, NULL) < 0 || step(pr->s) < 0 ||
+        move(pr->s, pr->c, capture, &fed) < 0)
+      goto out_free;
+    if (otls_conn_is_handshake_done(pr->c) && otls_conn_is_handshake_done(pr->s) && !fed &&
         otls_conn_pending_output(pr->c) == 0 && otls_conn_pending_output(pr->s) == 0)
       return 0;
   }
@@ -142,13 +195,40 @@ out_free:
   return -1;
 }
 
+/* A resumption that did not resume, on either end, fails the benchmark. */
+static int check_resumed(const struct env *e, const struct pair *pr) {
+  if (e->session == NULL)
+    return 0;
+  bool c = otls_conn_is_session_reused(pr->c), s = otls_conn_is_session_reused(pr->s);
+  if (c && s)
+    return 0;
+  fprintf(stderr, "omnitls: the handshake was not resumed (client: %s, server: %s; session: %s)\n",
+          c ? "resumed" : "full", s ? "resumed" : "full",
+          otls_conn_session_error(pr->c) ? otls_err_name(otls_conn_session_error(pr->c)) : "taken");
+  return -1;
+}
+
 static int handshake(void *env) {
   struct pair pr;
   if (handshake_pair(env, &pr, NULL) < 0)
     return -1;
+  int rv = check_resumed(env, &pr);
   otls_conn_free(pr.c);
   otls_conn_free(pr.s);
-  return 0;
+  return rv;
+}
+
+/* Once per env: a full handshake whose client session the others resume. */
+static int get_session(struct env *e) {
+  struct pair pr;
+  if (handshake_pair(e, &pr, NULL) < 0)
+    return -1;
+  int rv = otls_conn_session(pr.c, &e->session, &e->session_len);
+  if (rv < 0)
+    report("otls_conn_session", rv, pr.c);
+  otls_conn_free(pr.c);
+  otls_conn_free(pr.s);
+  return rv < 0 ? -1 : 0;
 }
 
 static int probe(void *env, struct bench_negotiated *out) {
@@ -162,6 +242,9 @@ static int probe(void *env, struct bench_negotiated *out) {
     snprintf(out->protocol, sizeof(out->protocol), "%s", proto);
     snprintf(out->suite_name, sizeof(out->suite_name), "%s", ci.standard_name);
     out->suite = ci.id;
+    out->tickets = otls_conn_tickets(pr.c);
+    out->client_resumed = otls_conn_is_session_reused(pr.c);
+    out->server_resumed = otls_conn_is_session_reused(pr.s);
   } else {
     report("otls_conn_cipher", rv, pr.c);
   }
@@ -214,7 +297,7 @@ static int transfer(void *p, const uint8_t *data, size_t size, size_t nwrites) {
     }
     int more;
     do {
-      if ((more = move(pr->c, pr->s, NULL)) < 0)
+      if ((more = move(pr->c, pr->s, NULL, NULL)) < 0)
         return -1;
       long n = drain(pr->s);
       if (n < 0)
@@ -229,8 +312,23 @@ static int transfer(void *p, const uint8_t *data, size_t size, size_t nwrites) {
   return 0;
 }
 
+/*
+ * omnitls' wolfSSL backend keeps no server session cache (wolfSSL's own is
+ * process-global and ignores the context, so it stays off) and reports no
+ * sessions to core's: its servers resume by tickets only. (With
+ * OTLS_OP_NO_TICKET this build's server still issues a TLS 1.2 ticket, and
+ * the client resumes with that: not the session-id work.)
+ */
+static const char *unsupported(const struct bench_setup *s) {
+  if (s->resume == BENCH_SESSION_ID && strcmp(otls_backend_name(), "wolfssl") == 0)
+    return "omnitls' wolfSSL servers do not resume by session id, only by ticket "
+           "(backends/wolfssl/README.md)";
+  return NULL;
+}
+
 const struct bench_impl bench_otls = {
     .name = "omnitls",
+    .unsupported = unsupported,
     .env_new = env_new,
     .env_free = env_free,
     .handshake = handshake,

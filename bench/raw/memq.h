@@ -14,6 +14,7 @@
 struct memq {
   uint8_t *data;
   size_t head, tail, cap;
+  size_t total; /* bytes ever appended */
 };
 
 static inline size_t memq_len(const struct memq *q) {
@@ -41,6 +42,7 @@ static inline int memq_append(struct memq *q, const void *p, size_t n) {
   }
   memcpy(q->data + q->tail, p, n);
   q->tail += n;
+  q->total += n;
   return 0;
 }
 

@@ -8,17 +8,27 @@
  * of it by the reader, with no pump in between.
  *
  * Configured to do what omnitls does by default (docs/performance.md):
- * TLS 1.2..1.3, omnitls' suite and group order, no tickets or session cache,
- * the client verifies the chain against ca.pem and the name "localhost".
- * Everything else is OpenSSL's default (e.g. read/write buffers are kept).
+ * TLS 1.2..1.3, omnitls' suite and group order, the client verifies the
+ * chain against ca.pem and the name "localhost". Sessions as omnitls'
+ * OpenSSL backend: the server issues one ticket per full handshake
+ * (SSL_CTX_set_num_tickets(1)), the client has no internal session cache
+ * and serialises each new session with i2d_SSL_SESSION in its new-session
+ * callback, and resumes from those bytes (d2i_SSL_SESSION). For session ids
+ * the server has SSL_OP_NO_TICKET and OpenSSL's own server session cache.
+ * Everything else is OpenSSL's default (e.g. read/write buffers are kept,
+ * and tickets are encrypted under OpenSSL's own keys: AES-256-CBC where
+ * omnitls' key callback uses Node's AES-128-CBC).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include "../bench.h"
@@ -32,11 +42,17 @@
 
 struct env {
   SSL_CTX *client, *server;
+  uint8_t ticket_key[48]; /* Node's layout: 16 name | 16 HMAC | 16 AES */
+  uint8_t *session;       /* resumption: the serialised session to resume */
+  size_t session_len;
 };
 
 struct pair {
   SSL *c, *s;
   BIO *c2s, *s2c;
+  unsigned char *sess; /* the client's newest session, i2d_SSL_SESSION */
+  int sess_len;
+  unsigned tickets; /* sessions the client was given */
 };
 
 const char *bench_raw_backend(void) {
@@ -55,23 +71,87 @@ static void report(const char *what) {
   ERR_clear_error();
 }
 
-static SSL_CTX *ctx_new(bool server, bool tls12) {
+/* Client: each new session (TLS 1.3 ticket, TLS 1.2 session) serialised. */
+static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
+  struct pair *pr = SSL_get_app_data(ssl);
+  if (pr == NULL || !SSL_SESSION_is_resumable(sess))
+    return 0;
+  unsigned char *der = NULL;
+  int n = i2d_SSL_SESSION(sess, &der);
+  if (n > 0) {
+    OPENSSL_free(pr->sess);
+    pr->sess = der;
+    pr->sess_len = n;
+    pr->tickets++;
+  }
+  return 0; /* no reference kept */
+}
+
+/*
+ * Server tickets under one key of the env's own, in Node's scheme (what
+ * Node and omnitls install): AES-128-CBC + HMAC-SHA256, a 16-byte key name.
+ * Not OpenSSL's built-in keys: with those a TLS 1.3 server renews the
+ * ticket on every resumption (one more NewSessionTicket) where a callback
+ * that answers 1 does not, so the resumed handshakes would not be the same
+ * work. Returns 1 (ticket made / key found), 0 (unknown key), -1 (error).
+ */
+static int ticket_key_cb(SSL *ssl, unsigned char *name, unsigned char *iv, EVP_CIPHER_CTX *cipher,
+                         EVP_MAC_CTX *mac, int enc) {
+  const uint8_t *key = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+  if (enc) {
+    memcpy(name, key, 16);
+    if (RAND_bytes(iv, 16) != 1)
+      return -1;
+  } else if (memcmp(name, key, 16) != 0) {
+    return 0;
+  }
+  OSSL_PARAM params[2] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+                          OSSL_PARAM_construct_end()};
+  if (!EVP_MAC_init(mac, key + 16, 16, params) ||
+      !(enc ? EVP_EncryptInit_ex(cipher, EVP_aes_128_cbc(), NULL, key + 32, iv)
+            : EVP_DecryptInit_ex(cipher, EVP_aes_128_cbc(), NULL, key + 32, iv)))
+    return -1;
+  return 1;
+}
+
+static SSL_CTX *ctx_new(bool server, const struct bench_setup *s) {
   SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
   if (ctx == NULL)
     return NULL;
   if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
-      !SSL_CTX_set_max_proto_version(ctx, tls12 ? TLS1_2_VERSION : TLS1_3_VERSION) ||
+      !SSL_CTX_set_max_proto_version(ctx, s->tls12 ? TLS1_2_VERSION : TLS1_3_VERSION) ||
       !SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) || !SSL_CTX_set_cipher_list(ctx, TLS12_SUITES) ||
       !SSL_CTX_set1_groups_list(ctx, GROUPS)) {
     SSL_CTX_free(ctx);
     return NULL;
   }
-  /* No resumption on either side: omnitls has no session API yet. */
-  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_num_tickets(ctx, 0);
+  if (!server) {
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
+  } else if (s->resume == BENCH_SESSION_ID) {
+    /* No tickets: TLS 1.2 sessions get an id and go to the server's cache. */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+  } else {
+    /* One ticket per full handshake, as omnitls' servers. */
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(ctx, 1);
+    SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key_cb);
+  }
+  if (server) {
+    /*
+     * The session id context and lifetime omnitls' servers give their
+     * sessions ("omnitls", Node's 300 s): the same session bytes inside the
+     * tickets, so the same bytes on the wire.
+     */
+    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"omnitls", 7);
+    SSL_CTX_set_timeout(ctx, 300);
+  }
   return ctx;
 }
+
+static int get_session(struct env *e);
 
 static void *env_new(const struct bench_setup *s) {
   char chain[1024], key[1024], ca[1024];
@@ -82,12 +162,13 @@ static void *env_new(const struct bench_setup *s) {
   struct env *e = calloc(1, sizeof(*e));
   if (e == NULL)
     return NULL;
-  e->server = ctx_new(true, s->tls12);
-  e->client = ctx_new(false, s->tls12);
-  if (e->server == NULL || e->client == NULL) {
+  e->server = ctx_new(true, s);
+  e->client = ctx_new(false, s);
+  if (e->server == NULL || e->client == NULL || RAND_bytes(e->ticket_key, 48) != 1) {
     report("SSL_CTX configuration");
     goto out_free;
   }
+  SSL_CTX_set_app_data(e->server, e->ticket_key);
   if (SSL_CTX_use_certificate_chain_file(e->server, bench_path(chain, sizeof(chain), s->pki_dir,
                                                                bench_chain_file(s->cert))) != 1 ||
       SSL_CTX_use_PrivateKey_file(e->server,
@@ -102,6 +183,8 @@ static void *env_new(const struct bench_setup *s) {
     goto out_free;
   }
   SSL_CTX_set_verify(e->client, SSL_VERIFY_PEER, NULL);
+  if (s->resume != BENCH_FULL && get_session(e) < 0)
+    goto out_free;
   return e;
 out_free:
   SSL_CTX_free(e->server);
@@ -114,12 +197,21 @@ static void env_free(void *p) {
   struct env *e = p;
   SSL_CTX_free(e->server);
   SSL_CTX_free(e->client);
+  OPENSSL_free(e->session);
   free(e);
 }
 
 static void pair_free(struct pair *pr) {
+  /*
+   * Closed as far as the session cache is concerned: SSL_free() of a
+   * connection that was not shut down drops its session from the server's
+   * cache (there is no close_notify exchange in this work).
+   */
+  if (pr->s)
+    SSL_set_shutdown(pr->s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
   SSL_free(pr->c);
   SSL_free(pr->s);
+  OPENSSL_free(pr->sess);
 }
 
 /* Two SSLs joined by two memory BIOs; each SSL owns one reference of each. */
@@ -148,6 +240,18 @@ static int pair_init(struct env *e, struct pair *pr) {
     pair_free(pr);
     return -1;
   }
+  SSL_set_app_data(pr->c, pr);
+  if (e->session) {
+    const unsigned char *p = e->session;
+    SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)e->session_len);
+    int ok = sess != NULL && SSL_set_session(pr->c, sess);
+    SSL_SESSION_free(sess);
+    if (!ok) {
+      report("resuming the session");
+      pair_free(pr);
+      return -1;
+    }
+  }
   SSL_set_connect_state(pr->c);
   SSL_set_accept_state(pr->s);
   return 0;
@@ -167,6 +271,24 @@ static int step(SSL *ssl, bool *done) {
   return -1;
 }
 
+/*
+ * The client after its handshake: take in what the server sent since (the
+ * TLS 1.3 NewSessionTicket). No application data comes: want-read or fail.
+ */
+static int client_read(SSL *c) {
+  unsigned char buf[256];
+  int n = SSL_read(c, buf, sizeof(buf));
+  if (n <= 0 && SSL_get_error(c, n) == SSL_ERROR_WANT_READ)
+    return 0;
+  report(n > 0 ? "client read: unexpected data" : "client read");
+  return -1;
+}
+
+/*
+ * One handshake on a new pair: resuming e->session when there is one. The
+ * loop ends when both ends are done, nothing is left in the BIOs, and the
+ * client has taken in everything the server sent (its ticket included).
+ */
 static int handshake_pair(struct env *e, struct pair *pr, struct bench_negotiated *capture) {
   if (pair_init(e, pr) < 0)
     return -1;
@@ -174,7 +296,7 @@ static int handshake_pair(struct env *e, struct pair *pr, struct bench_negotiate
   for (int round = 0; round < 16; round++) {
     char *p;
     long n;
-    if (step(pr->c, &cdone) < 0)
+    if (!cdone ? step(pr->c, &cdone) < 0 : BIO_ctrl_pending(pr->s2c) > 0 && client_read(pr->c) < 0)
       break;
     if (capture && (n = BIO_get_mem_data(pr->c2s, &p)) > 0)
       bench_keep(capture->cflight, sizeof(capture->cflight), &capture->cflight_len, p, (size_t)n);
@@ -190,10 +312,40 @@ static int handshake_pair(struct env *e, struct pair *pr, struct bench_negotiate
   return -1;
 }
 
+/* A resumption that did not resume, on either end, fails the benchmark. */
+static int check_resumed(const struct env *e, const struct pair *pr) {
+  if (e->session == NULL)
+    return 0;
+  int c = SSL_session_reused(pr->c), s = SSL_session_reused(pr->s);
+  if (c == 1 && s == 1)
+    return 0;
+  fprintf(stderr, "raw openssl: the handshake was not resumed (client: %s, server: %s)\n",
+          c == 1 ? "resumed" : "full", s == 1 ? "resumed" : "full");
+  return -1;
+}
+
 static int handshake(void *env) {
   struct pair pr;
   if (handshake_pair(env, &pr, NULL) < 0)
     return -1;
+  int rv = check_resumed(env, &pr);
+  pair_free(&pr);
+  return rv;
+}
+
+/* Once per env: a full handshake whose client session the others resume. */
+static int get_session(struct env *e) {
+  struct pair pr;
+  if (handshake_pair(e, &pr, NULL) < 0)
+    return -1;
+  if (pr.sess == NULL) {
+    fprintf(stderr, "raw openssl: the client got no session to resume\n");
+    pair_free(&pr);
+    return -1;
+  }
+  e->session = pr.sess;
+  e->session_len = (size_t)pr.sess_len;
+  pr.sess = NULL;
   pair_free(&pr);
   return 0;
 }
@@ -202,6 +354,11 @@ static int probe(void *env, struct bench_negotiated *out) {
   struct pair pr;
   if (handshake_pair(env, &pr, out) < 0)
     return -1;
+  out->c2s_bytes = BIO_number_written(pr.c2s);
+  out->s2c_bytes = BIO_number_written(pr.s2c);
+  out->tickets = pr.tickets;
+  out->client_resumed = SSL_session_reused(pr.c) == 1;
+  out->server_resumed = SSL_session_reused(pr.s) == 1;
   const SSL_CIPHER *c = SSL_get_current_cipher(pr.c);
   snprintf(out->protocol, sizeof(out->protocol), "%s", SSL_get_version(pr.c));
   out->suite = c ? SSL_CIPHER_get_protocol_id(c) : 0;
@@ -255,6 +412,7 @@ static int transfer(void *p, const uint8_t *data, size_t size, size_t nwrites) {
 
 const struct bench_impl bench_raw = {
     .name = "raw",
+    .unsupported = NULL,
     .env_new = env_new,
     .env_free = env_free,
     .handshake = handshake,
