@@ -19,6 +19,9 @@ struct otls__session {
   size_t data_len;
 };
 
+/* The blob's checksum of `len` bytes (8 bytes out). */
+void otls__session_checksum(const uint8_t *p, size_t len, uint8_t out[8]);
+
 /* Serialise into a malloc'd blob. 0, OTLS_E_INVAL, OTLS_E_NOMEM, OTLS_E_INTERNAL. */
 int otls__session_wrap(const struct otls__session *s, uint8_t **out, size_t *out_len);
 
