@@ -1163,9 +1163,20 @@ static bool ticket_facts_get(struct wconn *w, const uint8_t id[32]) {
  * never move between backends). Returns 1 (key found / ticket made), 2
  * (decrypted with the previous key: wolfSSL issues a new ticket), 0
  * (unknown key: full handshake) or -1 (error).
+ *
+ * wolfSSL refuses a ticket whose key name is 16 zero bytes
+ * (CreateTicket(): "didn't set name", BAD_TICKET_ENCRYPT, fatal to the
+ * handshake in which it encrypts the ticket), but any 48 bytes are a valid
+ * key for Node. Such a name goes on the wire as 16 0xff bytes, with the
+ * low bit of the IV's first byte set (clear for every other ticket): on
+ * decryption that bit says "the key named by zeros". wolfSSL's compat
+ * wrapper MACs the encrypted contents only; here the HMAC also covers the
+ * name and IV as sent (as OpenSSL's does), so neither the bit nor the CBC
+ * IV can be changed unnoticed.
  */
 static int ticket_key_cb(WOLFSSL *ssl, unsigned char *name, unsigned char *iv,
                          WOLFSSL_EVP_CIPHER_CTX *cipher, WOLFSSL_HMAC_CTX *mac, int enc) {
+  static const uint8_t zeros[16];
   struct wconn *w = wolfSSL_get_app_data(ssl);
   uint8_t key[48], id[32];
   int rv = 1;
@@ -1173,14 +1184,26 @@ static int ticket_key_cb(WOLFSSL *ssl, unsigned char *name, unsigned char *iv,
     return -1;
   if (enc) {
     otls__ticket_key_current(w->conn, key);
-    memcpy(name, key, 16);
     if (wolfSSL_RAND_bytes(iv, 16) != WOLFSSL_SUCCESS)
       rv = -1;
+    if (memcmp(key, zeros, 16) == 0) {
+      memset(name, 0xff, 16);
+      iv[0] |= 1;
+    } else {
+      memcpy(name, key, 16);
+      iv[0] &= 0xfe;
+    }
+  } else if (iv[0] & 1) {
+    static const uint8_t ones[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    rv = memcmp(name, ones, 16) == 0 ? otls__ticket_key_find(w->conn, zeros, key) : 0;
   } else {
     rv = otls__ticket_key_find(w->conn, name, key);
   }
   if (rv > 0 &&
       (wolfSSL_HMAC_Init_ex(mac, key + 16, 16, wolfSSL_EVP_sha256(), NULL) != WOLFSSL_SUCCESS ||
+       wolfSSL_HMAC_Update(mac, name, 16) != WOLFSSL_SUCCESS ||
+       wolfSSL_HMAC_Update(mac, iv, 16) != WOLFSSL_SUCCESS ||
        (enc ? wolfSSL_EVP_EncryptInit_ex(cipher, wolfSSL_EVP_aes_128_cbc(), NULL, key + 32, iv)
             : wolfSSL_EVP_DecryptInit_ex(cipher, wolfSSL_EVP_aes_128_cbc(), NULL, key + 32, iv)) !=
            WOLFSSL_SUCCESS))
