@@ -65,6 +65,7 @@ struct wctx {
   size_t n_groups;
   uint16_t min_version, max_version; /* as wolfSSL was told (max may be capped) */
   unsigned session_timeout;          /* seconds */
+  bool no_ticket;                    /* server: no tickets issued or taken */
 };
 
 struct wconn {
@@ -1173,6 +1174,9 @@ static bool ticket_facts_get(struct wconn *w, const uint8_t id[32]) {
  * wrapper MACs the encrypted contents only; here the HMAC also covers the
  * name and IV as sent (as OpenSSL's does), so neither the bit nor the CBC
  * IV can be changed unnoticed.
+ *
+ * With no_ticket the server issues no ticket (wolfSSL is told so, 1.2 and
+ * 1.3) and resumes none: any ticket offered is unknown.
  */
 static int ticket_key_cb(WOLFSSL *ssl, unsigned char *name, unsigned char *iv,
                          WOLFSSL_EVP_CIPHER_CTX *cipher, WOLFSSL_HMAC_CTX *mac, int enc) {
@@ -1182,6 +1186,8 @@ static int ticket_key_cb(WOLFSSL *ssl, unsigned char *name, unsigned char *iv,
   int rv = 1;
   if (w == NULL || !w->is_server)
     return -1;
+  if (w->wctx->no_ticket)
+    return enc ? -1 : 0;
   if (enc) {
     otls__ticket_key_current(w->conn, key);
     if (wolfSSL_RAND_bytes(iv, 16) != WOLFSSL_SUCCESS)
@@ -1614,11 +1620,14 @@ static int ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
    * decides where sessions live). Tickets are encrypted under the
    * context's keys in core (ticket_key_cb()). A server sends
    * cfg->num_tickets TLS 1.3 tickets right after the client's Finished, in
-   * the same call, and a TLS 1.2 ticket in its last flight.
+   * the same call, and a TLS 1.2 ticket in its last flight; with no_ticket
+   * none (TLS 1.2 then resumes by session id, TLS 1.3 not at all).
    */
+  c->no_ticket = cfg->no_ticket;
   if (wolfSSL_CTX_set_session_cache_mode(c->ctx, WOLFSSL_SESS_CACHE_NO_INTERNAL) !=
           WOLFSSL_SUCCESS ||
-      (cfg->num_tickets == 0
+      (cfg->no_ticket && wolfSSL_CTX_NoTicketTLSv12(c->ctx) != WOLFSSL_SUCCESS) ||
+      (cfg->num_tickets == 0 || cfg->no_ticket
            ? wolfSSL_CTX_no_ticket_TLSv13(c->ctx) != 0 /* 0 = done */
            : wolfSSL_CTX_set_num_tickets(c->ctx, cfg->num_tickets) != WOLFSSL_SUCCESS)) {
     otls__detail(detail, dlen, "wolfSSL: cannot configure sessions");
