@@ -65,6 +65,7 @@ struct wctx {
   size_t n_groups;
   uint16_t min_version, max_version; /* as wolfSSL was told (max may be capped) */
   unsigned session_timeout;          /* seconds */
+  bool no_ticket;                    /* server: no tickets issued or taken */
 };
 
 struct wconn {
@@ -1163,24 +1164,52 @@ static bool ticket_facts_get(struct wconn *w, const uint8_t id[32]) {
  * never move between backends). Returns 1 (key found / ticket made), 2
  * (decrypted with the previous key: wolfSSL issues a new ticket), 0
  * (unknown key: full handshake) or -1 (error).
+ *
+ * wolfSSL refuses a ticket whose key name is 16 zero bytes
+ * (CreateTicket(): "didn't set name", BAD_TICKET_ENCRYPT, fatal to the
+ * handshake in which it encrypts the ticket), but any 48 bytes are a valid
+ * key for Node. Such a name goes on the wire as 16 0xff bytes, with the
+ * low bit of the IV's first byte set (clear for every other ticket): on
+ * decryption that bit says "the key named by zeros". wolfSSL's compat
+ * wrapper MACs the encrypted contents only; here the HMAC also covers the
+ * name and IV as sent (as OpenSSL's does), so neither the bit nor the CBC
+ * IV can be changed unnoticed.
+ *
+ * With no_ticket the server issues no ticket (wolfSSL is told so, 1.2 and
+ * 1.3) and resumes none: any ticket offered is unknown.
  */
 static int ticket_key_cb(WOLFSSL *ssl, unsigned char *name, unsigned char *iv,
                          WOLFSSL_EVP_CIPHER_CTX *cipher, WOLFSSL_HMAC_CTX *mac, int enc) {
+  static const uint8_t zeros[16];
   struct wconn *w = wolfSSL_get_app_data(ssl);
   uint8_t key[48], id[32];
   int rv = 1;
   if (w == NULL || !w->is_server)
     return -1;
+  if (w->wctx->no_ticket)
+    return enc ? -1 : 0;
   if (enc) {
     otls__ticket_key_current(w->conn, key);
-    memcpy(name, key, 16);
     if (wolfSSL_RAND_bytes(iv, 16) != WOLFSSL_SUCCESS)
       rv = -1;
+    if (memcmp(key, zeros, 16) == 0) {
+      memset(name, 0xff, 16);
+      iv[0] |= 1;
+    } else {
+      memcpy(name, key, 16);
+      iv[0] &= 0xfe;
+    }
+  } else if (iv[0] & 1) {
+    static const uint8_t ones[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    rv = memcmp(name, ones, 16) == 0 ? otls__ticket_key_find(w->conn, zeros, key) : 0;
   } else {
     rv = otls__ticket_key_find(w->conn, name, key);
   }
   if (rv > 0 &&
       (wolfSSL_HMAC_Init_ex(mac, key + 16, 16, wolfSSL_EVP_sha256(), NULL) != WOLFSSL_SUCCESS ||
+       wolfSSL_HMAC_Update(mac, name, 16) != WOLFSSL_SUCCESS ||
+       wolfSSL_HMAC_Update(mac, iv, 16) != WOLFSSL_SUCCESS ||
        (enc ? wolfSSL_EVP_EncryptInit_ex(cipher, wolfSSL_EVP_aes_128_cbc(), NULL, key + 32, iv)
             : wolfSSL_EVP_DecryptInit_ex(cipher, wolfSSL_EVP_aes_128_cbc(), NULL, key + 32, iv)) !=
            WOLFSSL_SUCCESS))
@@ -1591,11 +1620,14 @@ static int ctx_new(void **out, const struct otls__ctx_config *cfg, char *detail,
    * decides where sessions live). Tickets are encrypted under the
    * context's keys in core (ticket_key_cb()). A server sends
    * cfg->num_tickets TLS 1.3 tickets right after the client's Finished, in
-   * the same call, and a TLS 1.2 ticket in its last flight.
+   * the same call, and a TLS 1.2 ticket in its last flight; with no_ticket
+   * none (TLS 1.2 then resumes by session id, TLS 1.3 not at all).
    */
+  c->no_ticket = cfg->no_ticket;
   if (wolfSSL_CTX_set_session_cache_mode(c->ctx, WOLFSSL_SESS_CACHE_NO_INTERNAL) !=
           WOLFSSL_SUCCESS ||
-      (cfg->num_tickets == 0
+      (cfg->no_ticket && wolfSSL_CTX_NoTicketTLSv12(c->ctx) != WOLFSSL_SUCCESS) ||
+      (cfg->num_tickets == 0 || cfg->no_ticket
            ? wolfSSL_CTX_no_ticket_TLSv13(c->ctx) != 0 /* 0 = done */
            : wolfSSL_CTX_set_num_tickets(c->ctx, cfg->num_tickets) != WOLFSSL_SUCCESS)) {
     otls__detail(detail, dlen, "wolfSSL: cannot configure sessions");
