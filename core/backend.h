@@ -131,7 +131,10 @@ struct otls__ctx_config {
    * secureOptions bits for the session and renegotiation policy.
    * no_ticket (SSL_OP_NO_TICKET): the server issues no tickets at all —
    * TLS <= 1.2 then resumes by session id (core's cache), TLS 1.3 not at all.
-   * no_renegotiation: backends refuse renegotiation in any case for now.
+   * no_renegotiation (SSL_OP_NO_RENEGOTIATION): refuse every renegotiation
+   * the peer starts with a no_renegotiation warning alert and carry on;
+   * otherwise a backend with OTLS_CAP_RENEGOTIATION follows it (core's
+   * policy decides through otls__conn_reneg_start()).
    */
   bool no_ticket;
   bool no_renegotiation;
@@ -314,6 +317,29 @@ struct otls_backend {
   /* TLS 1.3 KeyUpdate; `request_peer`: ask the peer to update too. */
   int (*key_update)(void *bc, bool request_peer);
 
+  /*
+   * TLS <= 1.2 renegotiation (OTLS_CAP_RENEGOTIATION). Start a new
+   * handshake on an established connection: queue the HelloRequest (server)
+   * or ClientHello (client); the handshake then runs inside read(). A
+   * server asks for a client certificate in it when `request_cert`
+   * (verification is record-don't-fail, as in the first handshake, and the
+   * facts are reset). Returns 0 or OTLS_E_*.
+   *
+   * Every backend with the capability reports each renegotiation handshake
+   * — the peer's or our own — to core: otls__conn_reneg_start() when it
+   * begins (a refusal ends the connection) and otls__conn_reneg_done() when
+   * it completes. Without the capability, a peer's renegotiation is refused
+   * with a no_renegotiation warning alert.
+   */
+  int (*renegotiate)(void *bc, bool request_cert);
+
+  /*
+   * Client: the session ticket the server sent last (opaque bytes, as on
+   * the wire), or NULL/0 when none. Valid until the next call on bc.
+   * NULL slot: no OTLS_CAP_TLS_TICKET.
+   */
+  const uint8_t *(*tls_ticket)(void *bc, size_t *len);
+
   /* --- crypto helpers core needs --- */
   /*
    * Hash `len` bytes with OTLS__MD_*; `out` has room for 64 bytes. Returns
@@ -414,6 +440,19 @@ int otls__server_session_get(struct otls_conn *c, const uint8_t *id, size_t id_l
  */
 void otls__ticket_key_current(struct otls_conn *c, uint8_t key[48]);
 int otls__ticket_key_find(struct otls_conn *c, const uint8_t name[16], uint8_t key[48]);
+
+/*
+ * Renegotiation (TLS <= 1.2). A backend calls otls__conn_reneg_start() when
+ * a renegotiation handshake begins — the peer's ClientHello / HelloRequest,
+ * or our own renegotiate() — and otls__conn_reneg_done() when it has
+ * completed. reneg_start() returns 0 to go on, or a negative OTLS_E_* when
+ * core's policy refuses it (the limit, disableRenegotiation): the backend
+ * then stops and returns that code from read() if it can; core fails the
+ * connection with it after the backend call in any case. Both only record
+ * state (safe inside engine callbacks); core acts after the call returns.
+ */
+int otls__conn_reneg_start(struct otls_conn *c);
+void otls__conn_reneg_done(struct otls_conn *c);
 
 /* Record a message about the last failure on the connection. */
 void otls__conn_set_error(struct otls_conn *c, const char *fmt, ...)

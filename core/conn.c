@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alpn.h"
 #include "client_hello.h"
@@ -18,6 +19,12 @@
 #define MAX_PEER_CHAIN 16
 
 static int fail_with_alert(struct otls_conn *c, int rv, int alert);
+
+static uint64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 void otls_conn_options_init(otls_conn_options *opts) {
   if (opts == NULL)
@@ -117,6 +124,7 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
    * acts as 1024, so that no engine accepts what another refuses.
    */
   c->min_dh_size = opts->min_dh_size > 1024 ? opts->min_dh_size : 1024;
+  c->reneg_request_cert = -1;
   int rv = OTLS_E_NOMEM;
   if (opts->alpn_protocols &&
       dup_bytes(&c->alpn, &c->alpn_len, opts->alpn_protocols, opts->alpn_protocols_len) < 0)
@@ -479,7 +487,61 @@ static int fail(struct otls_conn *c, int rv) {
 
 /* --- the handshake ----------------------------------------------------- */
 
-/* Verification policy, decided here for every backend (DESIGN.md §1). */
+/*
+ * The peer's chain and its verification, decided here for every backend
+ * (DESIGN.md §1): after the first handshake and after each renegotiation.
+ * Returns 0, or the error that failed the connection.
+ */
+static int take_peer_chain(struct otls_conn *c, bool from_session) {
+  struct otls__blob chain[MAX_PEER_CHAIN];
+  size_t n = 0;
+  otls__der_list_clear(&c->peer_chain);
+  if (from_session) {
+    for (size_t i = 0; i < c->resume_chain.n; i++)
+      chain[n++] = c->resume_chain.items[i];
+  } else {
+    n = otls__backend.peer_chain(c->bc, chain, MAX_PEER_CHAIN);
+  }
+  for (size_t i = 0; i < n; i++)
+    if (otls__der_list_add(&c->peer_chain, chain[i].data, chain[i].len) < 0)
+      return fail(c, OTLS_E_NOMEM);
+  return 0;
+}
+
+static int verify_peer(struct otls_conn *c, bool from_session) {
+  bool request = c->reneg_request_cert >= 0 ? c->reneg_request_cert == 1 : c->ctx->request_cert;
+  if (c->is_server && !request)
+    return 0;
+  c->verified = true;
+  c->verify_error = 0;
+  if (from_session) {
+    c->verify_error = c->resume_verify;
+  } else {
+    unsigned facts = c->peer_chain.n ? otls__backend.verify_facts(c->bc) : 0;
+    c->verify_error = otls__verify_classify(facts, c->peer_chain.items, c->peer_chain.n);
+  }
+  c->chain_error = c->verify_error;
+  if (c->verify_error == 0 && !c->is_server && c->host) {
+    char reason[OTLS__ERRBUF];
+    int rv = otls__check_identity(c->host, c->peer_chain.items[0].data,
+                                  c->peer_chain.items[0].len, reason, sizeof(reason));
+    if (rv == OTLS_E_NOMEM)
+      return fail(c, rv);
+    if (rv < 0) {
+      c->verify_error = rv;
+      otls__conn_set_error(c, "%s", reason);
+    }
+  }
+  if (c->verify_error && c->reject_unauthorized) {
+    if (c->err[0] == 0)
+      otls__conn_set_error(c, "%s", otls_strerror(c->verify_error));
+    c->state = CONN_FAILED;
+    c->fatal = c->verify_error;
+    return c->fatal;
+  }
+  return 0;
+}
+
 static int after_handshake(struct otls_conn *c) {
   c->reused = otls__backend.session_reused && otls__backend.session_reused(c->bc);
   if (!c->is_server && c->request_ocsp && otls__backend.ocsp_response) {
@@ -493,17 +555,9 @@ static int after_handshake(struct otls_conn *c) {
    * (backends keep at most the leaf), and the result of verifying it then.
    */
   bool from_session = !c->is_server && c->reused && c->session_in;
-  struct otls__blob chain[MAX_PEER_CHAIN];
-  size_t n = 0;
-  if (from_session) {
-    for (size_t i = 0; i < c->resume_chain.n; i++)
-      chain[n++] = c->resume_chain.items[i];
-  } else {
-    n = otls__backend.peer_chain(c->bc, chain, MAX_PEER_CHAIN);
-  }
-  for (size_t i = 0; i < n; i++)
-    if (otls__der_list_add(&c->peer_chain, chain[i].data, chain[i].len) < 0)
-      return fail(c, OTLS_E_NOMEM);
+  int rv = take_peer_chain(c, from_session);
+  if (rv < 0)
+    return rv;
   if (otls__backend.alpn_selected) {
     size_t len = 0;
     const uint8_t *p = otls__backend.alpn_selected(c->bc, &len);
@@ -514,36 +568,10 @@ static int after_handshake(struct otls_conn *c) {
   int dh = otls__conn_check_min_dh(c);
   if (dh < 0)
     return fail(c, dh);
-  bool verify = !c->is_server || c->ctx->request_cert;
-  if (verify) {
-    c->verified = true;
-    if (from_session) {
-      c->verify_error = c->resume_verify;
-    } else {
-      unsigned facts = n ? otls__backend.verify_facts(c->bc) : 0;
-      c->verify_error = otls__verify_classify(facts, c->peer_chain.items, c->peer_chain.n);
-    }
-    c->chain_error = c->verify_error;
-    if (c->verify_error == 0 && !c->is_server && c->host) {
-      char reason[OTLS__ERRBUF];
-      int rv = otls__check_identity(c->host, c->peer_chain.items[0].data,
-                                    c->peer_chain.items[0].len, reason, sizeof(reason));
-      if (rv == OTLS_E_NOMEM)
-        return fail(c, rv);
-      if (rv < 0) {
-        c->verify_error = rv;
-        otls__conn_set_error(c, "%s", reason);
-      }
-    }
-    if (c->verify_error && c->reject_unauthorized) {
-      if (c->err[0] == 0)
-        otls__conn_set_error(c, "%s", otls_strerror(c->verify_error));
-      c->state = CONN_FAILED;
-      c->fatal = c->verify_error;
-      return c->fatal;
-    }
-  }
+  if ((rv = verify_peer(c, from_session)) < 0)
+    return rv;
   c->state = CONN_OPEN;
+  c->reneg_last_ms = now_ms();
   /* An idle connection should not hold the handshake's buffers. */
   if (otls__buf_len(&c->in) == 0)
     otls__buf_free(&c->in);
@@ -793,6 +821,144 @@ int otls_conn_handshake(otls_conn *c) {
   return rv;
 }
 
+/* --- renegotiation ---------------------------------------------------------- */
+
+void otls_renegotiate_options_init(otls_renegotiate_options *opts) {
+  if (opts == NULL)
+    return;
+  memset(opts, 0, sizeof(*opts));
+  opts->version = OTLS_RENEGOTIATE_OPTIONS_V1;
+  opts->request_cert = -1;
+  opts->reject_unauthorized = -1;
+}
+
+int otls__conn_reneg_start(struct otls_conn *c) {
+  if (c->reneg_error)
+    return c->reneg_error;
+  if (c->reneg_active)
+    return 0; /* the same renegotiation (a HelloRequest, then the ClientHello) */
+  c->reneg_active = true;
+  if (c->reneg_local)
+    return 0;
+  /* Node's onhandshakestart(): the window restarts after a quiet period. */
+  uint64_t now = now_ms();
+  if (now - c->reneg_last_ms >= (uint64_t)OTLS_CLIENT_RENEG_WINDOW * 1000u)
+    c->reneg_count = 0;
+  c->reneg_last_ms = now;
+  if (++c->reneg_count > OTLS_CLIENT_RENEG_LIMIT) {
+    otls__conn_set_error(c, "%u renegotiations by the peer within %u s (limit %u)",
+                         c->reneg_count, OTLS_CLIENT_RENEG_WINDOW, OTLS_CLIENT_RENEG_LIMIT);
+    c->reneg_error = OTLS_E_SESSION_ATTACK;
+  } else if (c->reneg_disabled) {
+    otls__conn_set_error(c, "the peer started a renegotiation after disableRenegotiation()");
+    c->reneg_error = OTLS_E_RENEGOTIATION_DISABLED;
+  }
+  return c->reneg_error;
+}
+
+void otls__conn_reneg_done(struct otls_conn *c) {
+  if (c->reneg_active)
+    c->reneg_finished = true;
+}
+
+/* The connection failed: a pending renegotiate() callback learns why. */
+static int reneg_abort(struct otls_conn *c) {
+  otls_renegotiate_cb cb = c->reneg_cb;
+  c->reneg_cb = NULL;
+  c->reneg_active = c->reneg_local = c->reneg_finished = false;
+  if (cb)
+    cb(c, c->fatal, c->reneg_arg);
+  return c->fatal;
+}
+
+/* After a backend call: act on what it reported (policy refusal, completion). */
+static int reneg_settle(struct otls_conn *c) {
+  if (c->reneg_error) {
+    fail(c, c->reneg_error);
+    return reneg_abort(c);
+  }
+  c->reneg_finished = c->reneg_active = c->reneg_local = false;
+  c->reneg_done++;
+  int rv = take_peer_chain(c, false);
+  if (rv == 0)
+    rv = verify_peer(c, false);
+  otls_renegotiate_cb cb = c->reneg_cb;
+  c->reneg_cb = NULL;
+  if (rv < 0)
+    c->reneg_cb = cb, cb = NULL, rv = reneg_abort(c);
+  else if (cb)
+    cb(c, 0, c->reneg_arg);
+  return rv;
+}
+
+int otls_conn_renegotiate(otls_conn *c, const otls_renegotiate_options *opts,
+                          otls_renegotiate_cb cb, void *arg) {
+  otls_renegotiate_options defaults;
+  if (opts == NULL) {
+    otls_renegotiate_options_init(&defaults);
+    opts = &defaults;
+  }
+  if (c == NULL || opts->version == 0 || opts->version > OTLS_RENEGOTIATE_OPTIONS_V1 ||
+      opts->request_cert < -1 || opts->request_cert > 1 || opts->reject_unauthorized < -1 ||
+      opts->reject_unauthorized > 1)
+    return OTLS_E_INVAL;
+  if (!otls_backend_has(OTLS_CAP_RENEGOTIATION) || otls__backend.renegotiate == NULL)
+    return OTLS_E_UNSUPPORTED;
+  if (c->state != CONN_OPEN || c->shut || c->reneg_active)
+    return OTLS_E_STATE;
+  if (otls__backend.protocol(c->bc) >= OTLS__TLS1_3) {
+    otls__conn_set_error(c, "TLS 1.3 has no renegotiation");
+    return OTLS_E_WRONG_SSL_VERSION;
+  }
+  if (c->reneg_disabled || c->ctx->no_renegotiation)
+    return OTLS_E_RENEGOTIATION_DISABLED;
+  if (opts->request_cert >= 0 && c->is_server)
+    c->reneg_request_cert = opts->request_cert;
+  if (opts->reject_unauthorized >= 0)
+    c->reject_unauthorized = opts->reject_unauthorized == 1;
+  bool request = c->reneg_request_cert >= 0 ? c->reneg_request_cert == 1 : c->ctx->request_cert;
+  c->reneg_local = true;
+  c->reneg_cb = cb;
+  c->reneg_arg = arg;
+  int rv = otls__backend.renegotiate(c->bc, c->is_server && request);
+  if (rv < 0) {
+    c->reneg_cb = NULL;
+    c->reneg_local = c->reneg_active = false;
+    return fail(c, rv);
+  }
+  /* The backend reports the start; make sure core knows even if it did not. */
+  c->reneg_active = true;
+  return 0;
+}
+
+int otls_conn_tls_ticket(const otls_conn *c, const uint8_t **data, size_t *len) {
+  if (c == NULL || data == NULL || len == NULL)
+    return OTLS_E_INVAL;
+  *data = NULL;
+  *len = 0;
+  if (!otls_backend_has(OTLS_CAP_TLS_TICKET) || otls__backend.tls_ticket == NULL)
+    return OTLS_E_UNSUPPORTED;
+  if (c->state != CONN_OPEN)
+    return OTLS_E_STATE;
+  if (c->is_server)
+    return 0;
+  *data = otls__backend.tls_ticket(c->bc, len);
+  if (*data == NULL)
+    *len = 0;
+  return 0;
+}
+
+int otls_conn_disable_renegotiation(otls_conn *c) {
+  if (c == NULL)
+    return OTLS_E_INVAL;
+  c->reneg_disabled = true;
+  return 0;
+}
+
+bool otls_conn_is_renegotiating(const otls_conn *c) { return c && c->reneg_active; }
+
+unsigned otls_conn_renegotiations(const otls_conn *c) { return c ? c->reneg_done : 0; }
+
 int otls_conn_read(otls_conn *c, void *buf, size_t len) {
   if (c == NULL || (buf == NULL && len > 0))
     return OTLS_E_INVAL;
@@ -811,7 +977,12 @@ int otls_conn_read(otls_conn *c, void *buf, size_t len) {
   int rv = otls__backend.read(c->bc, buf, len, &n);
   fire_sessions(c);
   if (c->state == CONN_FAILED)
-    return c->fatal;
+    return reneg_abort(c);
+  if (c->reneg_error || c->reneg_finished) {
+    int rrv = reneg_settle(c);
+    if (rrv < 0)
+      return rrv;
+  }
   if (rv == OTLS__IO_OK)
     return (int)n;
   if (rv == OTLS__IO_CLOSED) {
@@ -821,11 +992,13 @@ int otls_conn_read(otls_conn *c, void *buf, size_t len) {
   if (rv == OTLS__IO_WANT_READ) {
     if (otls__tx_eof(c)) {
       otls__conn_set_error(c, "the peer closed the transport without close_notify");
-      return fail(c, OTLS_E_TRUNCATED);
+      fail(c, OTLS_E_TRUNCATED);
+      return reneg_abort(c);
     }
     return OTLS_E_WANT_READ;
   }
-  return fail(c, rv);
+  fail(c, rv);
+  return reneg_abort(c);
 }
 
 int otls_conn_write(otls_conn *c, const void *buf, size_t len) {

@@ -199,6 +199,19 @@ struct otls_conn {
   uint8_t *ocsp;         /* server: the staple to send; client: the one received */
   size_t ocsp_len;
   unsigned min_dh_size; /* client: minDHSize (bits) */
+
+  /* renegotiation (core/conn.c) */
+  bool reneg_disabled;    /* otls_conn_disable_renegotiation() */
+  bool reneg_active;      /* a renegotiation handshake is running */
+  bool reneg_local;       /* ... and we started it */
+  bool reneg_finished;    /* the backend reported its end; core not yet told the app */
+  int reneg_request_cert; /* server: -1 = the context's request_cert, else 0/1 */
+  int reneg_error;        /* the policy refused a peer's renegotiation */
+  unsigned reneg_count;   /* peer-started renegotiations in the current window */
+  unsigned reneg_done;    /* completed renegotiations */
+  uint64_t reneg_last_ms; /* when the last handshake started (monotonic) */
+  otls_renegotiate_cb reneg_cb;
+  void *reneg_arg;
 };
 
 /* --- ALPN and SNI (core/alpn.c, core/sni.c) ------------------------------- */

@@ -64,6 +64,7 @@ struct gt_ctx {
   bool tls13;               /* TLS 1.3 is in the priority string */
   unsigned num_tickets;     /* TLS 1.3 tickets per handshake */
   bool no_ticket;           /* secureOptions NO_TICKET: no tickets at all */
+  bool no_renegotiation;    /* secureOptions NO_RENEGOTIATION: refuse the peer's */
   unsigned session_timeout; /* server: session and ticket lifetime, seconds */
 };
 
@@ -87,6 +88,7 @@ struct gt_conn {
   bool session_done;        /* the handshake's own session / tickets are dealt with */
   bool ticket_key_set;      /* server: set_ticket_key() ran */
   bool request_ocsp;        /* client: asked for a stapled OCSP response */
+  bool rehandshake;         /* a renegotiation handshake is running */
   /*
    * Server: GnuTLS ticket master keys derived from the context's 48-byte key
    * when the connection was made (derive_ticket_keys()), one for TLS 1.3
@@ -833,6 +835,7 @@ static int gt_ctx_new(void **out, const struct otls__ctx_config *cfg, char *deta
       x->tls13 = true;
   x->num_tickets = cfg->no_ticket ? 0 : cfg->num_tickets;
   x->no_ticket = cfg->no_ticket;
+  x->no_renegotiation = cfg->no_renegotiation;
   x->session_timeout = cfg->session_timeout;
   x->min_version = cfg->min_version;
   x->max_version = cfg->max_version;
@@ -1361,12 +1364,80 @@ static int gt_handshake(void *p) {
   return OTLS__IO_WANT_READ;
 }
 
+/*
+ * Drive a running renegotiation one step. Returns 1 to go on reading
+ * records, OTLS__IO_WANT_READ, or a negative OTLS_E_*.
+ */
+static int rehandshake_step(struct gt_conn *b) {
+  int rv = gnutls_handshake(b->s);
+  if (rv == GNUTLS_E_SUCCESS) {
+    b->rehandshake = false;
+    b->facts_done = b->cipher_done = false; /* the new handshake's facts */
+    otls__conn_reneg_done(b->conn);
+    return 1;
+  }
+  if (rv == GNUTLS_E_GOT_APPLICATION_DATA)
+    return 1;
+  if (rv == GNUTLS_E_AGAIN || rv == GNUTLS_E_INTERRUPTED)
+    return b->pull_blocked ? OTLS__IO_WANT_READ : 0;
+  if (rv == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+    gnutls_alert_description_t a = gnutls_alert_get(b->s);
+    if (a == GNUTLS_A_NO_RENEGOTIATION) {
+      /* Our renegotiation was refused: end it as OpenSSL does. */
+      if (gnutls_alert_send(b->s, GNUTLS_AL_FATAL, GNUTLS_A_HANDSHAKE_FAILURE) == 0 &&
+          b->alert < 0) {
+        b->alert = GNUTLS_A_HANDSHAKE_FAILURE;
+        b->alert_sent = true;
+      }
+      otls__conn_set_error(b->conn, "the peer refused the renegotiation (no_renegotiation)");
+      return OTLS_E_HANDSHAKE;
+    }
+    return 0;
+  }
+  if (!gnutls_error_is_fatal(rv))
+    return 0;
+  return fail(b, rv, PH_IO, "renegotiation");
+}
+
+static int gt_renegotiate(void *p, bool request_cert) {
+  struct gt_conn *b = p;
+  int rv;
+  if (b->is_server) {
+    gnutls_certificate_server_set_request(b->s, request_cert ? GNUTLS_CERT_REQUEST
+                                                             : GNUTLS_CERT_IGNORE);
+    /* HelloRequest; the client's ClientHello then arrives as E_REHANDSHAKE. */
+    for (int i = 0; i < 16; i++) {
+      rv = gnutls_rehandshake(b->s);
+      if (rv == GNUTLS_E_SUCCESS)
+        return otls__conn_reneg_start(b->conn);
+      if (rv != GNUTLS_E_AGAIN && rv != GNUTLS_E_INTERRUPTED)
+        break;
+    }
+    return fail(b, rv, PH_IO, "renegotiation (HelloRequest)");
+  }
+  if ((rv = otls__conn_reneg_start(b->conn)) < 0)
+    return rv;
+  b->rehandshake = true;
+  b->facts = 0;
+  b->pull_blocked = false;
+  rv = rehandshake_step(b);
+  return rv < 0 ? rv : 0;
+}
+
 static int gt_read(void *p, void *buf, size_t len, size_t *n) {
   struct gt_conn *b = p;
   bool drop_hello = false;
   *n = 0;
   for (int spins = 0; spins < MAX_SPINS; spins++) {
     b->pull_blocked = false;
+    if (b->rehandshake) {
+      int hrv = rehandshake_step(b);
+      if (hrv < 0 || hrv == OTLS__IO_WANT_READ)
+        return hrv;
+      if (hrv == 0)
+        continue;
+      b->pull_blocked = false;
+    }
     ssize_t r = gnutls_record_recv(b->s, buf, len);
     take_tickets(b);
     if (r == GNUTLS_E_UNEXPECTED_PACKET && drop_hello) {
@@ -1386,10 +1457,20 @@ static int gt_read(void *p, void *buf, size_t len, size_t *n) {
         return OTLS__IO_WANT_READ;
       continue;
     }
+    if (r == GNUTLS_E_REHANDSHAKE && !b->ctx->no_renegotiation &&
+        gnutls_protocol_get_version(b->s) != GNUTLS_TLS1_3) {
+      /* The peer's ClientHello (server) or HelloRequest (client). */
+      int prv = otls__conn_reneg_start(b->conn);
+      if (prv < 0)
+        return prv;
+      b->rehandshake = true;
+      b->facts = 0;
+      continue;
+    }
     if (r == GNUTLS_E_REHANDSHAKE) {
       /*
-       * Renegotiation is refused for now (core will own the policy): a
-       * no_renegotiation warning, as OpenSSL's SSL_OP_NO_RENEGOTIATION. A
+       * secureOptions NO_RENEGOTIATION: a no_renegotiation warning, as
+       * OpenSSL's SSL_OP_NO_RENEGOTIATION. A
        * server's GnuTLS keeps the client's ClientHello queued ahead of the
        * data, and hands it out (and drops it) as GNUTLS_E_UNEXPECTED_PACKET
        * on the next call; that one is expected, not fatal.
@@ -1872,7 +1953,7 @@ const struct otls_backend otls__backend = {
             (1ull << OTLS_CAP_TLS13_CIPHERS) | (1ull << OTLS_CAP_ECDH_X448) |
             (1ull << OTLS_CAP_ECDH_CURVE_REFUSAL) | (1ull << OTLS_CAP_DHPARAM) |
             (1ull << OTLS_CAP_MULTI_CERT) | (1ull << OTLS_CAP_OCSP_CLIENT) |
-            (1ull << OTLS_CAP_OCSP_STAPLE),
+            (1ull << OTLS_CAP_OCSP_STAPLE) | (1ull << OTLS_CAP_RENEGOTIATION),
     /*
      * No EXACT_CIPHERS: priority strings enable ciphers x key exchanges, so
      * a list is approximated (README); and without an exact list the client
@@ -1905,6 +1986,7 @@ const struct otls_backend otls__backend = {
     .export_keying_material = gt_export_keying_material,
     .finished = NULL,
     .key_update = gt_key_update,
+    .renegotiate = gt_renegotiate,
     .digest = gt_digest,
     .pkcs12_parse = gt_pkcs12_parse,
     .peer_tmp_key = gt_peer_tmp_key,

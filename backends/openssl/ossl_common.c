@@ -34,6 +34,8 @@ struct ossl_conn {
   int alert;        /* fatal alert that ended the connection, -1 none */
   bool alert_sent;
   bool is_server;
+  bool hs_done;     /* the first handshake completed */
+  SSL_SESSION *last_sess; /* client: the newest session the server gave (getTLSTicket) */
   /* Server: the ALPN protocol core chose (NULL = none). */
   uint8_t *alpn;
   size_t alpn_len;
@@ -136,9 +138,24 @@ static int verify_cb(int ok, X509_STORE_CTX *store) {
 }
 
 static void info_cb(const SSL *ssl, int where, int ret) {
+  struct ossl_conn *b = SSL_get_app_data(ssl);
+  /*
+   * Renegotiation (Node's hook): a handshake starting after the first one.
+   * TLS 1.3 signals post-handshake messages (tickets, KeyUpdate) the same
+   * way: those are not renegotiations.
+   */
+  if (b && b->hs_done && (where & (SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE)) &&
+      SSL_version(ssl) <= TLS1_2_VERSION &&
+      !(SSL_get_options(ssl) & SSL_OP_NO_RENEGOTIATION)) {
+    if (where & SSL_CB_HANDSHAKE_START) {
+      b->facts = 0; /* the new handshake is verified afresh */
+      (void)otls__conn_reneg_start(b->conn);
+    } else if (!SSL_renegotiate_pending((SSL *)ssl)) {
+      otls__conn_reneg_done(b->conn);
+    }
+  }
   if (!(where & SSL_CB_ALERT))
     return;
-  struct ossl_conn *b = SSL_get_app_data(ssl);
   /* ret = level << 8 | description; keep the first fatal alert. */
   if (b && b->alert < 0 && (ret >> 8) == 2) {
     b->alert = ret & 0xff;
@@ -493,7 +510,11 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
     }
   }
   OPENSSL_free(der);
-  return 0; /* we keep no reference */
+  if (!b->is_server && SSL_SESSION_up_ref(sess)) {
+    SSL_SESSION_free(b->last_sess);
+    b->last_sess = sess;
+  }
+  return 0; /* OpenSSL keeps its own reference */
 }
 
 /* Server: a client offers a session id; core knows whether it is resumable. */
@@ -598,7 +619,22 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
    * cfg->num_tickets tickets per handshake under the context's own keys,
    * and keeps no session-id cache of its own.
    */
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION);
+  /*
+   * Renegotiation: core's policy (limit, disableRenegotiation) acts through
+   * the info callback. OpenSSL 3 refuses a client's renegotiation unless
+   * allowed; BoringSSL cannot renegotiate as a server at all.
+   */
+  if (cfg->no_renegotiation)
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+#if defined(SSL_OP_ALLOW_CLIENT_RENEGOTIATION)
+  else
+    SSL_CTX_set_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+#endif
+#if defined(SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION)
+  /* A renegotiation is a full handshake (a new certificate can be asked for). */
+  SSL_CTX_set_options(ctx, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+#endif
   if (cfg->no_ticket)
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   else
@@ -812,6 +848,40 @@ int otls__ossl_key_update(void *p, bool request_peer) {
   return 0;
 }
 
+const uint8_t *otls__ossl_tls_ticket(void *p, size_t *len) {
+  struct ossl_conn *b = p;
+  *len = 0;
+  /* The newest session: BoringSSL's SSL_get_session() keeps the handshake's. */
+  SSL_SESSION *sess = b->is_server ? NULL : b->last_sess;
+  if (sess == NULL)
+    return NULL;
+  const unsigned char *t = NULL;
+  size_t n = 0;
+  SSL_SESSION_get0_ticket(sess, &t, &n);
+  *len = t ? n : 0;
+  return *len ? t : NULL;
+}
+
+int otls__ossl_renegotiate(void *p, bool request_cert) {
+  struct ossl_conn *b = p;
+#if defined(OTLS_HAVE_OPENSSL_IS_BORINGSSL)
+  (void)b;
+  (void)request_cert;
+  return OTLS_E_UNSUPPORTED; /* BoringSSL never starts one (BACKENDS.md §14) */
+#else
+  ERR_clear_error();
+  if (b->is_server)
+    SSL_set_verify(b->ssl, request_cert ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
+                   request_cert ? verify_cb : NULL);
+  if (SSL_renegotiate(b->ssl) != 1)
+    return map_error(b, 0, false);
+  int ret = SSL_do_handshake(b->ssl);
+  if (ret != 1 && SSL_get_error(b->ssl, ret) != SSL_ERROR_WANT_READ)
+    return map_error(b, ret, false);
+  return 0;
+#endif
+}
+
 const uint8_t *otls__ossl_ocsp_response(void *p, size_t *len) {
   struct ossl_conn *b = p;
 #if defined(OTLS_HAVE_SSL_SET_OCSP_RESPONSE)
@@ -841,6 +911,7 @@ static void conn_free(struct ossl_conn *b) {
   if (b == NULL)
     return;
   clear_der(b);
+  SSL_SESSION_free(b->last_sess);
   SSL_free(b->ssl);
   free(b->alpn);
   free(b->ocsp);
@@ -865,6 +936,7 @@ int otls__ossl_handshake(void *p) {
   clear_stale_errors();
   int ret = SSL_do_handshake(b->ssl);
   if (ret == 1) {
+    b->hs_done = true;
 #if defined(OTLS_HAVE_OPENSSL_IS_BORINGSSL)
     /*
      * A BoringSSL server holds its TLS 1.3 tickets until the next write;

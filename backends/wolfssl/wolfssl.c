@@ -78,6 +78,7 @@ struct wconn {
   char *sni;   /* server: the name the client asked for */
   bool sni_done;
   WOLFSSL_ALERT_HISTORY seen; /* alert history at the last look */
+  uint8_t *ticket;             /* client: the last ticket, copied for tls_ticket() */
   int alert;                  /* fatal alert that ended it, -1 = none */
   bool alert_sent;
   size_t bytes_out; /* ciphertext written so far */
@@ -2009,7 +2010,29 @@ static void conn_free(void *p) {
   free(w->alpn);
   free(w->hold);
   free(w->res_leaf);
+  free(w->ticket);
   free(w);
+}
+
+/* Client: the last session ticket the server sent (getTLSTicket). */
+static const uint8_t *conn_tls_ticket(void *p, size_t *len) {
+  struct wconn *w = p;
+  *len = 0;
+  if (w->is_server)
+    return NULL;
+  word32 n = 0;
+  if (wolfSSL_get_SessionTicket(w->ssl, NULL, &n) != WOLFSSL_SUCCESS || n == 0) {
+    /* Older builds do not answer the size query: ask with the largest size. */
+    n = 0xffff;
+  }
+  uint8_t *buf = realloc(w->ticket, n);
+  if (buf == NULL)
+    return NULL;
+  w->ticket = buf;
+  if (wolfSSL_get_SessionTicket(w->ssl, buf, &n) != WOLFSSL_SUCCESS || n == 0)
+    return NULL;
+  *len = n;
+  return buf;
 }
 
 static int conn_new(void **out, void *bctx, struct otls_conn *conn,
@@ -2567,7 +2590,7 @@ const struct otls_backend otls__backend = {
             (1ull << OTLS_CAP_CRL) | (1ull << OTLS_CAP_TLS13_CIPHERS) |
             (1ull << OTLS_CAP_EXACT_CIPHERS) | (1ull << OTLS_CAP_ECDH_X448) |
             (1ull << OTLS_CAP_DHPARAM) | (1ull << OTLS_CAP_FINISHED) |
-            (1ull << OTLS_CAP_TICKET_KEY_ROTATION),
+            (1ull << OTLS_CAP_TICKET_KEY_ROTATION) | (1ull << OTLS_CAP_TLS_TICKET),
     /* A wolfSSL server always picks by its own order: no CLIENT_CIPHER_ORDER. */
     /*
      * No OCSP_CLIENT (no API gives the client the raw staple) and no
@@ -2602,6 +2625,7 @@ const struct otls_backend otls__backend = {
     .export_keying_material = conn_export_keying_material,
     .finished = conn_finished,
     .key_update = conn_key_update,
+    .tls_ticket = conn_tls_ticket,
     .digest = backend_digest,
     .pkcs12_parse = backend_pkcs12_parse,
     .peer_tmp_key = conn_peer_tmp_key,

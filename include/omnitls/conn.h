@@ -547,6 +547,99 @@ OTLS_EXTERN int otls_conn_set_max_send_fragment(otls_conn *c, size_t size);
  */
 OTLS_EXTERN int otls_conn_key_update(otls_conn *c, bool request_peer);
 
+/*
+ * otls_conn_tls_ticket() — client: the session ticket the server sent last
+ * (opaque bytes, for debugging; Node.js: `tlsSocket.getTLSTicket()`).
+ * Sets `data` and `len` to it (valid until the next call on `c`), or to NULL/0
+ * when there is none — always on a server, as in Node. Returns 0,
+ * OTLS_E_STATE before the handshake, OTLS_E_UNSUPPORTED without
+ * OTLS_CAP_TLS_TICKET (GnuTLS keeps tickets inside its session format).
+ */
+OTLS_EXTERN int otls_conn_tls_ticket(const otls_conn *c, const uint8_t **data, size_t *len);
+
+/* ---------------------------------------------------------------------- */
+/* Renegotiation (TLS 1.2 and earlier; capability OTLS_CAP_RENEGOTIATION)  */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Renegotiation policy, the same on every backend that has it (Node.js
+ * v20's): a peer may renegotiate; at most OTLS_CLIENT_RENEG_LIMIT
+ * renegotiations started by the peer within OTLS_CLIENT_RENEG_WINDOW
+ * seconds of each other (the window restarts after a quiet period that
+ * long); one more fails the connection with OTLS_E_SESSION_ATTACK. This is
+ * Node's client-initiated renegotiation limit (`tls.CLIENT_RENEG_LIMIT`,
+ * `tls.CLIENT_RENEG_WINDOW`); omnitls applies it on clients too (to a
+ * server sending HelloRequests), and does not count renegotiations the
+ * application started itself. OTLS_OP_NO_RENEGOTIATION in the context's
+ * `secure_options` refuses every renegotiation politely instead (a
+ * no_renegotiation warning alert; the connection carries on).
+ * Backends without OTLS_CAP_RENEGOTIATION refuse a peer's renegotiation.
+ */
+#define OTLS_CLIENT_RENEG_LIMIT 3
+#define OTLS_CLIENT_RENEG_WINDOW 600
+
+#define OTLS_RENEGOTIATE_OPTIONS_V1 1u
+
+/* Node.js: the `options` of `tlsSocket.renegotiate(options, callback)`. */
+typedef struct otls_renegotiate_options {
+  /* Set by otls_renegotiate_options_init(); do not change. */
+  unsigned version;
+  /*
+   * Server: ask for a client certificate in the new handshake (1), or not
+   * (0); -1 (default) = as the context says (`request_cert`).
+   */
+  int request_cert;
+  /*
+   * Fail the connection when the certificate received in the new handshake
+   * does not verify (1) or only record it (0); -1 (default) = as the
+   * connection does now.
+   */
+  int reject_unauthorized;
+} otls_renegotiate_options;
+
+OTLS_EXTERN void otls_renegotiate_options_init(otls_renegotiate_options *opts);
+
+/*
+ * Called once the renegotiation ends: `err` 0 when the new handshake
+ * completed (the peer's certificate, authorized/verify_error, protocol and
+ * cipher now describe it), else the OTLS_E_* that failed the connection.
+ * Runs inside otls_conn_read() (or the call that drove the handshake).
+ */
+typedef void (*otls_renegotiate_cb)(otls_conn *c, int err, void *arg);
+
+/*
+ * otls_conn_renegotiate() — start a new handshake on an established TLS
+ * <= 1.2 connection (Node.js: `tlsSocket.renegotiate(options, callback)`).
+ * Queues the HelloRequest (server) or ClientHello (client) as output; keep
+ * feeding input and calling otls_conn_read() as usual — application data
+ * keeps flowing — and `cb` (may be NULL) fires when it completes.
+ * `opts` may be NULL. Returns 0, or:
+ *   OTLS_E_UNSUPPORTED            no OTLS_CAP_RENEGOTIATION;
+ *   OTLS_E_WRONG_SSL_VERSION      the connection is TLS 1.3 (no renegotiation);
+ *   OTLS_E_RENEGOTIATION_DISABLED otls_conn_disable_renegotiation() was called,
+ *                                 or the context has OTLS_OP_NO_RENEGOTIATION;
+ *   OTLS_E_STATE                  the handshake is not done, a renegotiation
+ *                                 is already running, or end() was called;
+ *   OTLS_E_INVAL                  bad options.
+ * On error `cb` is not called.
+ */
+OTLS_EXTERN int otls_conn_renegotiate(otls_conn *c, const otls_renegotiate_options *opts,
+                                      otls_renegotiate_cb cb, void *arg);
+
+/*
+ * otls_conn_disable_renegotiation() — from now on a renegotiation started
+ * by the peer fails the connection with OTLS_E_RENEGOTIATION_DISABLED, and
+ * otls_conn_renegotiate() is refused (Node.js:
+ * `tlsSocket.disableRenegotiation()`). Returns 0 or OTLS_E_INVAL.
+ */
+OTLS_EXTERN int otls_conn_disable_renegotiation(otls_conn *c);
+
+/* true while a renegotiation started by either side has not completed. */
+OTLS_EXTERN bool otls_conn_is_renegotiating(const otls_conn *c);
+
+/* How many renegotiations completed on this connection (either side's). */
+OTLS_EXTERN unsigned otls_conn_renegotiations(const otls_conn *c);
+
 /* otls_alert_name() — "handshake_failure" for 40 etc.; NULL when unknown. */
 OTLS_EXTERN const char *otls_alert_name(int alert);
 

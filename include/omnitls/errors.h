@@ -82,6 +82,10 @@ OTLS_BEGIN_DECLS
     "the server's DH parameter is smaller than minDHSize")                        \
   X(SESSION_ATTACK, -54, "ERR_TLS_SESSION_ATTACK",                                 \
     "TLS session renegotiation attack previously detected")                       \
+  X(RENEGOTIATION_DISABLED, -55, "ERR_TLS_RENEGOTIATION_DISABLED",                  \
+    "TLS session renegotiation disabled for this socket")                          \
+  X(WRONG_SSL_VERSION, -56, "ERR_SSL_WRONG_SSL_VERSION",                           \
+    "not possible with the negotiated protocol version (renegotiation needs TLS 1.2)") \
   /* sockets */                                                                    \
   X(SYSCALL, -60, "ERR_OTLS_SYSCALL", "system call failed")                        \
   X(NOTFOUND, -61, "ENOTFOUND", "host name not found")                             \

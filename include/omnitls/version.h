@@ -46,7 +46,10 @@ OTLS_BEGIN_DECLS
     "tickets made under the previous ticket key still resume after setTicketKeys") \
   X(OCSP_CLIENT, 18, "ocsp-client",                                               \
     "a client can ask for and read the server's stapled OCSP response")          \
-  X(OCSP_STAPLE, 19, "ocsp-staple", "a server can staple any OCSP response given to it")
+  X(OCSP_STAPLE, 19, "ocsp-staple", "a server can staple any OCSP response given to it") \
+  X(RENEGOTIATION, 20, "renegotiation",                                           \
+    "TLS 1.2 renegotiation: renegotiate(), and following a peer's renegotiation") \
+  X(TLS_TICKET, 21, "tls-ticket", "a client can read the raw session ticket (getTLSTicket)")
 
 enum otls_cap {
 #define OTLS__CAP_ENUM(suffix, bit, name, desc) OTLS_CAP_##suffix = (bit),

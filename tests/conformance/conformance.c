@@ -2738,3 +2738,244 @@ END_SCENARIO
 SCENARIO(session_external_store_answers_later)
   external_store(true);
 END_SCENARIO
+
+/* --- renegotiation (TLS 1.2) ------------------------------------------------------- */
+
+struct reneg_seen {
+  int calls;
+  int err;
+};
+
+static void reneg_cb(otls_conn *c, int err, void *arg) {
+  (void)c;
+  struct reneg_seen *r = arg;
+  r->calls++;
+  r->err = err;
+}
+
+/*
+ * Move bytes both ways and let both sides read, until nothing moves; the
+ * last read result of each side goes to *cres / *sres (0 = nothing to read).
+ */
+static void pump_reads(struct pair *p, int *cres, int *sres) {
+  int cr = 0, sr = 0;
+  for (int round = 0; round < 64; round++) {
+    char buf[256];
+    int a = pump_once(p->client, p->server);
+    int r = otls_conn_read(p->server, buf, sizeof(buf));
+    if (r != OTLS_E_WANT_READ)
+      sr = r;
+    int b = pump_once(p->server, p->client);
+    r = otls_conn_read(p->client, buf, sizeof(buf));
+    if (r != OTLS_E_WANT_READ)
+      cr = r;
+    if (a <= 0 && b <= 0 && round > 0)
+      break;
+  }
+  if (cres)
+    *cres = cr;
+  if (sres)
+    *sres = sr;
+}
+
+static void skip_without_renegotiation(otls_conn *c) {
+  if (otls_backend_has(OTLS_CAP_RENEGOTIATION))
+    return;
+  CHECK_ERR(otls_conn_renegotiate(c, NULL, NULL, NULL), OTLS_E_UNSUPPORTED);
+  otls_test_skip("no renegotiation in this backend (checked: OTLS_E_UNSUPPORTED)");
+}
+
+/* A TLS 1.2 pair whose client has a certificate the server does not ask for yet. */
+static void reneg_pair(struct pair *p, uint64_t server_secure_options) {
+  struct side_opts s = SERVER_RSA;
+  s.ca = "ca.pem";
+  s.secure_options = server_secure_options;
+  struct side_opts c = {.cert = "client-chain.pem", .key = "client.key", .ca = "ca.pem",
+                        .reject = -1, .max_version = "TLSv1.2"};
+  run_pair(p, &c, &s, "localhost");
+  CHECK_ERR(p->cerr, 0);
+  CHECK_ERR(p->serr, 0);
+}
+
+SCENARIO(renegotiation_by_client_and_by_server_tls12)
+  struct pair p;
+  reneg_pair(&p, 0);
+  skip_without_renegotiation(p.client);
+  CHECK_INT(otls_conn_peer_cert_count(p.server), 0);
+  struct reneg_seen rc = {0, 99};
+  CHECK_ERR(otls_conn_renegotiate(p.client, NULL, reneg_cb, &rc), 0);
+  CHECK(otls_conn_is_renegotiating(p.client));
+  CHECK_ERR(otls_conn_renegotiate(p.client, NULL, reneg_cb, &rc), OTLS_E_STATE);
+  int cres = 0, sres = 0;
+  pump_reads(&p, &cres, &sres);
+  CHECK_INT(rc.calls, 1);
+  CHECK_ERR(rc.err, 0);
+  CHECK(!otls_conn_is_renegotiating(p.client));
+  CHECK(!otls_conn_is_renegotiating(p.server));
+  CHECK_INT(otls_conn_renegotiations(p.client), 1);
+  CHECK_INT(otls_conn_renegotiations(p.server), 1);
+  send_recv(p.client, p.server, "after the client's renegotiation");
+  send_recv(p.server, p.client, "and back");
+  T("client_renegotiation", "callback once, err 0; both sides count 1; data flows");
+  /* The server renegotiates to ask for the client's certificate (Node's use). */
+  otls_renegotiate_options ro;
+  otls_renegotiate_options_init(&ro);
+  ro.request_cert = 1;
+  ro.reject_unauthorized = 1;
+  struct reneg_seen rs = {0, 99};
+  CHECK_ERR(otls_conn_renegotiate(p.server, &ro, reneg_cb, &rs), 0);
+  pump_reads(&p, &cres, &sres);
+  CHECK_INT(rs.calls, 1);
+  CHECK_ERR(rs.err, 0);
+  CHECK_INT(otls_conn_renegotiations(p.server), 2);
+  CHECK_INT(otls_conn_renegotiations(p.client), 2);
+  CHECK_INT(otls_conn_peer_cert_count(p.server), 2);
+  CHECK(otls_conn_is_authorized(p.server));
+  CHECK_STR(otls_conn_protocol(p.server), "TLSv1.2");
+  send_recv(p.server, p.client, "after the server's renegotiation");
+  T("server_renegotiation", "request_cert: client certificate received (%zu), authorized %d",
+    otls_conn_peer_cert_count(p.server), otls_conn_is_authorized(p.server));
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(renegotiation_limit_ends_the_connection)
+  struct pair p;
+  reneg_pair(&p, 0);
+  skip_without_renegotiation(p.client);
+  int cres = 0, sres = 0;
+  for (int i = 1; i <= OTLS_CLIENT_RENEG_LIMIT; i++) {
+    struct reneg_seen rc = {0, 99};
+    CHECK_ERR(otls_conn_renegotiate(p.client, NULL, reneg_cb, &rc), 0);
+    pump_reads(&p, &cres, &sres);
+    CHECK_INT(rc.calls, 1);
+    CHECK_ERR(rc.err, 0);
+    CHECK_ERR(sres, 0);
+  }
+  CHECK_INT(otls_conn_renegotiations(p.server), OTLS_CLIENT_RENEG_LIMIT);
+  /* The server's own renegotiations do not count. */
+  struct reneg_seen rs = {0, 99};
+  CHECK_ERR(otls_conn_renegotiate(p.server, NULL, reneg_cb, &rs), 0);
+  pump_reads(&p, &cres, &sres);
+  CHECK_ERR(rs.err, 0);
+  CHECK_ERR(sres, 0);
+  struct reneg_seen rc = {0, 99};
+  CHECK_ERR(otls_conn_renegotiate(p.client, NULL, reneg_cb, &rc), 0);
+  pump_reads(&p, &cres, &sres);
+  CHECK_ERR(sres, OTLS_E_SESSION_ATTACK);
+  char buf[8];
+  CHECK_ERR(otls_conn_read(p.server, buf, sizeof(buf)), OTLS_E_SESSION_ATTACK);
+  CHECK_ERR(otls_conn_write(p.server, "x", 1), OTLS_E_CLOSED);
+  T("limit", "renegotiation %d by the client: server %s", OTLS_CLIENT_RENEG_LIMIT + 1,
+    otls_err_name(sres));
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(renegotiation_after_disable_renegotiation_fails)
+  struct pair p;
+  reneg_pair(&p, 0);
+  skip_without_renegotiation(p.client);
+  CHECK_ERR(otls_conn_disable_renegotiation(p.server), 0);
+  CHECK_ERR(otls_conn_renegotiate(p.server, NULL, NULL, NULL), OTLS_E_RENEGOTIATION_DISABLED);
+  send_recv(p.client, p.server, "still fine");
+  struct reneg_seen rc = {0, 99};
+  CHECK_ERR(otls_conn_renegotiate(p.client, NULL, reneg_cb, &rc), 0);
+  int cres = 0, sres = 0;
+  pump_reads(&p, &cres, &sres);
+  CHECK_ERR(sres, OTLS_E_RENEGOTIATION_DISABLED);
+  CHECK_STR(otls_err_name(sres), "ERR_TLS_RENEGOTIATION_DISABLED");
+  T("disabled", "server %s", otls_err_name(sres));
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(renegotiation_refused_by_no_renegotiation_option)
+  struct pair p;
+  reneg_pair(&p, OTLS_OP_NO_RENEGOTIATION);
+  skip_without_renegotiation(p.client);
+  CHECK_ERR(otls_conn_renegotiate(p.server, NULL, NULL, NULL), OTLS_E_RENEGOTIATION_DISABLED);
+  struct reneg_seen rc = {0, 99};
+  CHECK_ERR(otls_conn_renegotiate(p.client, NULL, reneg_cb, &rc), 0);
+  int cres = 0, sres = 0;
+  pump_reads(&p, &cres, &sres);
+  /*
+   * The server refuses with a no_renegotiation warning; a client whose
+   * renegotiation is refused ends the connection (handshake_failure), as
+   * OpenSSL does.
+   */
+  CHECK_INT(rc.calls, 1);
+  CHECK_ERR(rc.err, OTLS_E_HANDSHAKE);
+  CHECK_ERR(cres, OTLS_E_HANDSHAKE);
+  CHECK_ERR(sres, OTLS_E_PEER_ALERT);
+  bool sent = false;
+  CHECK_INT(otls_conn_alert(p.client, &sent), 40);
+  CHECK(sent);
+  CHECK_INT(otls_conn_renegotiations(p.server), 0);
+  T("refused", "client %s (alert %d sent), server %s", otls_err_name(rc.err),
+    otls_conn_alert(p.client, &sent), otls_err_name(sres));
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(renegotiation_is_refused_in_tls13)
+  struct pair p;
+  version_pair(&p, "TLSv1.3");
+  skip_without_renegotiation(p.client);
+  CHECK_ERR(otls_conn_renegotiate(p.client, NULL, NULL, NULL), OTLS_E_WRONG_SSL_VERSION);
+  CHECK_ERR(otls_conn_renegotiate(p.server, NULL, NULL, NULL), OTLS_E_WRONG_SSL_VERSION);
+  send_recv(p.client, p.server, "the connection is unharmed");
+  T("tls13", "%s", otls_err_name(OTLS_E_WRONG_SSL_VERSION));
+  pair_free(&p);
+END_SCENARIO
+
+/* --- getTLSTicket ------------------------------------------------------------------ */
+
+static void tls_ticket(const char *version) {
+  struct side_opts c = CLIENT_TRUSTING, s = SERVER_RSA;
+  c.min_version = c.max_version = version;
+  otls_context *cctx = ctx_from(&c), *sctx = ctx_from(&s);
+  struct sessions ev = {0};
+  struct pair p;
+  session_conn(&p, cctx, sctx, NULL, 0, &ev);
+  const uint8_t *t = NULL;
+  size_t n = 0;
+  if (!otls_backend_has(OTLS_CAP_TLS_TICKET)) {
+    CHECK_ERR(otls_conn_tls_ticket(p.client, &t, &n), OTLS_E_UNSUPPORTED);
+    otls_test_skip("the backend does not give the raw ticket (checked: OTLS_E_UNSUPPORTED)");
+  }
+  CHECK_ERR(otls_conn_tls_ticket(p.client, &t, &n), 0);
+  CHECK(t != NULL && n >= 32);
+  uint8_t first[4096];
+  size_t first_len = n < sizeof(first) ? n : sizeof(first);
+  memcpy(first, t, first_len);
+  CHECK_ERR(otls_conn_tls_ticket(p.server, &t, &n), 0);
+  CHECK(t == NULL && n == 0);
+  conns_free(&p);
+  struct sessions ev2 = {0};
+  session_conn(&p, cctx, sctx, NULL, 0, &ev2);
+  CHECK_ERR(otls_conn_tls_ticket(p.client, &t, &n), 0);
+  CHECK(t != NULL && n >= 32);
+  CHECK(n != first_len || memcmp(first, t, n) != 0);
+  T("tls_ticket", "client has one, new per handshake; server: none");
+  conns_free(&p);
+  free(ev.last);
+  free(ev2.last);
+  otls_context_free(sctx);
+  /* A server that issues no tickets: the client has none. */
+  s.secure_options = OTLS_OP_NO_TICKET;
+  sctx = ctx_from(&s);
+  struct sessions ev3 = {0};
+  session_conn(&p, cctx, sctx, NULL, 0, &ev3);
+  CHECK_ERR(otls_conn_tls_ticket(p.client, &t, &n), 0);
+  CHECK(t == NULL && n == 0);
+  conns_free(&p);
+  free(ev3.last);
+  otls_context_free(cctx);
+  otls_context_free(sctx);
+  pair_free(&p);
+}
+
+SCENARIO(tls_ticket_tls12)
+  tls_ticket("TLSv1.2");
+END_SCENARIO
+
+SCENARIO(tls_ticket_tls13)
+  tls_ticket("TLSv1.3");
+END_SCENARIO
