@@ -138,6 +138,14 @@ struct otls__ctx_config {
    */
   bool no_ticket;
   bool no_renegotiation;
+
+  /*
+   * NPN list, wire format (NULL = no NPN: a client sends no NPN extension,
+   * a server advertises nothing). Server: advertise exactly this list.
+   * Client: offer NPN, and let core pick (otls__npn_select()).
+   */
+  const uint8_t *npn;
+  size_t npn_len;
 };
 
 /* Per-connection configuration (valid only during conn_new). */
@@ -340,6 +348,9 @@ struct otls_backend {
    */
   const uint8_t *(*tls_ticket)(void *bc, size_t *len);
 
+  /* The protocol NPN agreed on (bare bytes), or NULL/0. Valid until the next call. */
+  const uint8_t *(*npn_selected)(void *bc, size_t *len);
+
   /* --- crypto helpers core needs --- */
   /*
    * Hash `len` bytes with OTLS__MD_*; `out` has room for 64 bytes. Returns
@@ -453,6 +464,14 @@ int otls__ticket_key_find(struct otls_conn *c, const uint8_t name[16], uint8_t k
  */
 int otls__conn_reneg_start(struct otls_conn *c);
 void otls__conn_reneg_done(struct otls_conn *c);
+
+/*
+ * Client NPN: the server advertised `server` (wire format); core picks the
+ * protocol (*name, *name_len: bare bytes, valid for the connection's life).
+ * Returns 0, or OTLS_E_INVAL when the server's list is malformed.
+ */
+int otls__npn_select(struct otls_conn *c, const uint8_t *server, size_t server_len,
+                     const uint8_t **name, size_t *name_len);
 
 /* Record a message about the last failure on the connection. */
 void otls__conn_set_error(struct otls_conn *c, const char *fmt, ...)

@@ -186,6 +186,7 @@ void otls_conn_free(otls_conn *c) {
   free(c->alpn);
   free(c->hello_alpn);
   free(c->alpn_sel);
+  free(c->npn_sel);
   free(c->session_in);
   free(c->session_blob);
   free(c->session_raw);
@@ -564,6 +565,12 @@ static int after_handshake(struct otls_conn *c) {
     if (p && len && dup_bytes(&c->alpn_sel, &c->alpn_sel_len, p, len) < 0)
       return fail(c, OTLS_E_NOMEM);
   }
+  if (otls__backend.npn_selected && c->ctx->npn && c->alpn_sel == NULL) {
+    size_t len = 0;
+    const uint8_t *p = otls__backend.npn_selected(c->bc, &len);
+    if (p && len && dup_bytes(&c->npn_sel, &c->npn_sel_len, p, len) < 0)
+      return fail(c, OTLS_E_NOMEM);
+  }
   /* minDHSize comes first, as in Node's onConnectSecure(). */
   int dh = otls__conn_check_min_dh(c);
   if (dh < 0)
@@ -929,6 +936,26 @@ int otls_conn_renegotiate(otls_conn *c, const otls_renegotiate_options *opts,
   /* The backend reports the start; make sure core knows even if it did not. */
   c->reneg_active = true;
   return 0;
+}
+
+int otls__npn_select(struct otls_conn *c, const uint8_t *server, size_t server_len,
+                     const uint8_t **name, size_t *name_len) {
+  const uint8_t *mine = c->ctx->npn;
+  size_t mine_len = c->ctx->npn_len;
+  if (mine == NULL || !otls__alpn_wire_valid(server, server_len))
+    return OTLS_E_INVAL;
+  /* The server's order; no overlap: our own first protocol (NPN's rule). */
+  if (otls__alpn_select(server, server_len, mine, mine_len, name, name_len))
+    return 0;
+  *name = mine + 1;
+  *name_len = mine[0];
+  return 0;
+}
+
+const uint8_t *otls_conn_npn_protocol(const otls_conn *c, size_t *len) {
+  if (len)
+    *len = c && c->npn_sel ? c->npn_sel_len : 0;
+  return c ? c->npn_sel : NULL;
 }
 
 int otls_conn_tls_ticket(const otls_conn *c, const uint8_t **data, size_t *len) {

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "ciphers.h"
+#include "client_hello.h"
 #include "der.h"
 #include "internal.h"
 #include "pem.h"
@@ -635,6 +636,7 @@ static void context_destroy(otls_context *ctx) {
   if (ctx->sessions_ready)
     otls__sess_cache_free(&ctx->sessions);
   otls__der_list_clear(&ctx->chain);
+  free(ctx->npn);
   free(ctx);
 }
 
@@ -695,6 +697,25 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
     }
     memcpy(ctx->session_id_context, o->session_id_context, n);
     ctx->session_id_context_len = n;
+  }
+  if (o->npn_protocols || o->npn_protocols_len) {
+    if (!otls_backend_has(OTLS_CAP_NPN)) {
+      otls__detail(detail, detail_len, "NPN is not supported by the %s backend",
+                   otls__backend.name);
+      rv = OTLS_E_UNSUPPORTED;
+      goto out_free;
+    }
+    if (!otls__alpn_wire_valid(o->npn_protocols, o->npn_protocols_len)) {
+      otls__detail(detail, detail_len, "npnProtocols: not a valid wire-format list");
+      rv = OTLS_E_INVAL;
+      goto out_free;
+    }
+    if ((ctx->npn = malloc(o->npn_protocols_len)) == NULL) {
+      rv = OTLS_E_NOMEM;
+      goto out_free;
+    }
+    memcpy(ctx->npn, o->npn_protocols, o->npn_protocols_len);
+    ctx->npn_len = o->npn_protocols_len;
   }
   if (o->crl_count && !otls_backend_has(OTLS_CAP_CRL)) {
     otls__detail(detail, detail_len, "CRLs are not supported by the %s backend",
@@ -781,6 +802,8 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
       .session_id_context = {ctx->session_id_context, ctx->session_id_context_len},
       .no_ticket = no_ticket,
       .no_renegotiation = no_renegotiation,
+      .npn = ctx->npn,
+      .npn_len = ctx->npn_len,
   };
   rv = otls__backend.ctx_new(&ctx->bctx, &cfg, detail, detail_len);
   free(suites);

@@ -92,6 +92,8 @@ struct otls_context {
   /* sessionIdContext (at most 32 bytes), for the session cache */
   uint8_t session_id_context[32];
   size_t session_id_context_len;
+  uint8_t *npn; /* NPN list (wire), NULL = none */
+  size_t npn_len;
   /* secureOptions kept for the session / renegotiation policy */
   bool no_ticket;
   bool no_renegotiation;
@@ -199,6 +201,9 @@ struct otls_conn {
   uint8_t *ocsp;         /* server: the staple to send; client: the one received */
   size_t ocsp_len;
   unsigned min_dh_size; /* client: minDHSize (bits) */
+
+  uint8_t *npn_sel; /* the protocol NPN agreed on, NULL when none */
+  size_t npn_sel_len;
 
   /* renegotiation (core/conn.c) */
   bool reneg_disabled;    /* otls_conn_disable_renegotiation() */

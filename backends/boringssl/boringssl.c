@@ -24,7 +24,8 @@ const struct otls_backend otls__backend = {
             (1ull << OTLS_CAP_CLIENT_CIPHER_ORDER) | (1ull << OTLS_CAP_EXACT_CIPHERS) |
             (1ull << OTLS_CAP_ECDH_CURVE_REFUSAL) | (1ull << OTLS_CAP_TICKET_KEY_ROTATION) |
             (1ull << OTLS_CAP_OCSP_CLIENT) | (1ull << OTLS_CAP_OCSP_STAPLE) |
-            (1ull << OTLS_CAP_TLS_TICKET),
+            (1ull << OTLS_CAP_TLS_TICKET) |
+            (1ull << OTLS_CAP_NPN),
     .version = boring_version,
     .global_init = otls__ossl_global_init,
     OTLS__OSSL_COMMON_SLOTS,

@@ -20,7 +20,8 @@ const struct otls_backend otls__backend = {
             (1ull << OTLS_CAP_FINISHED) | (1ull << OTLS_CAP_TICKET_KEY_ROTATION) |
             (1ull << OTLS_CAP_OCSP_CLIENT) | (1ull << OTLS_CAP_OCSP_STAPLE) |
             (1ull << OTLS_CAP_MULTI_CERT) | (1ull << OTLS_CAP_RENEGOTIATION) |
-            (1ull << OTLS_CAP_TLS_TICKET),
+            (1ull << OTLS_CAP_TLS_TICKET) |
+            (1ull << OTLS_CAP_NPN),
     .version = ossl_version,
     .global_init = otls__ossl_global_init,
     OTLS__OSSL_COMMON_SLOTS,

@@ -25,6 +25,8 @@
 struct ossl_ctx {
   SSL_CTX *ctx;
   bool request_cert; /* server side: ask for a client certificate */
+  uint8_t *npn;      /* NPN list (wire), NULL = none */
+  unsigned npn_len;
 };
 
 struct ossl_conn {
@@ -437,6 +439,30 @@ static int set_dhparam(SSL_CTX *ctx, const struct otls__ctx_config *cfg, char *d
  * Server: answer the client's ALPN offer with exactly the protocol core
  * chose (core/conn.c), which core already found in the offer.
  */
+/* NPN, server: advertise the context's list. */
+static int npn_advertised_cb(SSL *ssl, const unsigned char **out, unsigned int *outlen,
+                             void *arg) {
+  (void)ssl;
+  struct ossl_ctx *bctx = arg;
+  *out = bctx->npn;
+  *outlen = bctx->npn_len;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+/* NPN, client: core picks from the server's list. */
+static int npn_select_cb(SSL *ssl, unsigned char **out, unsigned char *outlen,
+                         const unsigned char *in, unsigned int inlen, void *arg) {
+  (void)arg;
+  struct ossl_conn *b = SSL_get_app_data(ssl);
+  const uint8_t *name = NULL;
+  size_t len = 0;
+  if (b == NULL || otls__npn_select(b->conn, in, inlen, &name, &len) < 0)
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  *out = (unsigned char *)name;
+  *outlen = (unsigned char)len;
+  return SSL_TLSEXT_ERR_OK;
+}
+
 static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                           const unsigned char *in, unsigned int inlen, void *arg) {
   (void)arg;
@@ -662,6 +688,16 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
   SSL_CTX_set_tlsext_ticket_key_cb(ctx, ticket_key_cb);
 #endif
   SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, NULL);
+  if (cfg->npn) {
+    if ((bctx->npn = malloc(cfg->npn_len)) == NULL) {
+      rv = OTLS_E_NOMEM;
+      goto out_free;
+    }
+    memcpy(bctx->npn, cfg->npn, cfg->npn_len);
+    bctx->npn_len = (unsigned)cfg->npn_len;
+    SSL_CTX_set_next_protos_advertised_cb(ctx, npn_advertised_cb, bctx);
+    SSL_CTX_set_next_proto_select_cb(ctx, npn_select_cb, bctx);
+  }
 #if !defined(OTLS_HAVE_SSL_SET_OCSP_RESPONSE)
   SSL_CTX_set_tlsext_status_cb(ctx, status_cb);
 #endif
@@ -691,6 +727,7 @@ int otls__ossl_ctx_new(void **out, const struct otls__ctx_config *cfg, char *det
 out_free:
   ERR_clear_error();
   SSL_CTX_free(bctx->ctx);
+  free(bctx->npn);
   free(bctx);
   return rv;
 }
@@ -700,6 +737,7 @@ void otls__ossl_ctx_free(void *p) {
   if (bctx == NULL)
     return;
   SSL_CTX_free(bctx->ctx);
+  free(bctx->npn);
   free(bctx);
 }
 
@@ -846,6 +884,15 @@ int otls__ossl_key_update(void *p, bool request_peer) {
   if (ret != 1 && SSL_get_error(b->ssl, ret) != SSL_ERROR_WANT_READ)
     return map_error(b, ret, false);
   return 0;
+}
+
+const uint8_t *otls__ossl_npn_selected(void *p, size_t *len) {
+  struct ossl_conn *b = p;
+  const unsigned char *data = NULL;
+  unsigned n = 0;
+  SSL_get0_next_proto_negotiated(b->ssl, &data, &n);
+  *len = n;
+  return n ? data : NULL;
 }
 
 const uint8_t *otls__ossl_tls_ticket(void *p, size_t *len) {

@@ -36,6 +36,7 @@ int otls__ossl_finished(void *bc, bool peer, uint8_t *out, size_t cap);
 int otls__ossl_key_update(void *bc, bool request_peer);
 int otls__ossl_renegotiate(void *bc, bool request_cert);
 const uint8_t *otls__ossl_tls_ticket(void *bc, size_t *len);
+const uint8_t *otls__ossl_npn_selected(void *bc, size_t *len);
 int otls__ossl_pkcs12_parse(const uint8_t *der, size_t len, const char *pass,
                             const struct otls__pkcs12_sink *sink, char *detail, size_t detail_len);
 int otls__ossl_peer_tmp_key(void *bc, uint16_t *group, unsigned *dh_bits);
@@ -65,6 +66,7 @@ int otls__ossl_peer_tmp_key(void *bc, uint16_t *group, unsigned *dh_bits);
   .key_update = otls__ossl_key_update,          \
   .renegotiate = otls__ossl_renegotiate,        \
   .tls_ticket = otls__ossl_tls_ticket,          \
+  .npn_selected = otls__ossl_npn_selected,      \
   .digest = otls__ossl_digest,                  \
   .pkcs12_parse = otls__ossl_pkcs12_parse,      \
   .peer_tmp_key = otls__ossl_peer_tmp_key

@@ -548,6 +548,13 @@ OTLS_EXTERN int otls_conn_set_max_send_fragment(otls_conn *c, size_t size);
 OTLS_EXTERN int otls_conn_key_update(otls_conn *c, bool request_peer);
 
 /*
+ * otls_conn_npn_protocol() — the protocol agreed by NPN (bare bytes, not
+ * NUL-terminated; `len` set), or NULL when NPN was not used (no NPN on a
+ * side, ALPN agreed instead, TLS 1.3). Node.js <= 9: `npnProtocol`.
+ */
+OTLS_EXTERN const uint8_t *otls_conn_npn_protocol(const otls_conn *c, size_t *len);
+
+/*
  * otls_conn_tls_ticket() — client: the session ticket the server sent last
  * (opaque bytes, for debugging; Node.js: `tlsSocket.getTLSTicket()`).
  * Sets `data` and `len` to it (valid until the next call on `c`), or to NULL/0

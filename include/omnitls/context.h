@@ -240,14 +240,28 @@ typedef struct otls_context_options {
    *  - OTLS_OP_NO_TICKET: the server issues no session tickets; TLS <= 1.2
    *    clients then resume by session id (the context's cache, or
    *    newSession/resumeSession), TLS 1.3 clients not at all.
-   *  - OTLS_OP_NO_RENEGOTIATION: recorded for the renegotiation policy;
-   *    omnitls refuses renegotiation anyway for now, so it changes nothing.
+   *  - OTLS_OP_NO_RENEGOTIATION: refuse every renegotiation the peer
+   *    starts (a no_renegotiation warning alert; the connection carries on)
+   *    and otls_conn_renegotiate() (OTLS_E_RENEGOTIATION_DISABLED).
    *  - OTLS_OP_NO_SSLv2 (0), OTLS_OP_NO_SSLv3, OTLS_OP_NO_COMPRESSION:
    *    always in force in omnitls; accepted and ignored.
    * Any other bit is OTLS_E_INVAL, with a detail naming it (omnitls never
    * silently ignores an option). 0 = none. Node.js: `secureOptions`.
    */
   uint64_t secure_options;
+
+  /*
+   * NPN (Next Protocol Negotiation, the pre-ALPN extension; TLS <= 1.2,
+   * capability OTLS_CAP_NPN), wire format as otls_alpn_encode() makes it.
+   * Server: the protocols advertised; client: those it may pick from. The
+   * client picks the first protocol of the server's list that it also has
+   * (else its own first, as NPN specifies). ALPN takes precedence: when
+   * ALPN agreed on a protocol, NPN is not used. NULL = no NPN (default).
+   * Node.js: the `NPNProtocols` option of Node <= 9 (Node v20 has no NPN).
+   * A context with NPN is only for TLS <= 1.2 peers in effect.
+   */
+  const uint8_t *npn_protocols;
+  size_t npn_protocols_len;
 } otls_context_options;
 
 /* Length of a ticket key (Node.js: `ticketKeys`). */

@@ -49,7 +49,8 @@ OTLS_BEGIN_DECLS
   X(OCSP_STAPLE, 19, "ocsp-staple", "a server can staple any OCSP response given to it") \
   X(RENEGOTIATION, 20, "renegotiation",                                           \
     "TLS 1.2 renegotiation: renegotiate(), and following a peer's renegotiation") \
-  X(TLS_TICKET, 21, "tls-ticket", "a client can read the raw session ticket (getTLSTicket)")
+  X(TLS_TICKET, 21, "tls-ticket", "a client can read the raw session ticket (getTLSTicket)") \
+  X(NPN, 22, "npn", "Next Protocol Negotiation (npn_protocols) in TLS <= 1.2")
 
 enum otls_cap {
 #define OTLS__CAP_ENUM(suffix, bit, name, desc) OTLS_CAP_##suffix = (bit),

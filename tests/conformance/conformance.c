@@ -118,6 +118,7 @@ struct side_opts {
   const char *pfx, *pfx_pass, *pfx2, *pfx2_pass;
   uint64_t secure_options;
   unsigned min_dh_size; /* client connection: minDHSize */
+  const char *npn;      /* NPN list, comma-separated */
 };
 
 static otls_context *ctx_from(const struct side_opts *s) {
@@ -147,6 +148,14 @@ static otls_context *ctx_from(const struct side_opts *s) {
     o.pfx_count = s->pfx2 ? 2 : 1;
   }
   o.secure_options = s->secure_options;
+  uint8_t npn[256];
+  if (s->npn) {
+    int n = otls_alpn_encode(s->npn, npn, sizeof(npn));
+    if (n < 0)
+      otls_test_fail(__FILE__, __LINE__, "otls_alpn_encode(%s): %s", s->npn, otls_err_name(n));
+    o.npn_protocols = npn;
+    o.npn_protocols_len = (size_t)n;
+  }
   if (s->ca) {
     o.ca = &ca;
     o.ca_count = 1;
@@ -2978,4 +2987,87 @@ END_SCENARIO
 
 SCENARIO(tls_ticket_tls13)
   tls_ticket("TLSv1.3");
+END_SCENARIO
+
+/* --- NPN (TLS <= 1.2) ------------------------------------------------------------------ */
+
+static void npn_pair(struct pair *p, const char *client_npn, const char *server_npn,
+                     const char *client_alpn, const char *server_alpn, const char *version) {
+  struct side_opts c = CLIENT_TRUSTING, s = SERVER_RSA;
+  c.npn = client_npn;
+  s.npn = server_npn;
+  c.max_version = version;
+  otls_conn_options co, so;
+  otls_conn_options_init(&co);
+  otls_conn_options_init(&so);
+  co.servername = "localhost";
+  if (client_alpn)
+    co.alpn_protocols = wire(0, client_alpn, &co.alpn_protocols_len);
+  if (server_alpn)
+    so.alpn_protocols = wire(1, server_alpn, &so.alpn_protocols_len);
+  if (!otls_backend_has(OTLS_CAP_NPN)) {
+    otls_context_options o;
+    otls_context_options_init(&o);
+    size_t len = 0;
+    o.npn_protocols = wire(0, "x", &len);
+    o.npn_protocols_len = len;
+    otls_context *ctx = NULL;
+    CHECK_ERR(otls_context_new(&ctx, &o, NULL, 0), OTLS_E_UNSUPPORTED);
+    otls_test_skip("no NPN in this backend (checked: OTLS_E_UNSUPPORTED)");
+  }
+  run_pair_opts(p, &c, &s, &co, &so);
+  CHECK_ERR(p->cerr, 0);
+  CHECK_ERR(p->serr, 0);
+}
+
+static void check_npn(otls_conn *c, const char *want) {
+  size_t len = 0;
+  const uint8_t *got = otls_conn_npn_protocol(c, &len);
+  if (want == NULL) {
+    CHECK(got == NULL && len == 0);
+    return;
+  }
+  CHECK(got != NULL);
+  CHECK_INT(len, strlen(want));
+  CHECK(memcmp(got, want, len) == 0);
+}
+
+SCENARIO(npn_client_takes_the_server_order)
+  struct pair p;
+  npn_pair(&p, "spdy/3,http/1.1", "http/1.1,spdy/3", NULL, NULL, "TLSv1.2");
+  check_npn(p.client, "http/1.1");
+  check_npn(p.server, "http/1.1");
+  CHECK(otls_conn_alpn_protocol(p.client, NULL) == NULL);
+  T("npn", "http/1.1 on both sides");
+  pair_free(&p);
+  /* No overlap: the client's own first protocol (NPN's rule). */
+  transcript_open("npn_client_takes_the_server_order.no_overlap");
+  npn_pair(&p, "x-mine,x-other", "http/1.1", NULL, NULL, "TLSv1.2");
+  check_npn(p.client, "x-mine");
+  check_npn(p.server, "x-mine");
+  T("npn", "x-mine on both sides");
+  pair_free(&p);
+END_SCENARIO
+
+SCENARIO(npn_gives_way_to_alpn_and_to_tls13)
+  struct pair p;
+  npn_pair(&p, "spdy/3", "spdy/3", "h2", "h2", "TLSv1.2");
+  check_alpn(p.client, "h2");
+  check_npn(p.client, NULL);
+  check_npn(p.server, NULL);
+  T("npn", "ALPN h2 agreed: no NPN");
+  pair_free(&p);
+  transcript_open("npn_gives_way_to_alpn_and_to_tls13.tls13");
+  npn_pair(&p, "spdy/3", "spdy/3", NULL, NULL, "TLSv1.3");
+  CHECK_STR(otls_conn_protocol(p.client), "TLSv1.3");
+  check_npn(p.client, NULL);
+  check_npn(p.server, NULL);
+  T("npn", "TLS 1.3: no NPN");
+  pair_free(&p);
+  /* Only one side has NPN: none. */
+  transcript_open("npn_gives_way_to_alpn_and_to_tls13.one_side");
+  npn_pair(&p, NULL, "spdy/3", NULL, NULL, "TLSv1.2");
+  check_npn(p.client, NULL);
+  check_npn(p.server, NULL);
+  pair_free(&p);
 END_SCENARIO
