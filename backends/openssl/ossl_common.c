@@ -1012,8 +1012,18 @@ int otls__ossl_read(void *p, void *buf, size_t len, size_t *n) {
   int err = SSL_get_error(b->ssl, ret);
   if (err == SSL_ERROR_ZERO_RETURN)
     return OTLS__IO_CLOSED;
-  if (err == SSL_ERROR_WANT_READ && !otls__tx_eof(b->conn))
+  if (err == SSL_ERROR_WANT_READ && !otls__tx_eof(b->conn)) {
+#if !defined(OTLS_HAVE_OPENSSL_IS_BORINGSSL)
+    /*
+     * SSL_MODE_RELEASE_BUFFERS frees the read buffer after application
+     * data only: after a post-handshake message (a TLS 1.3 ticket) an idle
+     * connection would keep its 16.5 KB read buffer. Nothing is pending
+     * here, so this frees it (and is a no-op when already freed).
+     */
+    (void)SSL_free_buffers(b->ssl);
+#endif
     return OTLS__IO_WANT_READ;
+  }
   return map_error(b, ret, false);
 }
 
