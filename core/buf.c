@@ -4,9 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int otls__buf_append(struct otls__buf *b, const void *p, size_t n) {
-  if (n == 0)
-    return 0;
+uint8_t *otls__buf_reserve(struct otls__buf *b, size_t n) {
   if (b->cap - b->tail < n) {
     size_t len = b->tail - b->head;
     /* Reuse the space in front of head before growing. */
@@ -16,20 +14,29 @@ int otls__buf_append(struct otls__buf *b, const void *p, size_t n) {
       b->tail = len;
     }
     if (b->cap - b->tail < n) {
-      size_t want = b->cap ? b->cap : 4096;
-      while (want - len < n) {
-        if (want > SIZE_MAX / 2)
-          return -1;
-        want *= 2;
-      }
+      /* Double, or grow to exactly what is needed when that is more. */
+      if (n > SIZE_MAX - len || b->cap > SIZE_MAX / 2)
+        return NULL;
+      size_t want = b->cap * 2 < 4096 ? 4096 : b->cap * 2;
+      if (want < len + n)
+        want = len + n;
       uint8_t *d = realloc(b->data, want);
       if (d == NULL)
-        return -1;
+        return NULL;
       b->data = d;
       b->cap = want;
     }
   }
-  memcpy(b->data + b->tail, p, n);
+  return b->data + b->tail;
+}
+
+int otls__buf_append(struct otls__buf *b, const void *p, size_t n) {
+  if (n == 0)
+    return 0;
+  uint8_t *dst = otls__buf_reserve(b, n);
+  if (dst == NULL)
+    return -1;
+  memcpy(dst, p, n);
   b->tail += n;
   return 0;
 }

@@ -20,6 +20,13 @@ static inline const uint8_t *otls__buf_peek(const struct otls__buf *b) {
   return b->data + b->head;
 }
 
+/*
+ * Make room for n more bytes at the tail (compacting or growing) and return
+ * where they go, without adding them; NULL on allocation failure.
+ * otls__buf_commit() then adds the bytes written there.
+ */
+uint8_t *otls__buf_reserve(struct otls__buf *b, size_t n);
+static inline void otls__buf_commit(struct otls__buf *b, size_t n) { b->tail += n; }
 /* Append; returns 0 or -1 on allocation failure. */
 int otls__buf_append(struct otls__buf *b, const void *p, size_t n);
 /* Drop n bytes from the head (n is clamped). */

@@ -374,9 +374,43 @@ int otls_conn_feed(otls_conn *c, const void *data, size_t len) {
     len = room;
   if (len > INT_MAX)
     len = INT_MAX;
+  c->in_space = 0;
   if (otls__buf_append(&c->in, data, len) < 0)
     return OTLS_E_NOMEM;
   return (int)len;
+}
+
+/* One full-size record with room for any AEAD/MAC overhead in practice. */
+#define INPUT_SPACE_MAX (16384u + 512u)
+
+int otls_conn_input_space(otls_conn *c, uint8_t **buf, size_t *len) {
+  if (c == NULL || buf == NULL || len == NULL)
+    return OTLS_E_INVAL;
+  *buf = NULL;
+  *len = 0;
+  if (c->in_eof)
+    return OTLS_E_STATE;
+  size_t have = otls__buf_len(&c->in);
+  size_t room = have >= OTLS_CONN_INPUT_MAX ? 0 : OTLS_CONN_INPUT_MAX - have;
+  if (room == 0)
+    return OTLS_E_BUFFER_FULL;
+  if (room > INPUT_SPACE_MAX)
+    room = INPUT_SPACE_MAX;
+  uint8_t *p = otls__buf_reserve(&c->in, room);
+  if (p == NULL)
+    return OTLS_E_NOMEM;
+  c->in_space = room;
+  *buf = p;
+  *len = room;
+  return 0;
+}
+
+int otls_conn_input_commit(otls_conn *c, size_t n) {
+  if (c == NULL || n > c->in_space)
+    return OTLS_E_INVAL;
+  otls__buf_commit(&c->in, n);
+  c->in_space = 0;
+  return 0;
 }
 
 int otls_conn_feed_eof(otls_conn *c) {

@@ -127,6 +127,7 @@ struct otls_conn {
   void *bc; /* backend connection */
   struct otls__buf in;  /* ciphertext received, not yet consumed */
   struct otls__buf out; /* ciphertext to send */
+  size_t in_space;      /* room handed out by otls_conn_input_space() */
   enum conn_state state;
   int fatal;           /* the error that failed the connection */
   int verify_error;    /* 0 or a verification code */

@@ -3,8 +3,8 @@
  *
  * A thin driver around the sans-IO otls_conn: ciphertext the connection
  * produces goes out with send(2) straight from the connection's output
- * buffer (no copy), ciphertext received goes through one reusable buffer per
- * socket into otls_conn_feed(). Nothing on the data path allocates.
+ * buffer (no copy), and ciphertext is received straight into the
+ * connection's input buffer (otls_conn_input_space(): no copy either).
  *
  * Blocking mode waits in poll(2) (so a timeout can apply and an fd that
  * happens to be O_NONBLOCK still behaves); non-blocking mode returns
@@ -31,7 +31,6 @@
 #include "internal.h"
 
 /* One TLS record (16 KiB of plaintext) plus its worst-case overhead. */
-#define IOBUF_SIZE (16384u + 512u)
 /* Blocking writes are encrypted and sent in slices of this size, so the
  * connection's output buffer stays around one record whatever `len` is. */
 #define WRITE_SLICE 16384u
@@ -54,8 +53,6 @@ struct otls_socket {
   int connect_rv;
   char connect_err[OTLS__ERRBUF];
   /* Received ciphertext not yet accepted by the connection. */
-  uint8_t *io;
-  size_t io_off, io_len;
   char err[OTLS__ERRBUF];
 };
 
@@ -198,53 +195,41 @@ static void flush_quietly(struct otls_socket *s) {
   memcpy(s->err, keep, sizeof(keep));
 }
 
-/* Hand buffered ciphertext to the connection. Returns the count taken (0 when
- * nothing is buffered or the connection is full) or an error. */
-OTLS_MUST_CHECK static int feed_buffered(struct otls_socket *s) {
-  if (s->io_off == s->io_len)
-    return 0;
-  int n = otls_conn_feed(s->conn, s->io + s->io_off, s->io_len - s->io_off);
-  if (n < 0)
-    return conn_fail(s, n);
-  s->io_off += (size_t)n;
-  if (s->io_off == s->io_len)
-    s->io_off = s->io_len = 0;
-  return n;
-}
-
 /*
  * Give the connection more ciphertext: what is still buffered, else one
  * recv(). Returns 1 when something (data or end of stream) was fed,
  * OTLS_E_WANT_READ (non-blocking) or an error.
  */
 OTLS_MUST_CHECK static int fill_in(struct otls_socket *s, int64_t deadline, int timeout_err) {
-  int rv = feed_buffered(s);
-  if (rv != 0)
-    return rv < 0 ? rv : 1;
-  if (s->io_len != 0) {
-    /* The connection's input is full yet it asks for more: cannot happen
-     * with records of legal size. Fail instead of spinning. */
-    set_error(s, "the connection's input buffer is full");
-    return OTLS_E_PROTOCOL;
-  }
   if (s->eof) {
     /* The connection was told; it must not ask again. */
     set_error(s, "read past the end of stream");
     return otls_conn_is_handshake_done(s->conn) ? OTLS_E_TRUNCATED : OTLS_E_CONNRESET;
   }
+  int rv;
   for (;;) {
     if (deadline) {
       rv = wait_fd(s, POLLIN, deadline, timeout_err);
       if (rv < 0)
         return rv;
     }
-    ssize_t n = s->is_sock ? recv(s->fd, s->io, IOBUF_SIZE, 0) : read(s->fd, s->io, IOBUF_SIZE);
-    if (n > 0) {
-      s->io_off = 0;
-      s->io_len = (size_t)n;
-      rv = feed_buffered(s);
-      return rv < 0 ? rv : 1;
+    /* Straight into the connection's input: no copy of our own. */
+    uint8_t *space = NULL;
+    size_t room = 0;
+    rv = otls_conn_input_space(s->conn, &space, &room);
+    if (rv == OTLS_E_BUFFER_FULL) {
+      /* The connection's input is full yet it asks for more: cannot happen
+       * with records of legal size. Fail instead of spinning. */
+      set_error(s, "the connection's input buffer is full");
+      return OTLS_E_PROTOCOL;
     }
+    if (rv < 0)
+      return conn_fail(s, rv);
+    ssize_t n = s->is_sock ? recv(s->fd, space, room, 0) : read(s->fd, space, room);
+    if (otls_conn_input_commit(s->conn, n > 0 ? (size_t)n : 0) < 0)
+      return conn_fail(s, OTLS_E_INTERNAL);
+    if (n > 0)
+      return 1;
     if (n == 0) {
       s->eof = true;
       rv = otls_conn_feed_eof(s->conn);
@@ -439,11 +424,6 @@ OTLS_MUST_CHECK static int socket_new(struct otls_socket **out, otls_context *ct
   s->nonblocking = opts->nonblocking;
   s->timeout_ms = opts->timeout_ms;
   s->is_sock = true;
-  s->io = malloc(IOBUF_SIZE);
-  if (s->io == NULL) {
-    free(s);
-    return OTLS_E_NOMEM;
-  }
 
   otls_conn_options co;
   if (opts->conn_options)
@@ -464,7 +444,6 @@ OTLS_MUST_CHECK static int socket_new(struct otls_socket **out, otls_context *ct
   }
   int rv = otls_conn_new(&s->conn, ctx, &co);
   if (rv < 0) {
-    free(s->io);
     free(s);
     return rv;
   }
@@ -869,7 +848,6 @@ void otls_socket_free(otls_socket *s) {
   if (s->ai_list)
     freeaddrinfo(s->ai_list);
   otls_conn_free(s->conn);
-  free(s->io);
   free(s);
 }
 

@@ -244,6 +244,20 @@ OTLS_EXTERN void otls_conn_free(otls_conn *c);
 OTLS_EXTERN int otls_conn_feed(otls_conn *c, const void *data, size_t len);
 
 /*
+ * otls_conn_input_space() / otls_conn_input_commit() — otls_conn_feed()
+ * without the copy: receive straight into the connection's input buffer.
+ * input_space sets *buf / *len to room for up to *len bytes (*len > 0,
+ * at most one maximum-size TLS record) and returns 0, or OTLS_E_BUFFER_FULL
+ * (process input with handshake/read first), OTLS_E_STATE (after
+ * otls_conn_feed_eof), OTLS_E_NOMEM, OTLS_E_INVAL. Write up to *len bytes
+ * there (e.g. `recv(fd, buf, len, 0)`), then input_commit(c, n) with the
+ * count written (0 is allowed); `buf` is valid until the next call on `c`.
+ * input_commit returns 0, or OTLS_E_INVAL when n exceeds the space given.
+ */
+OTLS_EXTERN int otls_conn_input_space(otls_conn *c, uint8_t **buf, size_t *len);
+OTLS_EXTERN int otls_conn_input_commit(otls_conn *c, size_t n);
+
+/*
  * otls_conn_feed_eof() — the transport reached end of stream (TCP FIN).
  * Afterwards, reads report 0 only if the peer sent close_notify; otherwise
  * OTLS_E_TRUNCATED (after the handshake) or OTLS_E_CONNRESET (during it).
