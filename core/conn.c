@@ -405,6 +405,17 @@ int otls_conn_input_space(otls_conn *c, uint8_t **buf, size_t *len) {
   return 0;
 }
 
+void otls_conn_release_buffers(otls_conn *c) {
+  if (c == NULL)
+    return;
+  if (otls__buf_len(&c->in) == 0) {
+    otls__buf_free(&c->in);
+    c->in_space = 0;
+  }
+  if (otls__buf_len(&c->out) == 0)
+    otls__buf_free(&c->out);
+}
+
 int otls_conn_input_commit(otls_conn *c, size_t n) {
   if (c == NULL || n > c->in_space)
     return OTLS_E_INVAL;

@@ -209,6 +209,8 @@ OTLS_MUST_CHECK static int fill_in(struct otls_socket *s, int64_t deadline, int 
   int rv;
   for (;;) {
     if (deadline) {
+      /* About to wait for the peer: an idle connection holds no buffers. */
+      otls_conn_release_buffers(s->conn);
       rv = wait_fd(s, POLLIN, deadline, timeout_err);
       if (rv < 0)
         return rv;
@@ -238,6 +240,7 @@ OTLS_MUST_CHECK static int fill_in(struct otls_socket *s, int64_t deadline, int 
     if (errno == EINTR)
       continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      otls_conn_release_buffers(s->conn);
       rv = wait_fd(s, POLLIN, deadline, timeout_err);
       if (rv < 0)
         return rv;

@@ -258,6 +258,15 @@ OTLS_EXTERN int otls_conn_input_space(otls_conn *c, uint8_t **buf, size_t *len);
 OTLS_EXTERN int otls_conn_input_commit(otls_conn *c, size_t n);
 
 /*
+ * otls_conn_release_buffers() — free the connection's ciphertext buffers
+ * if they are empty; they are allocated again when next needed. Call it
+ * when the transport goes quiet (otls_socket does before it waits for the
+ * peer; the event layer after each burst of input), not per record: an
+ * idle connection then holds no buffers of its own. Accepts NULL.
+ */
+OTLS_EXTERN void otls_conn_release_buffers(otls_conn *c);
+
+/*
  * otls_conn_feed_eof() — the transport reached end of stream (TCP FIN).
  * Afterwards, reads report 0 only if the peer sent close_notify; otherwise
  * OTLS_E_TRUNCATED (after the handshake) or OTLS_E_CONNRESET (during it).

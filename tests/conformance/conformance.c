@@ -3135,6 +3135,15 @@ SCENARIO(input_space_carries_a_whole_connection)
   }
   CHECK_INT(have, sizeof(msg));
   CHECK(memcmp(msg, got, sizeof(msg)) == 0);
+  /* Idle: buffers go, and come back when needed. */
+  otls_conn_release_buffers(c);
+  otls_conn_release_buffers(s);
+  otls_conn_release_buffers(NULL);
+  CHECK_INT(otls_conn_write(s, "reply", 5), 5);
+  pump_space(s, c);
+  char rb[16];
+  CHECK_INT(otls_conn_read(c, rb, sizeof(rb)), 5);
+  CHECK(memcmp(rb, "reply", 5) == 0);
   /* Bad use: committing more than was given, or after the end of stream. */
   uint8_t *dst = NULL;
   size_t room = 0;
