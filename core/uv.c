@@ -824,6 +824,28 @@ static int client_args(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
   return 0;
 }
 
+/* A client stream socket with its connection (no transport yet). */
+static int client_new(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
+                      const otls_uv_socket_options *opts, const char *connect_host,
+                      otls_uv_secure_cb secure_cb) {
+  otls_conn_options co;
+  conn_options(&co, opts, connect_host);
+  int rv = socket_new(out, loop, ctx, &co, opts->high_water_mark, opts->handshake_timeout_ms);
+  if (rv < 0)
+    return rv;
+  (*out)->kind = T_STREAM;
+  (*out)->secure_cb = secure_cb;
+  return 0;
+}
+
+/* A constructor failed after socket_new(): close quietly (nothing was
+ * reported, the caller gets the error instead). */
+static int abandon(otls_uv_socket *s, int rv) {
+  s->ev.on_close = NULL;
+  otls_uv_socket_destroy(s);
+  return rv;
+}
+
 static void try_connect(otls_uv_socket *s);
 
 /* A failed attempt's handle is closed; then the next address is tried. */
@@ -984,22 +1006,14 @@ int otls_uv_connect(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx, co
     return rv;
   if (host == NULL || *host == '\0' || port == 0 || port > 65535)
     return OTLS_E_INVAL;
-  otls_conn_options co;
-  conn_options(&co, opts, host);
   otls_uv_socket *s;
-  rv = socket_new(&s, loop, ctx, &co, opts->high_water_mark, opts->handshake_timeout_ms);
-  if (rv < 0)
+  if ((rv = client_new(&s, loop, ctx, opts, host, secure_cb)) < 0)
     return rv;
-  s->kind = T_STREAM;
-  s->secure_cb = secure_cb;
   s->port = port;
   if (opts->lookup) {
     /* Node.js `lookup`: the application resolves, on the next tick. */
-    if ((s->host = strdup(host)) == NULL) {
-      s->ev.on_close = NULL;
-      otls_uv_socket_destroy(s);
-      return OTLS_E_NOMEM;
-    }
+    if ((s->host = strdup(host)) == NULL)
+      return abandon(s, OTLS_E_NOMEM);
     s->lookup = opts->lookup;
     s->lookup_data = opts->lookup_data;
     s->lookup_due = true;
@@ -1016,13 +1030,8 @@ int otls_uv_connect(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx, co
   hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
   s->gai.data = s;
   int e = uv_getaddrinfo(loop, &s->gai, on_resolved, host, service, &hints);
-  if (e < 0) {
-    rv = map_uv(e);
-    /* Nothing has been reported yet: close quietly, synchronously failed. */
-    s->ev.on_close = NULL;
-    otls_uv_socket_destroy(s);
-    return rv;
-  }
+  if (e < 0)
+    return abandon(s, map_uv(e));
   s->gai_active = true;
   *out = s;
   return 0;
@@ -1037,21 +1046,13 @@ int otls_uv_connect_path(otls_uv_socket **out, uv_loop_t *loop, otls_context *ct
     return rv;
   if (path == NULL || *path == '\0' || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
     return OTLS_E_INVAL;
-  otls_conn_options co;
-  conn_options(&co, opts, "localhost");
   otls_uv_socket *s;
-  rv = socket_new(&s, loop, ctx, &co, opts->high_water_mark, opts->handshake_timeout_ms);
-  if (rv < 0)
+  if ((rv = client_new(&s, loop, ctx, opts, "localhost", secure_cb)) < 0)
     return rv;
-  s->kind = T_STREAM;
   s->is_pipe = true;
-  s->secure_cb = secure_cb;
   int e = uv_pipe_init(loop, &s->io.pipe, 0);
-  if (e < 0) {
-    s->ev.on_close = NULL;
-    otls_uv_socket_destroy(s);
-    return map_uv(e);
-  }
+  if (e < 0)
+    return abandon(s, map_uv(e));
   s->io.h.data = s;
   s->io_inited = true;
   s->creq.data = s;
@@ -1076,15 +1077,10 @@ int otls_uv_connect_fd(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
   socklen_t plen = sizeof(peer);
   if (getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
     return OTLS_E_INVAL; /* not a connected socket */
-  otls_conn_options co;
-  conn_options(&co, opts, "localhost");
   otls_uv_socket *s;
-  rv = socket_new(&s, loop, ctx, &co, opts->high_water_mark, opts->handshake_timeout_ms);
-  if (rv < 0)
+  if ((rv = client_new(&s, loop, ctx, opts, "localhost", secure_cb)) < 0)
     return rv;
-  s->kind = T_STREAM;
   s->is_pipe = type == UV_NAMED_PIPE;
-  s->secure_cb = secure_cb;
   int e = s->is_pipe ? uv_pipe_init(loop, &s->io.pipe, 0) : uv_tcp_init(loop, &s->io.tcp);
   if (e == 0) {
     s->io.h.data = s;
@@ -1092,12 +1088,8 @@ int otls_uv_connect_fd(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
     /* From here on the handle owns the fd (closed with the socket). */
     e = s->is_pipe ? uv_pipe_open(&s->io.pipe, fd) : uv_tcp_open(&s->io.tcp, fd);
   }
-  if (e < 0) {
-    /* The handle never took the fd: it stays the caller's. */
-    s->ev.on_close = NULL;
-    otls_uv_socket_destroy(s);
-    return map_uv(e);
-  }
+  if (e < 0)
+    return abandon(s, map_uv(e)); /* the handle never took the fd: still the caller's */
   if (!s->is_pipe)
     (void)uv_tcp_nodelay(&s->io.tcp, 1);
   s->connected = true;
@@ -1747,17 +1739,22 @@ void otls_uv_workers_options_init(otls_uv_workers_options *o) {
   o->version = OTLS_UV_WORKERS_OPTIONS_V1;
 }
 
-/* On the worker's loop: otls_uv_workers_close() was called. */
-static void on_worker_wake(uv_async_t *a) {
-  struct worker *wk = a->data;
-  if (!atomic_load(&wk->w->closing))
-    return;
+/* Close the worker's server (gracefully) and its wake-up handle: then the
+ * loop ends once the last connection has. On the worker's loop thread. */
+static void worker_stop(struct worker *wk) {
   if (wk->srv) {
     otls_uv_server_close(wk->srv, NULL);
     wk->srv = NULL;
   }
   if (!uv_is_closing((uv_handle_t *)&wk->wake))
     uv_close((uv_handle_t *)&wk->wake, NULL);
+}
+
+/* On the worker's loop: otls_uv_workers_close() was called. */
+static void on_worker_wake(uv_async_t *a) {
+  struct worker *wk = a->data;
+  if (atomic_load(&wk->w->closing))
+    worker_stop(wk);
 }
 
 static void worker_main(void *arg) {
@@ -1782,12 +1779,7 @@ static void close_leftover(uv_handle_t *h, void *arg) {
 static void worker_release(struct worker *wk) {
   if (!wk->loop_inited)
     return;
-  if (wk->srv) {
-    otls_uv_server_close(wk->srv, NULL);
-    wk->srv = NULL;
-  }
-  if (!uv_is_closing((uv_handle_t *)&wk->wake))
-    uv_close((uv_handle_t *)&wk->wake, NULL);
+  worker_stop(wk); /* its thread is gone (or never ran): this thread owns the loop now */
   (void)uv_run(&wk->loop, UV_RUN_DEFAULT);
   /* Handles the application left on the loop (unreferenced ones do not
    * keep it running): close them so that the loop can be freed. */

@@ -945,6 +945,23 @@ TEST(uv_server_answers_sni_later_with_alpn_and_ticket_resumption) {
   otls_context_free(x.client12);
 }
 
+/* A TLS 1.2 server that issues no tickets: it resumes by session id only. */
+static otls_context *make_tls12_session_id_server_ctx(void) {
+  otls_context_options so;
+  otls_context_options_init(&so);
+  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
+  otls_source key = otls_source_file(pki("server-rsa.key"));
+  so.cert = &cert;
+  so.cert_count = 1;
+  so.key = &key;
+  so.key_count = 1;
+  so.secure_options = OTLS_OP_NO_TICKET;
+  so.max_version = "TLSv1.2";
+  otls_context *ctx;
+  CHECK_ERR(otls_context_new(&ctx, &so, NULL, 0), 0);
+  return ctx;
+}
+
 /* newSession (a TLS 1.2 server without tickets) and OCSPRequest, both answered later. */
 static uint8_t *ocsp_bytes;
 static size_t ocsp_len;
@@ -1019,17 +1036,7 @@ TEST(uv_server_answers_new_session_and_ocsp_request_later) {
   CHECK_INT(uv_loop_init(&x.e.loop), 0);
   x.e.sctx = NULL;
   /* A TLS 1.2 server without tickets: the session id goes to newSession. */
-  otls_context_options so;
-  otls_context_options_init(&so);
-  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
-  otls_source key = otls_source_file(pki("server-rsa.key"));
-  so.cert = &cert;
-  so.cert_count = 1;
-  so.key = &key;
-  so.key_count = 1;
-  so.secure_options = OTLS_OP_NO_TICKET;
-  so.max_version = "TLSv1.2";
-  CHECK_ERR(otls_context_new(&x.e.sctx, &so, NULL, 0), 0);
+  x.e.sctx = make_tls12_session_id_server_ctx();
   x.e.cctx = make_ctx(NULL, NULL, "ca.pem");
   CHECK_ERR(otls_uv_server_new(&x.e.srv, &x.e.loop, x.e.sctx, &o), 0);
   CHECK_ERR(otls_uv_server_listen(x.e.srv, "127.0.0.1", 0), 0);
@@ -1596,9 +1603,8 @@ static void rc_on_close(otls_uv_socket *s, bool had_error) {
   r->done = true;
 }
 
-/* One connection to 127.0.0.1:port, offering the newest session; runs the
- * client's loop until it closed. */
-static void rc_connect_once(struct rclient *r, unsigned port) {
+/* Start one connection to 127.0.0.1:port offering the newest session. */
+static void rc_start(struct rclient *r, unsigned port) {
   otls_conn_options co;
   otls_conn_options_init(&co);
   co.on_session = rc_on_session;
@@ -1618,8 +1624,11 @@ static void rc_connect_once(struct rclient *r, unsigned port) {
   otls_uv_socket_events ev = {
       .on_data = rc_on_data, .on_error = rc_on_error, .on_close = rc_on_close};
   otls_uv_socket_set_events(s, &ev);
-  while (!r->done)
-    uv_run(r->loop, UV_RUN_ONCE);
+}
+
+/* The connection closed: check it, keep a new session. */
+static void rc_finish(struct rclient *r) {
+  CHECK(r->done);
   CHECK(r->secure);
   CHECK(r->served_by >= 0);
   CHECK_INT(r->reused, r->srv_reused); /* both ends agree */
@@ -1631,6 +1640,14 @@ static void rc_connect_once(struct rclient *r, unsigned port) {
     r->fresh = NULL;
     r->session_src = r->served_by;
   }
+}
+
+/* One connection; runs the client's loop until it closed. */
+static void rc_connect_once(struct rclient *r, unsigned port) {
+  rc_start(r, port);
+  while (!r->done)
+    uv_run(r->loop, UV_RUN_ONCE);
+  rc_finish(r);
 }
 
 /* Server side: tell the client who served it, then end. */
@@ -1806,6 +1823,31 @@ static void run_workers_resumption(otls_context *sctx, const char *what) {
     else if (r.offered_src != r.served_by)
       crossed++; /* made on one worker, resumed on the other */
   }
+  /* Then a burst: many clients at once, all offering the same session, so
+   * that both workers resume from the shared context concurrently. */
+  enum { BURST = 48 };
+  struct rclient *b = calloc(BURST, sizeof(*b));
+  CHECK(b != NULL);
+  unsigned burst_seen[NWORKERS] = {0};
+  for (unsigned i = 0; i < BURST; i++) {
+    b[i].loop = &loop;
+    b[i].cctx = r.cctx;
+    b[i].session = malloc(r.session_len);
+    CHECK(b[i].session != NULL);
+    memcpy(b[i].session, r.session, r.session_len);
+    b[i].session_len = r.session_len;
+    b[i].session_src = r.session_src;
+    rc_start(&b[i], port);
+  }
+  CHECK_INT(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  for (unsigned i = 0; i < BURST; i++) {
+    rc_finish(&b[i]);
+    CHECK(b[i].reused);
+    burst_seen[b[i].served_by]++;
+    free(b[i].session);
+    free(b[i].fresh);
+  }
+  free(b);
   otls_uv_workers_close(w);
   otls_uv_workers_close(w); /* harmless */
   CHECK_ERR(otls_uv_workers_join(w), 0);
@@ -1815,11 +1857,15 @@ static void run_workers_resumption(otls_context *sctx, const char *what) {
                    "%s: after %u connections: worker 0 served %u, worker 1 %u; %u resumptions "
                    "crossed workers",
                    what, attempts + 1, seen[0], seen[1], crossed);
+  fprintf(stderr, "%s: %u connections, worker 0 served %u, worker 1 %u, %u resumptions crossed\n",
+          what, attempts + 1, seen[0], seen[1], crossed);
   /* Every offered session resumed, whichever worker got the connection. */
   CHECK_INT(not_reused, 0);
   CHECK_INT(atomic_load(&g_w.wrong_thread), 0);
-  CHECK_INT(atomic_load(&g_w.served[0]) + atomic_load(&g_w.served[1]), attempts + 1);
-  CHECK_INT(atomic_load(&g_w.resumed[0]) + atomic_load(&g_w.resumed[1]), attempts);
+  CHECK_INT(atomic_load(&g_w.served[0]) + atomic_load(&g_w.served[1]), attempts + 1 + BURST);
+  CHECK_INT(atomic_load(&g_w.resumed[0]) + atomic_load(&g_w.resumed[1]), attempts + BURST);
+  fprintf(stderr, "%s: burst of %u: worker 0 served %u, worker 1 %u\n", what, BURST,
+          burst_seen[0], burst_seen[1]);
   free(r.session);
   free(r.fresh);
   otls_context_free(r.cctx);
@@ -1835,18 +1881,7 @@ TEST(uv_workers_resume_tls12_session_ids_across_workers) {
   /* A TLS 1.2 server without tickets: sessions live in the context's
    * session cache, shared by the workers (and wolfSSL then resumes ids
    * also for clients that send the ticket extension, its README trap 36). */
-  otls_context_options so;
-  otls_context_options_init(&so);
-  otls_source cert = otls_source_file(pki("server-rsa-chain.pem"));
-  otls_source key = otls_source_file(pki("server-rsa.key"));
-  so.cert = &cert;
-  so.cert_count = 1;
-  so.key = &key;
-  so.key_count = 1;
-  so.secure_options = OTLS_OP_NO_TICKET;
-  so.max_version = "TLSv1.2";
-  otls_context *sctx;
-  CHECK_ERR(otls_context_new(&sctx, &so, NULL, 0), 0);
+  otls_context *sctx = make_tls12_session_id_server_ctx();
   run_workers_resumption(sctx, "TLS 1.2 session ids");
   otls_context_free(sctx);
 }
