@@ -208,11 +208,14 @@ typedef struct otls_uv_socket_options {
   bool is_server;
   /*
    * SNI name. NULL = the host given to otls_uv_connect() (an IP address is
-   * never sent as SNI). Node.js: `servername`.
+   * never sent as SNI), "localhost" for otls_uv_connect_path() and
+   * otls_uv_connect_fd() (Node's default host); "" = none.
+   * Node.js: `servername`.
    */
   const char *servername;
-  /* The name the certificate must match; NULL = the connect host, else
-   * `servername`. Node.js: `host` / checkServerIdentity. */
+  /* The name the certificate must match; NULL = `servername` when set,
+   * else the connect host ("localhost" for a path or an fd).
+   * Node.js: `host` / checkServerIdentity. */
   const char *host;
   /* -1 = the context's policy (default), 0 / 1. Node.js: `rejectUnauthorized`. */
   int reject_unauthorized;
