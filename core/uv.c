@@ -1,10 +1,12 @@
 /*
  * omnitls — the event layer on libuv (uv.h): Node's tls.Server, tls.connect
- * and TLSSocket over a sans-IO otls_conn.
+ * and TLSSocket over a sans-IO otls_conn, and the multi-worker server.
  *
- * One TLS socket = one otls_conn + a transport (a uv_tcp_t, or the
- * application's duplex callbacks) + one timer (handshake timeout, and the
- * "next tick" that completes duplex writes outside the duplex's call).
+ * One TLS socket = one otls_conn + a transport (a libuv stream — TCP or a
+ * unix-domain socket — or the application's duplex callbacks) + three
+ * timers (handshake timeout; the "next tick" that completes duplex writes
+ * outside the duplex's call and starts a lookup; the idle timeout of
+ * otls_uv_socket_set_timeout()).
  *
  * Received ciphertext lands in `rbuf` and is fed to the connection; what the
  * connection cannot take yet (its input is bounded, OTLS_CONN_INPUT_MAX)
@@ -13,8 +15,12 @@
  *
  * Ciphertext produced by the connection is copied into one write request
  * per flush (a `struct wreq`), which carries the callback of the plaintext
- * write it came from. The bytes accepted by write() and not yet completed
- * are the write queue measured against the high-water mark.
+ * write it came from. Requests come from a small per-socket pool and go
+ * back to it when they complete, so a socket in steady state allocates
+ * nothing per record (DESIGN.md §6); the pool keeps at most WREQ_POOL
+ * requests of at most WREQ_POOL_CAP bytes each, so memory stays bounded.
+ * The bytes accepted by write() and not yet completed are the write queue
+ * measured against the high-water mark.
  *
  * Closing follows libuv: destroy() closes the handles; when the last close
  * callback (and any getaddrinfo still in the thread pool) has come back,
@@ -24,9 +30,12 @@
 #include <arpa/inet.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "internal.h"
 #include "omnitls/uv.h"
@@ -38,6 +47,13 @@
 /* Plaintext is encrypted in slices so one write request stays near a record
  * train of this size whatever the caller passes. */
 #define WRITE_SLICE (64u * 1024u)
+/* The write request pool: how many completed requests a socket keeps, and
+ * the largest one it keeps (a slice's records plus their overhead). */
+#define WREQ_POOL 2u
+#define WREQ_POOL_CAP (WRITE_SLICE + 4096u)
+/* Smallest buffer of a new request, so that sizes that vary a little
+ * (records of a stream) reuse one request without growing it. */
+#define WREQ_MIN_CAP (16384u + 1024u)
 
 struct wreq {
   uv_write_t req;
@@ -47,10 +63,20 @@ struct wreq {
   void *arg;
   size_t plain_len; /* counted in the write queue */
   size_t len;       /* bytes in data[]: ciphertext, or plaintext while pending */
+  size_t cap;       /* room in data[] */
   uint8_t data[];
 };
 
-enum transport { T_TCP, T_DUPLEX };
+/* T_STREAM: a libuv stream (TCP, or a unix-domain socket with is_pipe). */
+enum transport { T_STREAM, T_DUPLEX };
+
+/* The libuv handle of a stream: TCP or a unix-domain socket. */
+union stream {
+  uv_handle_t h;
+  uv_stream_t st;
+  uv_tcp_t tcp;
+  uv_pipe_t pipe;
+};
 
 struct otls_uv_socket {
   uv_loop_t *loop;
@@ -58,31 +84,45 @@ struct otls_uv_socket {
   otls_uv_server *server;
   otls_uv_socket *prev, *next; /* in the server's list */
   enum transport kind;
-  uv_tcp_t tcp;
+  bool is_pipe; /* T_STREAM over a unix-domain socket */
+  union stream io;
   otls_uv_duplex duplex;
   uv_timer_t timer; /* handshake timeout */
-  uv_timer_t tick;  /* "next tick": duplex completions, deferred pump */
+  uv_timer_t tick;  /* "next tick": duplex completions, deferred pump, lookup */
+  uv_timer_t idle;  /* otls_uv_socket_set_timeout() */
   uv_getaddrinfo_t gai;
   uv_connect_t creq;
   uv_shutdown_t sreq;
-  struct addrinfo *ai_list, *ai_next;
+  /* addresses to connect to, tried in turn */
+  struct sockaddr_storage *addrs;
+  size_t naddrs, next_addr;
   unsigned port;
+  /* the `lookup` hook (Node.js: `lookup`) */
+  otls_uv_lookup_cb lookup;
+  void *lookup_data;
+  char *host;
+  bool lookup_due, lookup_wait;
   otls_uv_socket_events ev;
   otls_uv_secure_cb secure_cb;
+  otls_uv_timeout_cb idle_cb;
+  unsigned idle_ms;
   void *data;
   size_t hwm;
   unsigned hs_timeout_ms;
   /* write requests: pending (plaintext, before the handshake) and in flight */
   struct wreq *pending, **pending_tail;
   struct wreq *inflight, **inflight_tail; /* duplex: completion order */
-  size_t queue;                           /* plaintext bytes accepted, callbacks not fired */
-  unsigned duplex_done;                   /* duplex completions waiting for the tick */
+  struct wreq *pool;                      /* completed requests kept for reuse */
+  unsigned npool;
+  size_t wreq_allocs; /* requests malloc'd or grown (otls__uv_socket_write_allocs) */
+  size_t queue;       /* plaintext bytes accepted, callbacks not fired */
+  unsigned duplex_done; /* duplex completions waiting for the tick */
   int duplex_done_err;
   /* received ciphertext not yet taken by the connection */
   uint8_t rbuf[RBUF_SIZE];
   size_t roff, rlen;
   unsigned open_handles; /* handles whose close callback is awaited */
-  bool tcp_inited, connected, reading, want_read;
+  bool io_inited, connected, reading, want_read;
   bool gai_active;
   bool secure; /* handshake done */
   bool paused;
@@ -104,12 +144,14 @@ struct otls_uv_server {
   otls_conn_options co; /* copied from opts.conn_options */
   uint8_t *alpn;        /* our copy of co.alpn_protocols */
   otls_sni_map *sni;    /* otls_uv_server_add_context() */
-  uv_tcp_t tcp;
+  uv_timer_t anchor;    /* always open: its close callback ends the server */
+  union stream *io;     /* the listening handle (heap: a failed one closes apart) */
+  bool is_pipe;
   otls_uv_server_options opts;
   otls_uv_socket *conns;
   unsigned nconns;
-  unsigned nstray; /* refused connections still closing */
-  bool listening, closing, tcp_closed;
+  unsigned nstray; /* refused connections and failed listeners still closing */
+  bool listening, closing, anchor_closed;
   otls_uv_server_close_cb close_cb;
 };
 
@@ -138,6 +180,7 @@ static int map_uv(int e) {
   case UV_ECONNRESET:
   case UV_EOF: return OTLS_E_CONNRESET;
   case UV_EADDRINUSE: return OTLS_E_ADDRINUSE;
+  case UV_ENOENT: return OTLS_E_FILE; /* a unix socket path that is not there */
   case UV_EAI_NONAME:
   case UV_EAI_NODATA:
   case UV_EAI_AGAIN:
@@ -172,8 +215,12 @@ static void finish(otls_uv_socket *s) {
       free(w);
     }
   }
-  if (s->ai_list)
-    uv_freeaddrinfo(s->ai_list);
+  for (struct wreq *w = s->pool, *nx; w; w = nx) {
+    nx = w->next;
+    free(w);
+  }
+  free(s->addrs);
+  free(s->host);
   if (s->ev.on_close)
     s->ev.on_close(s, s->had_error);
   otls_uv_server *srv = s->server;
@@ -206,13 +253,14 @@ void otls_uv_socket_destroy(otls_uv_socket *s) {
     (void)uv_cancel((uv_req_t *)&s->gai); /* the callback still comes */
   if (s->kind == T_DUPLEX && s->duplex.close)
     s->duplex.close(s, s->duplex.data);
-  if (s->tcp_inited) {
+  if (s->io_inited) {
     s->open_handles++;
-    uv_close((uv_handle_t *)&s->tcp, on_handle_closed);
+    uv_close(&s->io.h, on_handle_closed);
   }
-  s->open_handles += 2;
+  s->open_handles += 3;
   uv_close((uv_handle_t *)&s->timer, on_handle_closed);
   uv_close((uv_handle_t *)&s->tick, on_handle_closed);
+  uv_close((uv_handle_t *)&s->idle, on_handle_closed);
 }
 
 /* A fatal error: report it (tlsClientError before secureConnection, else
@@ -243,11 +291,69 @@ static void conn_fail(otls_uv_socket *s, int rv) {
 
 /* --- writing ciphertext ------------------------------------------------------ */
 
+/* Activity on the socket: the idle timeout starts over (Node.js refreshes
+ * its timer on every read and write, lib/net.js `_unrefTimer`). */
+static void on_idle(uv_timer_t *t);
+
+static void touch(otls_uv_socket *s) {
+  if (s->idle_ms && !s->closing)
+    (void)uv_timer_start(&s->idle, on_idle, s->idle_ms, 0);
+}
+
+/* A write request with room for `len` bytes: from the pool when one is
+ * there (grown if it is too small), else a new one. NULL: out of memory. */
+static struct wreq *wreq_get(otls_uv_socket *s, size_t len) {
+  struct wreq *w = s->pool;
+  if (w) {
+    s->pool = w->next;
+    s->npool--;
+    if (w->cap < len) {
+      struct wreq *g = realloc(w, sizeof(*w) + len);
+      if (g == NULL) {
+        free(w);
+        return NULL;
+      }
+      w = g;
+      w->cap = len;
+      s->wreq_allocs++;
+    }
+  } else {
+    size_t cap = len < WREQ_MIN_CAP ? WREQ_MIN_CAP : len;
+    if ((w = malloc(sizeof(*w) + cap)) == NULL)
+      return NULL;
+    w->cap = cap;
+    s->wreq_allocs++;
+  }
+  size_t cap = w->cap;
+  memset(w, 0, sizeof(*w));
+  w->cap = cap;
+  w->s = s;
+  return w;
+}
+
+/* A request is done: keep it for the next flush, within the pool's bounds. */
+static void wreq_put(otls_uv_socket *s, struct wreq *w) {
+  if (s->closing || s->npool >= WREQ_POOL || w->cap > WREQ_POOL_CAP) {
+    free(w);
+    return;
+  }
+  w->next = s->pool;
+  s->pool = w;
+  s->npool++;
+}
+
+/* For tests (declared there): how many requests this socket allocated or
+ * grew. Steady state adds none. */
+size_t otls__uv_socket_write_allocs(const otls_uv_socket *s);
+size_t otls__uv_socket_write_allocs(const otls_uv_socket *s) {
+  return s ? s->wreq_allocs : 0;
+}
+
 static void write_completed(otls_uv_socket *s, struct wreq *w, int status) {
   s->queue -= w->plain_len;
   otls_uv_write_cb cb = w->cb;
   void *arg = w->arg;
-  free(w);
+  wreq_put(s, w);
   if (cb)
     cb(s, status, arg);
   if (s->closing)
@@ -256,6 +362,7 @@ static void write_completed(otls_uv_socket *s, struct wreq *w, int status) {
     fail(s, status);
     return;
   }
+  touch(s);
   if (s->need_drain && s->queue == 0) {
     s->need_drain = false;
     if (s->ev.on_drain)
@@ -273,29 +380,29 @@ static void on_tcp_write(uv_write_t *req, int status) {
 /* Send all pending output of the connection as one write request carrying
  * `cb` (which then counts `plain_len` in the queue). */
 static void flush(otls_uv_socket *s, otls_uv_write_cb cb, void *arg, size_t plain_len) {
-  if (s->closing || (s->kind == T_TCP && !s->connected))
+  if (s->closing || (s->kind == T_STREAM && !s->connected))
     return;
   size_t len;
   const uint8_t *p = otls_conn_output(s->conn, &len);
   if (len == 0 && cb == NULL)
     return;
-  struct wreq *w = malloc(sizeof(*w) + len);
+  struct wreq *w = wreq_get(s, len);
   if (w == NULL) {
     set_error(s, "out of memory");
     fail(s, OTLS_E_NOMEM);
     return;
   }
-  memset(w, 0, sizeof(*w));
-  memcpy(w->data, p, len);
+  if (len)
+    memcpy(w->data, p, len);
   otls_conn_consume(s->conn, len);
-  w->s = s;
   w->cb = cb;
   w->arg = arg;
   w->plain_len = plain_len;
   w->len = len;
-  if (s->kind == T_TCP) {
+  touch(s);
+  if (s->kind == T_STREAM) {
     uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)len);
-    int e = uv_write(&w->req, (uv_stream_t *)&s->tcp, &b, 1, on_tcp_write);
+    int e = uv_write(&w->req, &s->io.st, &b, 1, on_tcp_write);
     if (e < 0) {
       w->next = s->pending; /* failed at finish() with OTLS_E_CLOSED */
       s->pending = w;
@@ -370,9 +477,9 @@ static void do_end(otls_uv_socket *s) {
   if (s->closing)
     return;
   s->shut_sent = true;
-  if (s->kind == T_TCP) {
+  if (s->kind == T_STREAM) {
     s->sreq.data = s;
-    int e = uv_shutdown(&s->sreq, (uv_stream_t *)&s->tcp, on_shutdown);
+    int e = uv_shutdown(&s->sreq, &s->io.st, on_shutdown);
     if (e < 0)
       fail(s, uv_fail(s, "shutdown", e));
     return;
@@ -445,14 +552,14 @@ static void became_secure(otls_uv_socket *s) {
       s->queue -= w->plain_len;
       if (w->cb)
         w->cb(s, rv, w->arg);
-      free(w);
+      wreq_put(s, w);
       conn_fail(s, rv);
       return;
     }
     /* The queue counted w->plain_len in write(); the flushed request
      * carries that count now. */
     flush(s, w->cb, w->arg, w->plain_len);
-    free(w);
+    wreq_put(s, w);
   }
   if (!s->closing && s->ended)
     do_end(s);
@@ -554,6 +661,7 @@ static void on_tcp_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
     return;
   if (n > 0) {
     s->rlen += (size_t)n;
+    touch(s);
     pump(s);
     return;
   }
@@ -569,17 +677,17 @@ static void on_tcp_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
 static void set_reading(otls_uv_socket *s, bool on) {
   if (s->reading == on)
     return;
-  if (s->kind == T_TCP) {
+  if (s->kind == T_STREAM) {
     if (!s->connected)
       return;
     if (on) {
-      int e = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_tcp_read);
+      int e = uv_read_start(&s->io.st, on_alloc, on_tcp_read);
       if (e < 0) {
         fail(s, uv_fail(s, "read", e));
         return;
       }
     } else {
-      uv_read_stop((uv_stream_t *)&s->tcp);
+      uv_read_stop(&s->io.st);
     }
   } else if (on ? s->duplex.read_start != NULL : s->duplex.read_stop != NULL) {
     (on ? s->duplex.read_start : s->duplex.read_stop)(s, s->duplex.data);
@@ -587,10 +695,16 @@ static void set_reading(otls_uv_socket *s, bool on) {
   s->reading = on;
 }
 
+static void start_lookup(otls_uv_socket *s);
+
 static void on_tick(uv_timer_t *t) {
   otls_uv_socket *s = t->data;
   if (s->closing)
     return;
+  if (s->lookup_due) {
+    start_lookup(s);
+    return;
+  }
   if (s->duplex_done)
     duplex_tick(s);
   else
@@ -605,6 +719,30 @@ static void on_handshake_timeout(uv_timer_t *t) {
     return;
   set_error(s, "TLS handshake timeout (%u ms)", s->hs_timeout_ms);
   fail(s, OTLS_E_HANDSHAKE_TIMEOUT);
+}
+
+/* Node.js: socket.setTimeout() — the 'timeout' event; the socket stays
+ * open. The timer starts again with the next activity (touch()). */
+static void on_idle(uv_timer_t *t) {
+  otls_uv_socket *s = t->data;
+  if (s->closing || s->idle_ms == 0)
+    return;
+  if (s->idle_cb)
+    s->idle_cb(s);
+}
+
+int otls_uv_socket_set_timeout(otls_uv_socket *s, unsigned ms, otls_uv_timeout_cb cb) {
+  if (s == NULL)
+    return OTLS_E_INVAL;
+  if (s->closing)
+    return OTLS_E_CLOSED;
+  s->idle_ms = ms;
+  s->idle_cb = cb;
+  if (ms)
+    (void)uv_timer_start(&s->idle, on_idle, ms, 0);
+  else
+    (void)uv_timer_stop(&s->idle);
+  return 0;
 }
 
 /* --- creating sockets ------------------------------------------------------- */
@@ -639,15 +777,19 @@ static int socket_new(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
   /* uv_timer_init() cannot fail on a valid loop. */
   (void)uv_timer_init(loop, &s->timer);
   (void)uv_timer_init(loop, &s->tick);
-  s->timer.data = s->tick.data = s;
+  (void)uv_timer_init(loop, &s->idle);
+  s->timer.data = s->tick.data = s->idle.data = s;
   if (hs_timeout_ms)
     (void)uv_timer_start(&s->timer, on_handshake_timeout, hs_timeout_ms, 0);
   *out = s;
   return 0;
 }
 
-static int conn_options(otls_conn_options *co, const otls_uv_socket_options *o,
-                        const char *connect_host) {
+/* A client's connection options. `connect_host` is the host given to
+ * otls_uv_connect(), or "localhost" for a path or fd (as Node.js, whose
+ * tls.connect() host defaults to 'localhost'). */
+static void conn_options(otls_conn_options *co, const otls_uv_socket_options *o,
+                         const char *connect_host) {
   if (o->conn_options)
     *co = *o->conn_options;
   else
@@ -664,7 +806,44 @@ static int conn_options(otls_conn_options *co, const otls_uv_socket_options *o,
     co->servername = sni && *sni ? sni : NULL;
     co->host = o->host ? o->host : (o->servername && *o->servername ? o->servername : connect_host);
   }
+}
+
+/* Checks shared by the client constructors; fills `co`. */
+static int client_args(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
+                       const otls_uv_socket_options **opts, otls_uv_socket_options *dflt) {
+  if (out == NULL)
+    return OTLS_E_INVAL;
+  *out = NULL;
+  if (*opts == NULL) {
+    otls_uv_socket_options_init(dflt);
+    *opts = dflt;
+  }
+  if (loop == NULL || ctx == NULL || (*opts)->version != OTLS_UV_SOCKET_OPTIONS_V1 ||
+      (*opts)->is_server)
+    return OTLS_E_INVAL;
   return 0;
+}
+
+/* A client stream socket with its connection (no transport yet). */
+static int client_new(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
+                      const otls_uv_socket_options *opts, const char *connect_host,
+                      otls_uv_secure_cb secure_cb) {
+  otls_conn_options co;
+  conn_options(&co, opts, connect_host);
+  int rv = socket_new(out, loop, ctx, &co, opts->high_water_mark, opts->handshake_timeout_ms);
+  if (rv < 0)
+    return rv;
+  (*out)->kind = T_STREAM;
+  (*out)->secure_cb = secure_cb;
+  return 0;
+}
+
+/* A constructor failed after socket_new(): close quietly (nothing was
+ * reported, the caller gets the error instead). */
+static int abandon(otls_uv_socket *s, int rv) {
+  s->ev.on_close = NULL;
+  otls_uv_socket_destroy(s);
+  return rv;
 }
 
 static void try_connect(otls_uv_socket *s);
@@ -681,13 +860,13 @@ static void on_retry_closed(uv_handle_t *h) {
 
 /* Connecting failed with `rv`: try the next address, or fail. */
 static void connect_failed(otls_uv_socket *s, int rv) {
-  if (s->ai_next == NULL) {
+  if (s->next_addr >= s->naddrs) {
     fail(s, rv);
     return;
   }
-  s->tcp_inited = false;
+  s->io_inited = false;
   s->open_handles++;
-  uv_close((uv_handle_t *)&s->tcp, on_retry_closed);
+  uv_close(&s->io.h, on_retry_closed);
 }
 
 static void on_connect(uv_connect_t *req, int status) {
@@ -699,26 +878,46 @@ static void on_connect(uv_connect_t *req, int status) {
     return;
   }
   s->connected = true;
-  uv_freeaddrinfo(s->ai_list);
-  s->ai_list = s->ai_next = NULL;
+  free(s->addrs);
+  s->addrs = NULL;
+  s->naddrs = s->next_addr = 0;
   pump(s); /* the ClientHello */
 }
 
 static void try_connect(otls_uv_socket *s) {
-  struct addrinfo *ai = s->ai_next;
-  s->ai_next = ai->ai_next;
-  int e = uv_tcp_init(s->loop, &s->tcp);
+  const struct sockaddr *sa = (const struct sockaddr *)&s->addrs[s->next_addr++];
+  int e = uv_tcp_init(s->loop, &s->io.tcp);
   if (e < 0) {
     fail(s, uv_fail(s, "socket", e));
     return;
   }
-  s->tcp.data = s;
-  s->tcp_inited = true;
-  (void)uv_tcp_nodelay(&s->tcp, 1);
+  s->io.h.data = s;
+  s->io_inited = true;
+  (void)uv_tcp_nodelay(&s->io.tcp, 1);
   s->creq.data = s;
-  e = uv_tcp_connect(&s->creq, &s->tcp, ai->ai_addr, on_connect);
+  e = uv_tcp_connect(&s->creq, &s->io.tcp, sa, on_connect);
   if (e < 0)
     connect_failed(s, uv_fail(s, "connect", e));
+}
+
+/* Connect to `n` resolved addresses (their ports are set here). */
+static void connect_addrs(otls_uv_socket *s, const struct sockaddr_storage *a, size_t n) {
+  s->addrs = calloc(n, sizeof(*s->addrs));
+  if (s->addrs == NULL) {
+    set_error(s, "out of memory");
+    fail(s, OTLS_E_NOMEM);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    s->addrs[i] = a[i];
+    if (a[i].ss_family == AF_INET6)
+      ((struct sockaddr_in6 *)&s->addrs[i])->sin6_port = htons((uint16_t)s->port);
+    else
+      ((struct sockaddr_in *)&s->addrs[i])->sin_port = htons((uint16_t)s->port);
+  }
+  s->naddrs = n;
+  s->next_addr = 0;
+  try_connect(s);
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
@@ -730,39 +929,98 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     finish(s);
     return;
   }
-  if (status < 0 || res == NULL) {
+  size_t n = 0;
+  for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+    if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+        ai->ai_addrlen <= sizeof(struct sockaddr_storage))
+      n++;
+  if (status < 0 || n == 0) {
     if (res)
       uv_freeaddrinfo(res);
     fail(s, uv_fail(s, "getaddrinfo", status < 0 ? status : UV_EAI_NONAME));
     return;
   }
-  s->ai_list = s->ai_next = res;
-  try_connect(s);
+  struct sockaddr_storage *a = calloc(n, sizeof(*a));
+  if (a == NULL) {
+    uv_freeaddrinfo(res);
+    set_error(s, "out of memory");
+    fail(s, OTLS_E_NOMEM);
+    return;
+  }
+  size_t i = 0;
+  for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+    if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+        ai->ai_addrlen <= sizeof(struct sockaddr_storage))
+      memcpy(&a[i++], ai->ai_addr, ai->ai_addrlen);
+  uv_freeaddrinfo(res);
+  connect_addrs(s, a, n);
+  free(a);
+}
+
+/* The `lookup` hook, on the tick after otls_uv_connect() (so the events
+ * are set by then). */
+static void start_lookup(otls_uv_socket *s) {
+  s->lookup_due = false;
+  s->lookup_wait = true;
+  s->lookup(s, s->host, s->port, s->lookup_data);
+}
+
+int otls_uv_lookup_done(otls_uv_socket *s, const struct sockaddr_storage *addrs, size_t n,
+                        int err) {
+  if (s == NULL || (addrs == NULL && n))
+    return OTLS_E_INVAL;
+  if (!s->lookup_wait)
+    return OTLS_E_STATE;
+  s->lookup_wait = false;
+  if (s->closing)
+    return OTLS_E_CLOSED;
+  if (err < 0) {
+    set_error(s, "lookup of \"%s\" failed: %s (%s)", s->host, otls_strerror(err),
+              otls_err_name(err));
+    fail(s, err);
+    return 0;
+  }
+  if (n == 0) {
+    set_error(s, "lookup of \"%s\" gave no address", s->host);
+    fail(s, OTLS_E_NOTFOUND);
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (addrs[i].ss_family != AF_INET && addrs[i].ss_family != AF_INET6) {
+      set_error(s, "lookup of \"%s\" gave an address of family %d, not IPv4 or IPv6", s->host,
+                (int)addrs[i].ss_family);
+      fail(s, OTLS_E_INVAL);
+      return 0;
+    }
+  }
+  connect_addrs(s, addrs, n);
+  return 0;
 }
 
 int otls_uv_connect(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx, const char *host,
                     unsigned port, const otls_uv_socket_options *opts,
                     otls_uv_secure_cb secure_cb) {
-  if (out == NULL)
-    return OTLS_E_INVAL;
-  *out = NULL;
   otls_uv_socket_options dflt;
-  if (opts == NULL) {
-    otls_uv_socket_options_init(&dflt);
-    opts = &dflt;
-  }
-  if (loop == NULL || ctx == NULL || host == NULL || *host == '\0' || port == 0 || port > 65535 ||
-      opts->version != OTLS_UV_SOCKET_OPTIONS_V1 || opts->is_server)
-    return OTLS_E_INVAL;
-  otls_conn_options co;
-  (void)conn_options(&co, opts, host);
-  otls_uv_socket *s;
-  int rv = socket_new(&s, loop, ctx, &co, opts->high_water_mark, opts->handshake_timeout_ms);
+  int rv = client_args(out, loop, ctx, &opts, &dflt);
   if (rv < 0)
     return rv;
-  s->kind = T_TCP;
-  s->secure_cb = secure_cb;
+  if (host == NULL || *host == '\0' || port == 0 || port > 65535)
+    return OTLS_E_INVAL;
+  otls_uv_socket *s;
+  if ((rv = client_new(&s, loop, ctx, opts, host, secure_cb)) < 0)
+    return rv;
   s->port = port;
+  if (opts->lookup) {
+    /* Node.js `lookup`: the application resolves, on the next tick. */
+    if ((s->host = strdup(host)) == NULL)
+      return abandon(s, OTLS_E_NOMEM);
+    s->lookup = opts->lookup;
+    s->lookup_data = opts->lookup_data;
+    s->lookup_due = true;
+    (void)uv_timer_start(&s->tick, on_tick, 0, 0);
+    *out = s;
+    return 0;
+  }
   char service[8];
   snprintf(service, sizeof(service), "%u", port);
   struct addrinfo hints;
@@ -772,14 +1030,70 @@ int otls_uv_connect(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx, co
   hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
   s->gai.data = s;
   int e = uv_getaddrinfo(loop, &s->gai, on_resolved, host, service, &hints);
-  if (e < 0) {
-    rv = map_uv(e);
-    /* Nothing has been reported yet: close quietly, synchronously failed. */
-    s->ev.on_close = NULL;
-    otls_uv_socket_destroy(s);
-    return rv;
-  }
+  if (e < 0)
+    return abandon(s, map_uv(e));
   s->gai_active = true;
+  *out = s;
+  return 0;
+}
+
+int otls_uv_connect_path(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
+                         const char *path, const otls_uv_socket_options *opts,
+                         otls_uv_secure_cb secure_cb) {
+  otls_uv_socket_options dflt;
+  int rv = client_args(out, loop, ctx, &opts, &dflt);
+  if (rv < 0)
+    return rv;
+  if (path == NULL || *path == '\0' || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+    return OTLS_E_INVAL;
+  otls_uv_socket *s;
+  if ((rv = client_new(&s, loop, ctx, opts, "localhost", secure_cb)) < 0)
+    return rv;
+  s->is_pipe = true;
+  int e = uv_pipe_init(loop, &s->io.pipe, 0);
+  if (e < 0)
+    return abandon(s, map_uv(e));
+  s->io.h.data = s;
+  s->io_inited = true;
+  s->creq.data = s;
+  /* Errors (ENOENT, ECONNREFUSED, ...) come to on_connect, on the loop. */
+  uv_pipe_connect(&s->creq, &s->io.pipe, path, on_connect);
+  *out = s;
+  return 0;
+}
+
+int otls_uv_connect_fd(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx, int fd,
+                       const otls_uv_socket_options *opts, otls_uv_secure_cb secure_cb) {
+  otls_uv_socket_options dflt;
+  int rv = client_args(out, loop, ctx, &opts, &dflt);
+  if (rv < 0)
+    return rv;
+  if (fd < 0)
+    return OTLS_E_INVAL;
+  uv_handle_type type = uv_guess_handle(fd);
+  if (type != UV_TCP && type != UV_NAMED_PIPE)
+    return OTLS_E_INVAL;
+  struct sockaddr_storage peer;
+  socklen_t plen = sizeof(peer);
+  if (getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
+    return OTLS_E_INVAL; /* not a connected socket */
+  otls_uv_socket *s;
+  if ((rv = client_new(&s, loop, ctx, opts, "localhost", secure_cb)) < 0)
+    return rv;
+  s->is_pipe = type == UV_NAMED_PIPE;
+  int e = s->is_pipe ? uv_pipe_init(loop, &s->io.pipe, 0) : uv_tcp_init(loop, &s->io.tcp);
+  if (e == 0) {
+    s->io.h.data = s;
+    s->io_inited = true;
+    /* From here on the handle owns the fd (closed with the socket). */
+    e = s->is_pipe ? uv_pipe_open(&s->io.pipe, fd) : uv_tcp_open(&s->io.tcp, fd);
+  }
+  if (e < 0)
+    return abandon(s, map_uv(e)); /* the handle never took the fd: still the caller's */
+  if (!s->is_pipe)
+    (void)uv_tcp_nodelay(&s->io.tcp, 1);
+  s->connected = true;
+  (void)uv_timer_start(&s->tick, on_tick, 0, 0); /* the ClientHello, on the next tick */
   *out = s;
   return 0;
 }
@@ -799,7 +1113,7 @@ int otls_uv_wrap(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
       opts->version != OTLS_UV_SOCKET_OPTIONS_V1)
     return OTLS_E_INVAL;
   otls_conn_options co;
-  (void)conn_options(&co, opts, NULL);
+  conn_options(&co, opts, NULL);
   otls_uv_socket *s;
   int rv = socket_new(&s, loop, ctx, &co, opts->high_water_mark, opts->handshake_timeout_ms);
   if (rv < 0)
@@ -822,6 +1136,8 @@ int otls_uv_socket_feed(otls_uv_socket *s, const void *data, size_t len) {
     return OTLS_E_CLOSED;
   if (s->eof_fed)
     return OTLS_E_STATE;
+  if (len)
+    touch(s);
   const uint8_t *p = data;
   while (len && !s->closing) {
     if (s->rlen == sizeof(s->rbuf)) {
@@ -919,13 +1235,11 @@ int otls_uv_socket_write(otls_uv_socket *s, const void *data, size_t len, otls_u
     return OTLS_E_WANT_WRITE;
   }
   if (!s->secure || s->pending) {
-    struct wreq *w = malloc(sizeof(*w) + len);
+    struct wreq *w = wreq_get(s, len);
     if (w == NULL)
       return OTLS_E_NOMEM;
-    memset(w, 0, sizeof(*w));
     if (len)
       memcpy(w->data, data, len);
-    w->s = s;
     w->cb = cb;
     w->arg = arg;
     w->plain_len = w->len = len;
@@ -974,14 +1288,34 @@ void otls_uv_socket_resume(otls_uv_socket *s) {
   (void)uv_timer_start(&s->tick, on_tick, 0, 0);
 }
 
+/* A unix-domain socket's address as a sockaddr_un: AF_UNIX and the path
+ * ("" for an unnamed end, e.g. a connecting client's own). */
+static int pipe_addr(const uv_pipe_t *p, struct sockaddr_storage *out, bool peer) {
+  struct sockaddr_un *un = (struct sockaddr_un *)out;
+  memset(out, 0, sizeof(*out));
+  un->sun_family = AF_UNIX;
+  size_t len = sizeof(un->sun_path);
+  int e = peer ? uv_pipe_getpeername(p, un->sun_path, &len)
+               : uv_pipe_getsockname(p, un->sun_path, &len);
+  if (e < 0) {
+    memset(out, 0, sizeof(*out));
+    return map_uv(e);
+  }
+  if (len < sizeof(un->sun_path))
+    un->sun_path[len] = '\0';
+  return 0;
+}
+
 static int sock_addr(const otls_uv_socket *s, struct sockaddr_storage *out, bool peer) {
   if (s == NULL || out == NULL)
     return OTLS_E_INVAL;
-  if (s->kind != T_TCP || !s->connected || s->closing)
+  if (s->kind != T_STREAM || !s->connected || s->closing)
     return OTLS_E_STATE;
+  if (s->is_pipe)
+    return pipe_addr(&s->io.pipe, out, peer);
   int len = (int)sizeof(*out);
-  int e = peer ? uv_tcp_getpeername(&s->tcp, (struct sockaddr *)out, &len)
-               : uv_tcp_getsockname(&s->tcp, (struct sockaddr *)out, &len);
+  int e = peer ? uv_tcp_getpeername(&s->io.tcp, (struct sockaddr *)out, &len)
+               : uv_tcp_getsockname(&s->io.tcp, (struct sockaddr *)out, &len);
   return e < 0 ? map_uv(e) : 0;
 }
 
@@ -1025,13 +1359,10 @@ int otls_uv_server_new(otls_uv_server **out, uv_loop_t *loop, otls_context *ctx,
     }
     memcpy(srv->alpn, co->alpn_protocols, co->alpn_protocols_len);
   }
-  int e = uv_tcp_init(loop, &srv->tcp);
-  if (e < 0) {
-    free(srv->alpn);
-    free(srv);
-    return map_uv(e);
-  }
-  srv->tcp.data = srv;
+  /* The listening handle comes with listen(); the anchor is always there
+   * so that close() always ends through a libuv close callback. */
+  (void)uv_timer_init(loop, &srv->anchor);
+  srv->anchor.data = srv;
   srv->loop = loop;
   srv->ctx = otls_context_ref(ctx);
   srv->opts = *opts;
@@ -1125,21 +1456,35 @@ int otls_uv_server_add_context(otls_uv_server *srv, const char *pattern, otls_co
   return otls_sni_map_add(srv->sni, pattern, ctx);
 }
 
+/* Close a listening handle apart from the server (a failed listen, or
+ * close()); the server ends only once it is gone. */
+static void close_listener(otls_uv_server *srv) {
+  if (srv->io == NULL)
+    return;
+  srv->nstray++;
+  uv_close(&srv->io->h, on_stray_closed);
+  srv->io = NULL;
+  srv->listening = false;
+}
+
 static void on_connection(uv_stream_t *st, int status) {
   otls_uv_server *srv = st->data;
   if (status < 0 || srv->closing)
     return; /* a failed accept(2) concerns one connection, not the server */
   if (srv->opts.max_connections && srv->nconns >= srv->opts.max_connections) {
     /* Node.js: connections over maxConnections are closed at once. */
-    uv_tcp_t *t = malloc(sizeof(*t));
-    if (t == NULL || uv_tcp_init(srv->loop, t) < 0) {
+    union stream *t = malloc(sizeof(*t));
+    int e = t == NULL ? UV_ENOMEM
+                      : srv->is_pipe ? uv_pipe_init(srv->loop, &t->pipe, 0)
+                                     : uv_tcp_init(srv->loop, &t->tcp);
+    if (e < 0) {
       free(t);
       return;
     }
-    t->data = srv;
-    (void)uv_accept(st, (uv_stream_t *)t);
+    t->h.data = srv;
+    (void)uv_accept(st, &t->st);
     srv->nstray++;
-    uv_close((uv_handle_t *)t, on_stray_closed);
+    uv_close(&t->h, on_stray_closed);
     return;
   }
   otls_conn_options co = srv->co;
@@ -1157,28 +1502,63 @@ static void on_connection(uv_stream_t *st, int status) {
                  srv->opts.handshake_timeout_ms) < 0)
     return;
   s->conn->layer = s;
-  s->kind = T_TCP;
+  s->kind = T_STREAM;
+  s->is_pipe = srv->is_pipe;
   s->server = srv;
   s->next = srv->conns;
   if (srv->conns)
     srv->conns->prev = s;
   srv->conns = s;
   srv->nconns++;
-  int e = uv_tcp_init(srv->loop, &s->tcp);
+  int e = s->is_pipe ? uv_pipe_init(srv->loop, &s->io.pipe, 0) : uv_tcp_init(srv->loop, &s->io.tcp);
   if (e < 0) {
     otls_uv_socket_destroy(s);
     return;
   }
-  s->tcp.data = s;
-  s->tcp_inited = true;
-  e = uv_accept(st, (uv_stream_t *)&s->tcp);
+  s->io.h.data = s;
+  s->io_inited = true;
+  e = uv_accept(st, &s->io.st);
   if (e < 0) {
     otls_uv_socket_destroy(s);
     return;
   }
-  (void)uv_tcp_nodelay(&s->tcp, 1);
+  if (!s->is_pipe)
+    (void)uv_tcp_nodelay(&s->io.tcp, 1);
   s->connected = true;
   pump(s); /* starts reading the ClientHello */
+}
+
+/* Bind a fresh TCP handle of `family` to `sa` and listen. On failure the
+ * handle is closed again (a failed bind leaves it unusable). */
+static int listen_tcp_once(otls_uv_server *srv, const struct sockaddr *sa) {
+  union stream *io = calloc(1, sizeof(*io));
+  if (io == NULL)
+    return OTLS_E_NOMEM;
+  int e = uv_tcp_init_ex(srv->loop, &io->tcp, sa->sa_family);
+  if (e < 0) {
+    free(io);
+    return e == UV_EAFNOSUPPORT ? OTLS_E_UNSUPPORTED : map_uv(e);
+  }
+  io->h.data = srv;
+  srv->io = io;
+  if (srv->opts.reuse_port) {
+    /* libuv 1.44 has no flag for it: set it on the socket before bind(2). */
+    uv_os_fd_t fd;
+    int one = 1;
+    if (uv_fileno(&io->h, &fd) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+      close_listener(srv);
+      return OTLS_E_SYSCALL;
+    }
+  }
+  e = uv_tcp_bind(&io->tcp, sa, 0);
+  if (e == 0)
+    e = uv_listen(&io->st, srv->opts.backlog, on_connection);
+  if (e < 0) {
+    close_listener(srv);
+    return e == UV_EAFNOSUPPORT || e == UV_EADDRNOTAVAIL ? OTLS_E_UNSUPPORTED : map_uv(e);
+  }
+  return 0;
 }
 
 int otls_uv_server_listen(otls_uv_server *srv, const char *host, unsigned port) {
@@ -1194,19 +1574,49 @@ int otls_uv_server_listen(otls_uv_server *srv, const char *host, unsigned port) 
   if (uv_ip6_addr(h, (int)port, (struct sockaddr_in6 *)&ss) != 0 &&
       uv_ip4_addr(h, (int)port, (struct sockaddr_in *)&ss) != 0)
     return OTLS_E_INVAL;
-  int e = uv_tcp_bind(&srv->tcp, (const struct sockaddr *)&ss, 0);
-  if (e == 0)
-    e = uv_listen((uv_stream_t *)&srv->tcp, srv->opts.backlog, on_connection);
-  if (e < 0 && host == NULL && (e == UV_EAFNOSUPPORT || e == UV_EADDRNOTAVAIL)) {
-    /* No IPv6 on this host: Node falls back to 0.0.0.0. A failed bind
-     * leaves the handle unusable, so start from a fresh one. */
+  srv->is_pipe = false;
+  int rv = listen_tcp_once(srv, (const struct sockaddr *)&ss);
+  if (rv == OTLS_E_UNSUPPORTED && host == NULL) {
+    /* No IPv6 on this host: Node falls back to 0.0.0.0. */
     (void)uv_ip4_addr("0.0.0.0", (int)port, (struct sockaddr_in *)&ss);
-    e = uv_tcp_bind(&srv->tcp, (const struct sockaddr *)&ss, 0);
-    if (e == 0)
-      e = uv_listen((uv_stream_t *)&srv->tcp, srv->opts.backlog, on_connection);
+    rv = listen_tcp_once(srv, (const struct sockaddr *)&ss);
   }
-  if (e < 0)
+  if (rv == OTLS_E_UNSUPPORTED)
+    rv = OTLS_E_INVAL; /* an address this host does not have */
+  if (rv < 0)
+    return rv;
+  srv->listening = true;
+  return 0;
+}
+
+int otls_uv_server_listen_path(otls_uv_server *srv, const char *path) {
+  if (srv == NULL || path == NULL || *path == '\0' ||
+      strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+    return OTLS_E_INVAL;
+  if (srv->closing)
+    return OTLS_E_STATE;
+  if (srv->listening || srv->opts.reuse_port)
+    return OTLS_E_INVAL;
+  union stream *io = calloc(1, sizeof(*io));
+  if (io == NULL)
+    return OTLS_E_NOMEM;
+  int e = uv_pipe_init(srv->loop, &io->pipe, 0);
+  if (e < 0) {
+    free(io);
     return map_uv(e);
+  }
+  io->h.data = srv;
+  srv->io = io;
+  srv->is_pipe = true;
+  /* Node.js: listen(path) on an existing file fails with EADDRINUSE;
+   * libuv removes the file when the handle closes. */
+  e = uv_pipe_bind(&io->pipe, path);
+  if (e == 0)
+    e = uv_listen(&io->st, srv->opts.backlog, on_connection);
+  if (e < 0) {
+    close_listener(srv);
+    return map_uv(e);
+  }
   srv->listening = true;
   return 0;
 }
@@ -1216,8 +1626,10 @@ int otls_uv_server_address(const otls_uv_server *srv, struct sockaddr_storage *o
     return OTLS_E_INVAL;
   if (!srv->listening || srv->closing)
     return OTLS_E_STATE;
+  if (srv->is_pipe)
+    return pipe_addr(&srv->io->pipe, out, false);
   int len = (int)sizeof(*out);
-  int e = uv_tcp_getsockname(&srv->tcp, (struct sockaddr *)out, &len);
+  int e = uv_tcp_getsockname(&srv->io->tcp, (struct sockaddr *)out, &len);
   return e < 0 ? map_uv(e) : 0;
 }
 
@@ -1227,7 +1639,9 @@ unsigned otls_uv_server_port(const otls_uv_server *srv) {
     return 0;
   if (ss.ss_family == AF_INET6)
     return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-  return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  if (ss.ss_family == AF_INET)
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  return 0; /* a unix-domain socket */
 }
 
 unsigned otls_uv_server_connections(const otls_uv_server *srv) {
@@ -1242,8 +1656,22 @@ uv_loop_t *otls_uv_server_loop(const otls_uv_server *srv) {
   return srv ? srv->loop : NULL;
 }
 
+/* Node.js server.getTicketKeys() / setTicketKeys(): the server's context's
+ * key (core/tickets.c; thread-safe, shared by every server on ctx). */
+int otls_uv_server_get_ticket_keys(const otls_uv_server *srv, uint8_t *keys, size_t len) {
+  if (srv == NULL)
+    return OTLS_E_INVAL;
+  return otls_context_get_ticket_keys(srv->ctx, keys, len);
+}
+
+int otls_uv_server_set_ticket_keys(otls_uv_server *srv, const uint8_t *keys, size_t len) {
+  if (srv == NULL)
+    return OTLS_E_INVAL;
+  return otls_context_set_ticket_keys(srv->ctx, keys, len);
+}
+
 static void server_maybe_finish(otls_uv_server *srv) {
-  if (!srv->closing || !srv->tcp_closed || srv->nconns || srv->nstray)
+  if (!srv->closing || !srv->anchor_closed || srv->nconns || srv->nstray)
     return;
   if (srv->close_cb)
     srv->close_cb(srv);
@@ -1255,7 +1683,7 @@ static void server_maybe_finish(otls_uv_server *srv) {
 
 static void on_server_closed(uv_handle_t *h) {
   otls_uv_server *srv = h->data;
-  srv->tcp_closed = true;
+  srv->anchor_closed = true;
   server_maybe_finish(srv);
 }
 
@@ -1264,5 +1692,236 @@ void otls_uv_server_close(otls_uv_server *srv, otls_uv_server_close_cb cb) {
     return;
   srv->closing = true;
   srv->close_cb = cb;
-  uv_close((uv_handle_t *)&srv->tcp, on_server_closed);
+  close_listener(srv);
+  uv_close((uv_handle_t *)&srv->anchor, on_server_closed);
+}
+
+/* --- several cores: one loop and one server per thread ------------------------ */
+
+/*
+ * Each worker owns a loop, a server listening with SO_REUSEPORT on the
+ * shared port (the kernel spreads connections over the listeners), and an
+ * async handle through which otls_uv_workers_close() reaches it from any
+ * thread. All are built on the calling thread before the worker's thread
+ * starts (uv_thread_create() orders the two), so a failure is undone there
+ * and nothing is left running. The context is shared: its refcount is
+ * atomic, its session cache and ticket keys are locked (core/session_cache.c,
+ * core/tickets.c), and the backends keep no unlocked per-context state
+ * that a server connection writes.
+ */
+struct worker {
+  otls_uv_workers *w;
+  unsigned index;
+  uv_loop_t loop;
+  uv_async_t wake;
+  otls_uv_server *srv;
+  uv_thread_t tid;
+  bool loop_inited, thread_started;
+};
+
+struct otls_uv_workers {
+  otls_context *ctx;
+  otls_uv_workers_options opts;
+  otls_uv_server_options sopts;
+  unsigned n;
+  unsigned port;
+  struct worker *ws;
+  atomic_bool closing;
+  uv_mutex_t lock;
+  uv_cond_t cond;
+  unsigned started; /* threads past on_worker_start, under lock */
+};
+
+void otls_uv_workers_options_init(otls_uv_workers_options *o) {
+  if (o == NULL)
+    return;
+  memset(o, 0, sizeof(*o));
+  o->version = OTLS_UV_WORKERS_OPTIONS_V1;
+}
+
+/* Close the worker's server (gracefully) and its wake-up handle: then the
+ * loop ends once the last connection has. On the worker's loop thread. */
+static void worker_stop(struct worker *wk) {
+  if (wk->srv) {
+    otls_uv_server_close(wk->srv, NULL);
+    wk->srv = NULL;
+  }
+  if (!uv_is_closing((uv_handle_t *)&wk->wake))
+    uv_close((uv_handle_t *)&wk->wake, NULL);
+}
+
+/* On the worker's loop: otls_uv_workers_close() was called. */
+static void on_worker_wake(uv_async_t *a) {
+  struct worker *wk = a->data;
+  if (atomic_load(&wk->w->closing))
+    worker_stop(wk);
+}
+
+static void worker_main(void *arg) {
+  struct worker *wk = arg;
+  otls_uv_workers *w = wk->w;
+  if (w->opts.on_worker_start)
+    w->opts.on_worker_start(w, wk->index, wk->srv);
+  uv_mutex_lock(&w->lock);
+  w->started++;
+  uv_cond_signal(&w->cond);
+  uv_mutex_unlock(&w->lock);
+  (void)uv_run(&wk->loop, UV_RUN_DEFAULT);
+}
+
+static void close_leftover(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+/* The worker's loop has ended (or never ran): release it. */
+static void worker_release(struct worker *wk) {
+  if (!wk->loop_inited)
+    return;
+  worker_stop(wk); /* its thread is gone (or never ran): this thread owns the loop now */
+  (void)uv_run(&wk->loop, UV_RUN_DEFAULT);
+  /* Handles the application left on the loop (unreferenced ones do not
+   * keep it running): close them so that the loop can be freed. */
+  uv_walk(&wk->loop, close_leftover, NULL);
+  (void)uv_run(&wk->loop, UV_RUN_DEFAULT);
+  (void)uv_loop_close(&wk->loop);
+  wk->loop_inited = false;
+}
+
+static void workers_free(otls_uv_workers *w) {
+  for (unsigned i = 0; i < w->n; i++)
+    worker_release(&w->ws[i]);
+  uv_cond_destroy(&w->cond);
+  uv_mutex_destroy(&w->lock);
+  otls_context_free(w->ctx);
+  free(w->ws);
+  free(w);
+}
+
+/* Build worker `i` on this thread: its loop, wake-up handle, listening server. */
+static int worker_setup(otls_uv_workers *w, unsigned i) {
+  struct worker *wk = &w->ws[i];
+  wk->w = w;
+  wk->index = i;
+  int e = uv_loop_init(&wk->loop);
+  if (e < 0)
+    return map_uv(e);
+  wk->loop_inited = true;
+  e = uv_async_init(&wk->loop, &wk->wake, on_worker_wake);
+  if (e < 0) {
+    (void)uv_loop_close(&wk->loop);
+    wk->loop_inited = false;
+    return map_uv(e);
+  }
+  wk->wake.data = wk;
+  int rv = otls_uv_server_new(&wk->srv, &wk->loop, w->ctx, &w->sopts);
+  if (rv < 0)
+    return rv;
+  /* Worker 0 picks the port when 0 was asked; the others join it. */
+  rv = otls_uv_server_listen(wk->srv, w->opts.host, i == 0 ? w->opts.port : w->port);
+  if (rv < 0)
+    return rv;
+  if (i == 0)
+    w->port = otls_uv_server_port(wk->srv);
+  return 0;
+}
+
+int otls_uv_workers_start(otls_uv_workers **out, otls_context *ctx,
+                          const otls_uv_workers_options *o) {
+  if (out == NULL)
+    return OTLS_E_INVAL;
+  *out = NULL;
+  if (ctx == NULL || o == NULL || o->version != OTLS_UV_WORKERS_OPTIONS_V1 ||
+      o->server_options == NULL || o->server_options->version != OTLS_UV_SERVER_OPTIONS_V1 ||
+      o->server_options->on_secure_connection == NULL || o->port > 65535 ||
+      !otls_context_has_cert(ctx))
+    return OTLS_E_INVAL;
+  unsigned n = o->workers ? o->workers : uv_available_parallelism();
+  if (n == 0)
+    n = 1;
+  if (n > OTLS_UV_WORKERS_MAX)
+    return OTLS_E_INVAL;
+  otls_uv_workers *w = calloc(1, sizeof(*w));
+  if (w == NULL)
+    return OTLS_E_NOMEM;
+  if ((w->ws = calloc(n, sizeof(*w->ws))) == NULL) {
+    free(w);
+    return OTLS_E_NOMEM;
+  }
+  if (uv_mutex_init(&w->lock) != 0) {
+    free(w->ws);
+    free(w);
+    return OTLS_E_NOMEM;
+  }
+  if (uv_cond_init(&w->cond) != 0) {
+    uv_mutex_destroy(&w->lock);
+    free(w->ws);
+    free(w);
+    return OTLS_E_NOMEM;
+  }
+  w->ctx = otls_context_ref(ctx);
+  w->opts = *o;
+  w->sopts = *o->server_options;
+  w->sopts.reuse_port = true;
+  w->opts.server_options = &w->sopts;
+  w->n = n;
+  atomic_init(&w->closing, false);
+  int rv = 0;
+  for (unsigned i = 0; i < n && rv == 0; i++)
+    rv = worker_setup(w, i);
+  if (rv < 0) {
+    workers_free(w); /* no thread runs yet: everything closes here */
+    return rv;
+  }
+  for (unsigned i = 0; i < n; i++) {
+    struct worker *wk = &w->ws[i];
+    if (uv_thread_create(&wk->tid, worker_main, wk) != 0) {
+      /* Stop the ones running, undo the rest here. */
+      otls_uv_workers_close(w);
+      for (unsigned j = 0; j < i; j++)
+        (void)uv_thread_join(&w->ws[j].tid);
+      workers_free(w);
+      return OTLS_E_NOMEM;
+    }
+    wk->thread_started = true;
+  }
+  uv_mutex_lock(&w->lock);
+  while (w->started < n)
+    uv_cond_wait(&w->cond, &w->lock);
+  uv_mutex_unlock(&w->lock);
+  *out = w;
+  return 0;
+}
+
+unsigned otls_uv_workers_port(const otls_uv_workers *w) {
+  return w ? w->port : 0;
+}
+
+unsigned otls_uv_workers_count(const otls_uv_workers *w) {
+  return w ? w->n : 0;
+}
+
+void *otls_uv_workers_data(const otls_uv_workers *w) {
+  return w ? w->opts.data : NULL;
+}
+
+void otls_uv_workers_close(otls_uv_workers *w) {
+  if (w == NULL)
+    return;
+  atomic_store(&w->closing, true);
+  /* uv_async_send() is the one libuv call that is safe from any thread. */
+  for (unsigned i = 0; i < w->n; i++)
+    if (w->ws[i].loop_inited)
+      (void)uv_async_send(&w->ws[i].wake);
+}
+
+int otls_uv_workers_join(otls_uv_workers *w) {
+  if (w == NULL)
+    return OTLS_E_INVAL;
+  for (unsigned i = 0; i < w->n; i++)
+    if (w->ws[i].thread_started)
+      (void)uv_thread_join(&w->ws[i].tid);
+  workers_free(w);
+  return 0;
 }

@@ -11,7 +11,8 @@
  *
  * Conventions beyond common.h:
  *  - Every object belongs to the thread that runs its loop. Every function
- *    here must be called on that thread.
+ *    here must be called on that thread — except otls_uv_workers_*, whose
+ *    own thread rules are stated there.
  *  - Write callbacks, on_data, on_end, on_drain and on_close are never
  *    called from inside otls_uv_socket_write/_end/_destroy/_resume (as
  *    with libuv). on_error may be, when that very call hits a fatal error
@@ -155,8 +156,11 @@ OTLS_EXTERN otls_uv_server *otls_uv_socket_server(const otls_uv_socket *s);
 
 /*
  * Transport addresses (Node.js: `remoteAddress`/`remotePort`, `address()`).
+ * TCP: a sockaddr_in / sockaddr_in6. A unix-domain socket: a sockaddr_un
+ * (ss_family AF_UNIX) whose sun_path is the bound path, or "" for an
+ * unnamed end (a connecting client's own address, as Node's `undefined`).
  * Returns 0, OTLS_E_STATE when the socket is not (or no longer) a connected
- * TCP socket (a wrapped duplex has no address), OTLS_E_INVAL.
+ * stream socket (a wrapped duplex has no address), OTLS_E_INVAL.
  */
 OTLS_EXTERN int otls_uv_socket_remote_address(const otls_uv_socket *s,
                                               struct sockaddr_storage *out);
@@ -165,11 +169,37 @@ OTLS_EXTERN int otls_uv_socket_local_address(const otls_uv_socket *s, struct soc
 /* A sentence about the last failure of the socket, or "". */
 OTLS_EXTERN const char *otls_uv_socket_error(const otls_uv_socket *s);
 
+/* The socket was idle for the time given to otls_uv_socket_set_timeout()
+ * (Node.js: the 'timeout' event). */
+typedef void (*otls_uv_timeout_cb)(otls_uv_socket *s);
+
+/*
+ * otls_uv_socket_set_timeout() — call `cb` once the socket has seen no
+ * activity (no ciphertext read from or written to its transport, no write
+ * completed) for `ms` milliseconds (Node.js: `socket.setTimeout(ms, cb)`).
+ * As in Node, the socket is *not* closed: `cb` decides (e.g. end() or
+ * destroy()). It fires once per idle period; the next activity starts the
+ * timer again. `ms` = 0 turns it off; a new call replaces the previous
+ * timeout and callback. `cb` may be NULL (nothing happens on timeout).
+ * Returns 0, OTLS_E_INVAL (NULL socket), OTLS_E_CLOSED (closing).
+ */
+OTLS_EXTERN int otls_uv_socket_set_timeout(otls_uv_socket *s, unsigned ms, otls_uv_timeout_cb cb);
+
 /* ---------------------------------------------------------------------- */
 /* Client sockets: tls.connect() and new TLSSocket(duplex)                */
 /* ---------------------------------------------------------------------- */
 
 #define OTLS_UV_SOCKET_OPTIONS_V1 1u
+
+/*
+ * The `lookup` hook (Node.js: the `lookup` option of tls.connect()): called
+ * with the host and port given to otls_uv_connect(), on the loop iteration
+ * after that call returned (never inside it), instead of getaddrinfo.
+ * Answer with otls_uv_lookup_done(), from inside the hook or later.
+ * `host` is valid until the answer; `data` is the options' `lookup_data`.
+ */
+typedef void (*otls_uv_lookup_cb)(otls_uv_socket *s, const char *host, unsigned port,
+                                  void *data);
 
 typedef struct otls_uv_socket_options {
   /* Set by otls_uv_socket_options_init(); do not change. */
@@ -178,11 +208,14 @@ typedef struct otls_uv_socket_options {
   bool is_server;
   /*
    * SNI name. NULL = the host given to otls_uv_connect() (an IP address is
-   * never sent as SNI). Node.js: `servername`.
+   * never sent as SNI), "localhost" for otls_uv_connect_path() and
+   * otls_uv_connect_fd() (Node's default host); "" = none.
+   * Node.js: `servername`.
    */
   const char *servername;
-  /* The name the certificate must match; NULL = the connect host, else
-   * `servername`. Node.js: `host` / checkServerIdentity. */
+  /* The name the certificate must match; NULL = `servername` when set,
+   * else the connect host ("localhost" for a path or an fd).
+   * Node.js: `host` / checkServerIdentity. */
   const char *host;
   /* -1 = the context's policy (default), 0 / 1. Node.js: `rejectUnauthorized`. */
   int reject_unauthorized;
@@ -197,8 +230,15 @@ typedef struct otls_uv_socket_options {
    * otls_conn_options); the fields above take precedence. NULL = none.
    */
   const otls_conn_options *conn_options;
+
+  /* otls_uv_connect() only: resolve the host with this hook instead of
+   * getaddrinfo (Node.js: `lookup`). NULL = getaddrinfo (default). */
+  otls_uv_lookup_cb lookup;
+  void *lookup_data; /* passed to `lookup` */
 } otls_uv_socket_options;
 
+/* Fill `opts` with the defaults: version set, reject_unauthorized -1 (the
+ * context's policy), everything else 0 / NULL. */
 OTLS_EXTERN void otls_uv_socket_options_init(otls_uv_socket_options *opts);
 
 /*
@@ -215,6 +255,53 @@ OTLS_EXTERN void otls_uv_socket_options_init(otls_uv_socket_options *opts);
 OTLS_EXTERN int otls_uv_connect(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
                                 const char *host, unsigned port, const otls_uv_socket_options *opts,
                                 otls_uv_secure_cb secure_cb);
+
+/*
+ * otls_uv_lookup_done() — the answer to the `lookup` hook: `n` IPv4/IPv6
+ * addresses (sockaddr_in / sockaddr_in6 in sockaddr_storage; copied; their
+ * port is ignored, the connect port is used), tried in order as
+ * getaddrinfo's; or a negative OTLS_E_* `err` (e.g. OTLS_E_NOTFOUND,
+ * Node's ENOTFOUND), which fails the socket: on_error gets exactly `err`,
+ * the detail names the host. `err` = 0 with no address fails with
+ * OTLS_E_NOTFOUND; an address of another family with OTLS_E_INVAL.
+ * Events (on_error, on_close) may fire from inside this call.
+ * Returns 0 (the answer was taken, including when it fails the socket),
+ * OTLS_E_INVAL, OTLS_E_STATE (no lookup is waiting for an answer),
+ * OTLS_E_CLOSED (the socket was destroyed meanwhile; the answer is
+ * dropped). Never call it after the socket's on_close.
+ */
+OTLS_EXTERN int otls_uv_lookup_done(otls_uv_socket *s, const struct sockaddr_storage *addrs,
+                                    size_t n, int err);
+
+/*
+ * otls_uv_connect_path() — connect to the unix-domain socket `path` and run
+ * the client handshake (Node.js: `tls.connect({path})`). As in Node, the
+ * host defaults to "localhost": the SNI name sent and the name the
+ * certificate must match, unless opts->servername / opts->host say
+ * otherwise. Failures (OTLS_E_FILE = ENOENT when nothing is at `path`,
+ * OTLS_E_CONNREFUSED, handshake errors) go to on_error, then on_close.
+ * Returns 0, or synchronously OTLS_E_INVAL (NULL/empty path, a path
+ * longer than sun_path, `is_server` set), OTLS_E_NOMEM, the error of
+ * otls_conn_new().
+ */
+OTLS_EXTERN int otls_uv_connect_path(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
+                                     const char *path, const otls_uv_socket_options *opts,
+                                     otls_uv_secure_cb secure_cb);
+
+/*
+ * otls_uv_connect_fd() — TLS client over `fd`, a socket the application
+ * has already connected (TCP or unix-domain; Node.js: `tls.connect({socket})`
+ * over a net.Socket). On success the TLS socket owns `fd`: it is made
+ * non-blocking and closed with the socket. The host defaults to
+ * "localhost" as for otls_uv_connect_path(). The handshake starts on the
+ * next loop iteration.
+ * Returns 0, or synchronously — and then `fd` is still the caller's —
+ * OTLS_E_INVAL (not a connected stream socket, `is_server` set),
+ * OTLS_E_NOMEM, a mapped libuv error, the error of otls_conn_new().
+ */
+OTLS_EXTERN int otls_uv_connect_fd(otls_uv_socket **out, uv_loop_t *loop, otls_context *ctx,
+                                   int fd, const otls_uv_socket_options *opts,
+                                   otls_uv_secure_cb secure_cb);
 
 /*
  * A duplex transport provided by the application (Node.js: the `socket`
@@ -296,6 +383,14 @@ typedef struct otls_uv_server_options {
   int backlog;
   /* Write high-water mark of accepted sockets; 0 = OTLS_UV_HIGH_WATER_MARK. */
   size_t high_water_mark;
+  /*
+   * Set SO_REUSEPORT on the TCP socket before bind(2), so that several
+   * servers (threads or processes of the same user) listen on one port and
+   * the kernel spreads connections over them (otls_uv_workers_start() sets
+   * it). Node.js: `reusePort`. TCP only: otls_uv_server_listen_path() with
+   * it is OTLS_E_INVAL.
+   */
+  bool reuse_port;
   /* User data, see otls_uv_server_data(). */
   void *data;
 
@@ -343,12 +438,21 @@ typedef struct otls_uv_server_options {
 OTLS_EXTERN int otls_uv_server_add_context(otls_uv_server *srv, const char *pattern,
                                            otls_context *ctx);
 
-/* Answers to the server events above; each re-starts the paused handshake. */
+/*
+ * Answers to the server events above (Node.js: the `callback` argument of
+ * SNICallback, 'newSession', 'resumeSession', 'OCSPRequest'); each
+ * re-starts the paused handshake, from inside the event or later, and may
+ * fire events. They return 0, OTLS_E_INVAL (NULL socket), or the error of
+ * the matching otls_conn_*_done() (OTLS_E_STATE when nothing is waiting
+ * for that answer).
+ */
 OTLS_EXTERN int otls_uv_sni_done(otls_uv_socket *s, otls_context *ctx, int err);
 OTLS_EXTERN int otls_uv_new_session_done(otls_uv_socket *s);
 OTLS_EXTERN int otls_uv_resume_session_done(otls_uv_socket *s, const uint8_t *data, size_t len);
 OTLS_EXTERN int otls_uv_ocsp_done(otls_uv_socket *s, const uint8_t *resp, size_t len, int err);
 
+/* Fill `opts` with the defaults: version set, handshake_timeout_ms
+ * OTLS_UV_HANDSHAKE_TIMEOUT_MS, backlog 511, everything else 0 / NULL. */
 OTLS_EXTERN void otls_uv_server_options_init(otls_uv_server_options *opts);
 
 /*
@@ -371,17 +475,36 @@ OTLS_EXTERN int otls_uv_server_new(otls_uv_server **out, uv_loop_t *loop, otls_c
  */
 OTLS_EXTERN int otls_uv_server_listen(otls_uv_server *srv, const char *host, unsigned port);
 
-/* The bound address (Node.js: `server.address()`). Returns 0,
- * OTLS_E_STATE when not listening. */
+/*
+ * otls_uv_server_listen_path() — listen on the unix-domain socket `path`
+ * (Node.js: `server.listen(path)`). As in Node, a file already at `path`
+ * is OTLS_E_ADDRINUSE (remove a stale one first); the file is removed when
+ * the server closes. Accepted sockets work as TCP ones (their addresses
+ * are AF_UNIX, see otls_uv_socket_remote_address()).
+ * Returns 0, OTLS_E_INVAL (NULL/empty path, longer than sun_path, already
+ * listening, `reuse_port` set), OTLS_E_ADDRINUSE, OTLS_E_FILE (ENOENT: no
+ * such directory), OTLS_E_SYSCALL (e.g. permission denied), OTLS_E_STATE
+ * (closing).
+ */
+OTLS_EXTERN int otls_uv_server_listen_path(otls_uv_server *srv, const char *path);
+
+/*
+ * The bound address (Node.js: `server.address()`): a sockaddr_in /
+ * sockaddr_in6 for TCP; for a unix-domain socket a sockaddr_un with
+ * ss_family AF_UNIX and sun_path = the path (Node returns the path string).
+ * Returns 0, OTLS_E_STATE when not listening (or closing), OTLS_E_INVAL.
+ */
 OTLS_EXTERN int otls_uv_server_address(const otls_uv_server *srv, struct sockaddr_storage *out);
 
-/* The bound port, or 0 when not listening. */
+/* The bound TCP port, or 0 when not listening or listening on a path. */
 OTLS_EXTERN unsigned otls_uv_server_port(const otls_uv_server *srv);
 
 /* Open connections, including those still in their handshake
  * (Node.js: `server.getConnections()`). */
 OTLS_EXTERN unsigned otls_uv_server_connections(const otls_uv_server *srv);
 
+/* The server has closed (Node.js: 'close'); its memory is released when
+ * this returns. */
 typedef void (*otls_uv_server_close_cb)(otls_uv_server *srv);
 
 /*
@@ -392,8 +515,97 @@ typedef void (*otls_uv_server_close_cb)(otls_uv_server *srv);
  */
 OTLS_EXTERN void otls_uv_server_close(otls_uv_server *srv, otls_uv_server_close_cb cb);
 
+/* The options' `data` pointer (NULL for NULL). */
 OTLS_EXTERN void *otls_uv_server_data(const otls_uv_server *srv);
+/* The loop the server runs on (NULL for NULL). */
 OTLS_EXTERN uv_loop_t *otls_uv_server_loop(const otls_uv_server *srv);
+
+/*
+ * otls_uv_server_get_ticket_keys() / _set_ticket_keys() — the session
+ * ticket key, OTLS_TICKET_KEYS_LEN (48) bytes (Node.js:
+ * `server.getTicketKeys()` / `server.setTicketKeys(keys)`). They are the
+ * server's context's (otls_context_get_ticket_keys() /
+ * otls_context_set_ticket_keys(), whose rules apply: thread-safe, the
+ * previous key still decrypts after a set), so they act on every server
+ * and worker sharing that context. Servers (contexts) given the same key
+ * resume each other's tickets (same backend).
+ * Returns 0, OTLS_E_INVAL (NULL argument, `len` not 48).
+ */
+OTLS_EXTERN int otls_uv_server_get_ticket_keys(const otls_uv_server *srv, uint8_t *keys,
+                                               size_t len);
+OTLS_EXTERN int otls_uv_server_set_ticket_keys(otls_uv_server *srv, const uint8_t *keys,
+                                               size_t len);
+
+/* ---------------------------------------------------------------------- */
+/* Several cores: N threads, one loop and one server each (Node: cluster)  */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * A set of worker threads, each with its own uv loop and otls_uv_server
+ * listening on the same port with SO_REUSEPORT (the kernel spreads the
+ * connections), all sharing one context — so one session cache and one
+ * ticket key: a session made on one worker resumes on another.
+ *
+ * Thread rules: each worker's server and its sockets belong to that
+ * worker's thread (the server callbacks run there, and every otls_uv_*
+ * call on them must be made there). otls_uv_workers_close() may be called
+ * from any thread; _port/_count/_data from any thread while `w` lives;
+ * otls_uv_workers_join() from a thread that is not a worker.
+ * Do not close a worker's server yourself: use otls_uv_workers_close().
+ * Handles the application creates on a worker's loop should be closed by
+ * the time the server has closed; any left are closed by _join().
+ */
+typedef struct otls_uv_workers otls_uv_workers;
+
+#define OTLS_UV_WORKERS_OPTIONS_V1 1u
+/* Upper bound of `workers` (more is OTLS_E_INVAL). */
+#define OTLS_UV_WORKERS_MAX 1024u
+
+typedef struct otls_uv_workers_options {
+  unsigned version;                 /* set by _init */
+  unsigned workers;                 /* threads; 0 = number of CPUs (uv_available_parallelism) */
+  const char *host;                 /* as otls_uv_server_listen; NULL = "::" */
+  unsigned port;                    /* 0 = one ephemeral port shared by all workers */
+  const otls_uv_server_options *server_options; /* copied; its callbacks run on the worker threads */
+  /* On each worker thread, after its server is listening and before the loop runs (may be NULL). */
+  void (*on_worker_start)(otls_uv_workers *w, unsigned index, otls_uv_server *srv);
+  void *data;
+} otls_uv_workers_options;
+
+/* Fill `o` with the defaults (all zero, version set). Accepts NULL. */
+OTLS_EXTERN void otls_uv_workers_options_init(otls_uv_workers_options *o);
+
+/*
+ * Starts N threads, each with its own uv loop and otls_uv_server on the same
+ * port (SO_REUSEPORT), all sharing ctx (its session cache and ticket keys
+ * are thread-safe). Returns once every worker listens, or an error (then
+ * nothing is left running).
+ *
+ * Details: `server_options` is copied with `reuse_port` forced on; its
+ * `data` is every worker's otls_uv_server_data(); its `conn_options` is
+ * read during this call only. Every worker's `on_worker_start` has returned
+ * when this returns 0. A reference to `ctx` is held until _join().
+ * Returns 0, OTLS_E_INVAL (NULL argument, wrong version, no
+ * on_secure_connection, port > 65535, more than OTLS_UV_WORKERS_MAX
+ * workers, a context without a certificate, a host that is not an IP
+ * literal), OTLS_E_ADDRINUSE (the port is taken by a socket without
+ * SO_REUSEPORT), OTLS_E_SYSCALL, OTLS_E_NOMEM, an error of
+ * otls_uv_server_new().
+ */
+OTLS_EXTERN int otls_uv_workers_start(otls_uv_workers **out, otls_context *ctx,
+                                      const otls_uv_workers_options *o);
+/* The port every worker listens on (the ephemeral one when 0 was asked). */
+OTLS_EXTERN unsigned otls_uv_workers_port(const otls_uv_workers *w);
+/* How many workers run. */
+OTLS_EXTERN unsigned otls_uv_workers_count(const otls_uv_workers *w);
+/* The options' `data`. */
+OTLS_EXTERN void *otls_uv_workers_data(const otls_uv_workers *w);
+/* Thread-safe, callable from any thread including a worker's callbacks: each worker closes its server gracefully (otls_uv_server_close semantics) and its loop ends. */
+OTLS_EXTERN void otls_uv_workers_close(otls_uv_workers *w);
+/* From a non-worker thread: waits until every worker's loop has ended, joins the threads, frees w. Returns 0.
+ * (OTLS_E_INVAL for NULL.) Call otls_uv_workers_close() first, or from a
+ * worker, else this waits for ever. */
+OTLS_EXTERN int otls_uv_workers_join(otls_uv_workers *w);
 
 OTLS_END_DECLS
 
