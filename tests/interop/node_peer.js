@@ -91,7 +91,41 @@ if (mode === 'server') {
     s.on('error', (e) => { console.error('node_peer client:', e.code, e.message); process.exit(1); });
   };
   once(0);
+} else if (mode === 'concurrent-client') {
+  // N clients at once, ALPN offered; each sends 64 KiB and checks the echo,
+  // then waits until every client has had its echo before it ends: a server
+  // serving one connection at a time never gets there. One JSON line per
+  // client, then {"done":N}.
+  const port = Number(process.argv[5]);
+  const n = Number(process.argv[6] || 8);
+  const size = 64 * 1024;
+  let echoed = 0;
+  let closed = 0;
+  const waiting = [];
+  for (let i = 0; i < n; i++) {
+    const payload = Buffer.alloc(size, String.fromCharCode(97 + (i % 26)));
+    const s = tls.connect({ host: '127.0.0.1', servername: 'localhost', port, ca: file('ca.pem'),
+                            ALPNProtocols: ['http/1.1'], ...range });
+    const got = [];
+    let have = 0;
+    s.on('secureConnect', () => s.write(payload));
+    s.on('data', (d) => {
+      got.push(d);
+      have += d.length;
+      if (have !== size) return;
+      if (!Buffer.concat(got).equals(payload)) {
+        console.error(`node_peer: client ${i} got other data back`);
+        process.exit(1);
+      }
+      console.log(JSON.stringify({ client: i, ...info(s), alpnProtocol: s.alpnProtocol,
+                                   echoed: have }));
+      waiting.push(s);
+      if (++echoed === n) waiting.forEach((w) => w.end());
+    });
+    s.on('close', () => { if (++closed === n) { console.log(JSON.stringify({ done: echoed })); process.exit(echoed === n ? 0 : 1); } });
+    s.on('error', (e) => { console.error(`node_peer client ${i}:`, e.code, e.message); process.exit(1); });
+  }
 } else {
-  console.error('usage: node_peer.js server|client|resume-server|resume-client PKI VERSION [PORT MESSAGE]');
+  console.error('usage: node_peer.js server|client|resume-server|resume-client|concurrent-client PKI VERSION [PORT MESSAGE|N]');
   process.exit(2);
 }

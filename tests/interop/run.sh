@@ -22,6 +22,8 @@
 #                                 -> openssl s_server -status_file
 #   node_resume_client_tls12|13   omnitls s_server <- Node (session event, resume, OCSP)
 #   node_resume_server_tls12|13   omnitls s_client -reconnect -> Node (OCSPRequest)
+#   node_concurrent_clients_tls12|13  omnitls s_server -echo <- 8 Node clients at once
+#                                 (64 KiB each, ALPN http/1.1)
 #   omnitls_client_<b>_tls12|13   omnitls s_server -www  <-  omnitls-<b> s_client
 #                                 (OMNITLS_CLIENT = that binary)
 #
@@ -336,6 +338,24 @@ node_client() {
     "omnitls and node disagree on the cipher"
 }
 
+# omnitls s_server -echo  <-  8 Node.js clients at once (64 KiB each, ALPN).
+node_concurrent_clients() {
+  local v=$1 proto n=8
+  need node
+  proto=$(vname "$v")
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" -echo -json \
+    -alpn h2,http/1.1 -naccept "$n"
+  timeout 30 node "$HERE/node_peer.js" concurrent-client "$PKI" "$proto" "$PORT" "$n" \
+    >"$WORK/client.out" 2>"$WORK/client.err" || fail "the node clients failed"
+  wait_server || fail "omnitls s_server exited with an error"
+  expect_json_lines "$WORK/server.out"
+  expect_fixed "$WORK/client.out" "{\"done\":$n}" "not every node client got its echo"
+  [ "$(grep -c "\"protocol\":\"$proto\".*\"alpnProtocol\":\"http/1.1\",\"echoed\":65536" "$WORK/client.out")" = "$n" ] ||
+    fail "want $n clients with $proto, ALPN http/1.1 and 64 KiB echoed"
+  [ "$(grep '"event":"secureConnection"' "$WORK/server.out" | grep -c '"alpnProtocol":"http/1.1"')" = "$n" ] ||
+    fail "the server did not log $n connections with ALPN http/1.1"
+}
+
 node_server() {
   local v=$1 proto line tries=0
   need node
@@ -520,6 +540,7 @@ case $CASE in
   client_gnutls_server_tls1[23]) client_gnutls_server "${CASE##*_}" ;;
   node_client_tls1[23]) node_client "${CASE##*_}" ;;
   node_server_tls1[23]) node_server "${CASE##*_}" ;;
+  node_concurrent_clients_tls1[23]) node_concurrent_clients "${CASE##*_}" ;;
   www_openssl_client_tls1[23]) www_openssl_client "${CASE##*_}" ;;
   www_curl_tls1[23]) www_curl "${CASE##*_}" ;;
   www_curl_ipv6) www_curl_ipv6 ;;
