@@ -46,6 +46,25 @@ if (mode === 'server') {
   s.on('data', (d) => process.stdout.write(d));
   s.on('end', () => process.exit(0));
   s.on('error', (e) => { console.error('node_peer client:', e.code, e.message); process.exit(1); });
+} else if (mode === 'echo-server') {
+  // The echo server of Node's tls documentation, client certificates
+  // required: 'welcome!\n', then everything back. One JSON line per
+  // connection (with the client certificate's subject CN); exits after N.
+  const n = Number(process.argv[5] || 1);
+  let seen = 0;
+  const server = tls.createServer(
+    { key: file('server-rsa.key'), cert: file('server-rsa-chain.pem'), ca: file('ca.pem'),
+      requestCert: true, rejectUnauthorized: true, ...range },
+    (s) => {
+      console.log(JSON.stringify({ event: 'secureConnection', ...info(s),
+                                   peerCN: s.getPeerCertificate().subject.CN }));
+      s.write('welcome!\n');
+      s.pipe(s);
+      s.on('close', () => { if (++seen === n) server.close(); });
+      s.on('error', (e) => { console.error('node_peer server:', e.code); process.exit(1); });
+    });
+  server.on('tlsClientError', (e) => { console.error('tlsClientError', e.code); process.exit(1); });
+  server.listen(0, '127.0.0.1', () => console.log(`ACCEPT 127.0.0.1:${server.address().port}`));
 } else if (mode === 'resume-server') {
   // N connections with ALPN h2 and an OCSP staple; one JSON line each.
   const n = Number(process.argv[5] || 6);
@@ -126,6 +145,6 @@ if (mode === 'server') {
     s.on('error', (e) => { console.error(`node_peer client ${i}:`, e.code, e.message); process.exit(1); });
   }
 } else {
-  console.error('usage: node_peer.js server|client|resume-server|resume-client|concurrent-client PKI VERSION [PORT MESSAGE|N]');
+  console.error('usage: node_peer.js server|client|echo-server|resume-server|resume-client|concurrent-client PKI VERSION [PORT MESSAGE|N]');
   process.exit(2);
 }

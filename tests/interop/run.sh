@@ -24,6 +24,10 @@
 #   node_resume_server_tls12|13   omnitls s_client -reconnect -> Node (OCSPRequest)
 #   node_concurrent_clients_tls12|13  omnitls s_server -echo <- 8 Node clients at once
 #                                 (64 KiB each, ALPN http/1.1)
+#   node_uv_echo_client_tls12|13  examples/echo_client (event layer, client certificate)
+#                                 -> Node's documented echo server (requestCert)
+#   node_uv_duplex_client_tls12|13  examples/duplex_client (TLS over its own
+#                                 transport) -> Node tls.createServer
 #   omnitls_client_<b>_tls12|13   omnitls s_server -www  <-  omnitls-<b> s_client
 #                                 (OMNITLS_CLIENT = that binary)
 #
@@ -386,6 +390,63 @@ node_server() {
   expect_fixed "$WORK/server-event.json" "\"name\":\"$cipher\"" "omnitls and node disagree on the cipher"
 }
 
+# start_node_server MODE ARGS... — node_peer.js MODE in the background; PORT.
+start_node_server() {
+  local mode=$1 line tries=0
+  shift
+  timeout 50 node "$HERE/node_peer.js" "$mode" "$PKI" "$@" >"$WORK/nserver.out" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  while [ $((tries += 1)) -le 100 ]; do
+    line=$(grep -m1 '^ACCEPT ' "$WORK/nserver.out" 2>/dev/null || true)
+    [ -n "$line" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$line" ] || fail "the node server did not start"
+  PORT=${line##*:}
+}
+
+# examples/echo_client (otls_uv_connect) -> Node's documented echo server
+# with requestCert: the client certificate, welcome!, the echo.
+node_uv_echo_client() {
+  local v=$1 proto cipher
+  need node
+  : "${OMNITLS_UV_ECHO_CLIENT:?the echo_client example of this variant}"
+  proto=$(vname "$v")
+  start_node_server echo-server "$proto" 1
+  timeout 20 "$OMNITLS_UV_ECHO_CLIENT" "$PKI/client-chain.pem" "$PKI/client.key" "$PKI/ca.pem" \
+    localhost "$PORT" "hello node" >"$WORK/client.out" 2>"$WORK/client.err" ||
+    fail "echo_client failed"
+  wait_server || fail "the node server exited with an error"
+  expect_fixed "$WORK/client.out" "client connected authorized $proto" "echo_client: not $proto / authorized"
+  expect_fixed "$WORK/client.out" "welcome!" "no welcome from node"
+  expect_fixed "$WORK/client.out" "hello node" "the echo did not come back"
+  grep '^{' "$WORK/nserver.out" | head -n1 >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" '"authorized":true' "node did not authorize the client certificate"
+  expect_fixed "$WORK/server-event.json" '"peerCN":"' "node saw no client certificate"
+  expect_fixed "$WORK/server-event.json" "\"protocol\":\"$proto\"" "node: protocol"
+}
+
+# examples/duplex_client (otls_uv_wrap over the program's own TCP) -> Node.
+node_uv_duplex_client() {
+  local v=$1 proto cipher
+  need node
+  : "${OMNITLS_UV_DUPLEX_CLIENT:?the duplex_client example of this variant}"
+  proto=$(vname "$v")
+  start_node_server server "$proto"
+  timeout 20 "$OMNITLS_UV_DUPLEX_CLIENT" "$PKI/ca.pem" 127.0.0.1 "$PORT" "hello over a duplex" \
+    localhost >"$WORK/client.out" 2>"$WORK/client.err" || fail "duplex_client failed"
+  wait_server || fail "the node server exited with an error"
+  expect_fixed "$WORK/client.out" "protocol: $proto" "duplex_client: not $proto"
+  expect_fixed "$WORK/client.out" "authorized: true" "duplex_client: not authorized"
+  expect_fixed "$WORK/client.out" "hello over a duplex" "the echo did not come back"
+  cipher=$(sed -n 's/^cipher: //p' "$WORK/client.out")
+  grep '^{' "$WORK/nserver.out" | head -n1 >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" '"servername":"localhost"' "node saw no SNI"
+  expect_fixed "$WORK/server-event.json" "\"name\":\"$cipher\"" "omnitls and node disagree on the cipher"
+}
+
 # --- sessions, ALPN and OCSP stapling (issue 5) -----------------------------------------
 has_cap() { "$OMNITLS" version | grep -q "^capabilities:.* $1\( \|\$\)"; }
 OCSP_HEX() { od -An -v -tx1 "$PKI/ocsp-good.der" | tr -d ' \n'; }
@@ -541,6 +602,8 @@ case $CASE in
   node_client_tls1[23]) node_client "${CASE##*_}" ;;
   node_server_tls1[23]) node_server "${CASE##*_}" ;;
   node_concurrent_clients_tls1[23]) node_concurrent_clients "${CASE##*_}" ;;
+  node_uv_echo_client_tls1[23]) node_uv_echo_client "${CASE##*_}" ;;
+  node_uv_duplex_client_tls1[23]) node_uv_duplex_client "${CASE##*_}" ;;
   www_openssl_client_tls1[23]) www_openssl_client "${CASE##*_}" ;;
   www_curl_tls1[23]) www_curl "${CASE##*_}" ;;
   www_curl_ipv6) www_curl_ipv6 ;;
