@@ -323,6 +323,23 @@ client_gnutls_server() {
 }
 
 # --- Node.js v20 -------------------------------------------------------------------
+# start_node_server MODE ARGS... — node_peer.js MODE in the background; PORT.
+start_node_server() {
+  local mode=$1 line tries=0
+  shift
+  timeout 50 node "$HERE/node_peer.js" "$mode" "$PKI" "$@" >"$WORK/nserver.out" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  while [ $((tries += 1)) -le 100 ]; do
+    line=$(grep -m1 '^ACCEPT ' "$WORK/nserver.out" 2>/dev/null || true)
+    [ -n "$line" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$line" ] || fail "the node server did not start"
+  PORT=${line##*:}
+}
+
 node_client() {
   local v=$1 proto
   need node
@@ -361,20 +378,10 @@ node_concurrent_clients() {
 }
 
 node_server() {
-  local v=$1 proto line tries=0
+  local v=$1 proto
   need node
   proto=$(vname "$v")
-  timeout 50 node "$HERE/node_peer.js" server "$PKI" "$proto" >"$WORK/nserver.out" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  while [ $((tries += 1)) -le 100 ]; do
-    line=$(grep -m1 '^ACCEPT ' "$WORK/nserver.out" 2>/dev/null || true)
-    [ -n "$line" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$line" ] || fail "the node server did not start"
-  PORT=${line##*:}
+  start_node_server server "$proto"
   printf 'hello from omnitls\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
     -servername localhost -CAfile "$PKI/ca.pem" -json >"$WORK/client.out" 2>"$WORK/client.err" ||
     fail "omnitls s_client exited with an error"
@@ -390,27 +397,10 @@ node_server() {
   expect_fixed "$WORK/server-event.json" "\"name\":\"$cipher\"" "omnitls and node disagree on the cipher"
 }
 
-# start_node_server MODE ARGS... — node_peer.js MODE in the background; PORT.
-start_node_server() {
-  local mode=$1 line tries=0
-  shift
-  timeout 50 node "$HERE/node_peer.js" "$mode" "$PKI" "$@" >"$WORK/nserver.out" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  while [ $((tries += 1)) -le 100 ]; do
-    line=$(grep -m1 '^ACCEPT ' "$WORK/nserver.out" 2>/dev/null || true)
-    [ -n "$line" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$line" ] || fail "the node server did not start"
-  PORT=${line##*:}
-}
-
 # examples/echo_client (otls_uv_connect) -> Node's documented echo server
 # with requestCert: the client certificate, welcome!, the echo.
 node_uv_echo_client() {
-  local v=$1 proto cipher
+  local v=$1 proto
   need node
   : "${OMNITLS_UV_ECHO_CLIENT:?the echo_client example of this variant}"
   proto=$(vname "$v")
@@ -535,22 +525,12 @@ node_resume_client() {
 
 # omnitls s_client -reconnect  ->  Node.js server (ALPNProtocols, OCSPRequest).
 node_resume_server() {
-  local v=$1 proto line tries=0
+  local v=$1 proto
   need node
   proto=$(vname "$v")
   local status=()
   has_cap ocsp-client && status=(-status)
-  timeout 50 node "$HERE/node_peer.js" resume-server "$PKI" "$proto" 6 >"$WORK/nserver.out" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  while [ $((tries += 1)) -le 100 ]; do
-    line=$(grep -m1 '^ACCEPT ' "$WORK/nserver.out" 2>/dev/null || true)
-    [ -n "$line" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$line" ] || fail "the node server did not start"
-  PORT=${line##*:}
+  start_node_server resume-server "$proto" 6
   timeout 30 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost \
     -CAfile "$PKI/ca.pem" -reconnect "${status[@]}" -alpn h2 -json \
     >"$WORK/client.out" 2>"$WORK/client.err" </dev/null || fail "omnitls s_client -reconnect failed"
