@@ -7,6 +7,10 @@
  * One otls_uv_server (Node's tls.createServer) does the accepting and the
  * handshakes; this file only reacts to its events: secureConnection,
  * tlsClientError, OCSPRequest, and each socket's data/drain/error/close.
+ * With -workers N, N such servers run on N threads (otls_uv_workers), one
+ * loop each, sharing the port, the context and its session cache; the
+ * callbacks below then run on those threads: what they share is either
+ * read-only, atomic (`ended`) or printed under `out_lock`.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -65,6 +69,9 @@ static const struct cli_flag flags[] = {
     {"json", NULL,
      "log one JSON line per connection (secureConnection, tlsClientError, error; Node's names)"},
     {"quiet", NULL, "no per-connection messages on stderr"},
+    {"workers", "N",
+     "N event loops on N threads accepting on one port (SO_REUSEPORT), one session cache; "
+     "needs -www or -echo"},
     {NULL, NULL, NULL},
 };
 
@@ -90,7 +97,9 @@ struct server {
   long naccept;           /* -1: serve for ever */
   atomic_long ended;      /* connections that completed or failed */
   pthread_mutex_t out_lock; /* one line at a time on stdout / stderr */
-  otls_uv_server *srv;
+  otls_uv_server *srv;                /* one loop */
+  _Atomic(otls_uv_workers *) workers; /* -workers: set before the first accept */
+  atomic_bool stopping;               /* -workers: otls_uv_workers_close() was called */
   struct relay *relay; /* MODE_RELAY: stdin */
   struct client *clients; /* MODE_RELAY: the secure connections */
   unsigned nclients;
@@ -210,9 +219,16 @@ static void on_server_closed(otls_uv_server *srv) {
   relay_stop(sv); /* the last handle of the loop: uv_run() returns */
 }
 
-/* Stop accepting; the loop ends once the open connections have ended. */
+/* Stop accepting; the loop(s) end once the open connections have ended.
+ * Called on the loop's thread, or any worker's (otls_uv_workers_close()
+ * is thread-safe). */
 static void stop_server(struct server *sv) {
-  if (sv->srv)
+  otls_uv_workers *w = atomic_load(&sv->workers);
+  if (w) {
+    if (!atomic_exchange(&sv->stopping, true))
+      otls_uv_workers_close(w);
+  }
+  else if (sv->srv)
     otls_uv_server_close(sv->srv, on_server_closed);
 }
 
@@ -710,6 +726,55 @@ out_loop:
   return rc;
 }
 
+/* A worker's server exists, before it accepts: remember the set. */
+static void on_worker_start(otls_uv_workers *w, unsigned index, otls_uv_server *srv) {
+  (void)index, (void)srv;
+  struct server *sv = otls_uv_workers_data(w);
+  atomic_store(&sv->workers, w);
+}
+
+static int run_workers(struct server *sv, const otls_uv_server_options *so, const char *host,
+                       unsigned port, unsigned n) {
+  otls_uv_workers_options wo;
+  otls_uv_workers_options_init(&wo);
+  wo.workers = n;
+  wo.host = host;
+  wo.port = port;
+  wo.server_options = so;
+  wo.on_worker_start = on_worker_start;
+  wo.data = sv;
+  otls_uv_workers *w;
+  int rv = otls_uv_workers_start(&w, sv->ctx, &wo);
+  if (rv < 0) {
+    char detail[256];
+    snprintf(detail, sizeof(detail), "cannot start %u workers listening on address %s port %u",
+             n, host ? host : "*", port);
+    cli_error(rv, detail);
+    return EXIT_FAIL;
+  }
+  atomic_store(&sv->workers, w);
+  unsigned bound = otls_uv_workers_port(w);
+  pthread_mutex_lock(&sv->out_lock);
+  if (host == NULL)
+    printf("ACCEPT *:%u\n", bound);
+  else if (strchr(host, ':'))
+    printf("ACCEPT [%s]:%u\n", host, bound);
+  else
+    printf("ACCEPT %s:%u\n", host, bound);
+  fflush(stdout);
+  pthread_mutex_unlock(&sv->out_lock);
+  /* -naccept 0, or reached before `workers` was known to the callbacks. */
+  if (sv->naccept >= 0 && atomic_load(&sv->ended) >= sv->naccept &&
+      !atomic_exchange(&sv->stopping, true))
+    otls_uv_workers_close(w);
+  rv = otls_uv_workers_join(w);
+  if (rv < 0) {
+    cli_error(rv, "a worker failed");
+    return EXIT_FAIL;
+  }
+  return EXIT_OK;
+}
+
 int cmd_s_server(int argc, char **argv) {
   struct cli_args a = {argc, 0, argv, "s_server", synopsis, flags};
   struct cli_tls t = {.reject_unauthorized = false};
@@ -719,7 +784,7 @@ int cmd_s_server(int argc, char **argv) {
   const char *contexts[MAX_CONTEXTS];
   size_t n_contexts = 0;
   uint8_t ticket_keys[OTLS_TICKET_KEYS_LEN];
-  int timeout_ms = 30000, hs_timeout_ms = -1, max_connections = 0;
+  int timeout_ms = 30000, hs_timeout_ms = -1, max_connections = 0, workers = 0;
   const struct cli_flag *f;
   const char *v;
   while ((f = cli_next(&a, &v)) != NULL) {
@@ -768,6 +833,11 @@ int cmd_s_server(int argc, char **argv) {
       hs_timeout_ms = cli_int(&a, n, v);
     else if (!strcmp(n, "max_connections"))
       max_connections = cli_int(&a, n, v);
+    else if (!strcmp(n, "workers")) {
+      workers = cli_int(&a, n, v);
+      if (workers < 1 || workers > 256)
+        cli_usage_error(&a, "-workers: 1..256");
+    }
     else if (!strcmp(n, "json"))
       sv.json = true;
     else if (!strcmp(n, "quiet"))
@@ -799,6 +869,8 @@ int cmd_s_server(int argc, char **argv) {
     cli_usage_error(&a, "-key needs -cert");
   if (t.ciphersuites && !*t.ciphersuites)
     cli_usage_error(&a, "-ciphersuites needs at least one suite (limit TLS 1.3 with -tls1_2)");
+  if (workers && sv.mode == MODE_RELAY)
+    cli_usage_error(&a, "-workers needs -www or -echo (stdin cannot be relayed to several loops)");
   char *hp = strdup(accept);
   const char *host, *port_s;
   if (hp == NULL)
@@ -814,6 +886,8 @@ int cmd_s_server(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   pthread_mutex_init(&sv.out_lock, NULL);
   atomic_init(&sv.ended, 0);
+  atomic_init(&sv.workers, NULL);
+  atomic_init(&sv.stopping, false);
   int rc = EXIT_FAIL;
   char detail[512] = "";
   char host_ip[INET6_ADDRSTRLEN] = "";
@@ -888,7 +962,10 @@ int cmd_s_server(int argc, char **argv) {
   so.data = &sv;
   if (sv.ocsp)
     so.on_ocsp_request = on_ocsp_request;
-  rc = run_one_loop(&sv, &so, host ? host_ip : NULL, (unsigned)port);
+  if (workers)
+    rc = run_workers(&sv, &so, host ? host_ip : NULL, (unsigned)port, (unsigned)workers);
+  else
+    rc = run_one_loop(&sv, &so, host ? host_ip : NULL, (unsigned)port);
 out:
   otls_context_free(sv.ctx);
   otls_sni_map_free(sv.sni);

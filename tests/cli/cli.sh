@@ -310,6 +310,44 @@ case ${1:?} in
     done
     [ "$(grep -c '"event":"secureConnection"' "$SERVER_OUT")" = 3 ] || fail "want 3 connections"
     ;;
+  s_workers)
+    # -workers 2: two loops on two threads, one port. -naccept counts the
+    # connections of both; their JSON lines never interleave.
+    server "${RSA[@]}" -echo -workers 2 -naccept 8
+    pids=()
+    for n in 1 2 3 4 5 6 7 8; do
+      (echo "hello $n"; sleep 1) | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
+        -servername localhost -CAfile "$P/ca.pem" >"$WORK/w$n.out" 2>"$WORK/w$n.err" &
+      pids+=("$!")
+      PIDS+=("$!")
+    done
+    for p in "${pids[@]}"; do wait "$p" || fail "a client of the workers failed"; done
+    wait_server || fail "s_server -workers 2 exited with an error"
+    expect_json_lines "$SERVER_OUT"
+    [ "$(grep -c '^{"event":"secureConnection",' "$SERVER_OUT")" = 8 ] ||
+      fail "want 8 secureConnection lines, each on its own line"
+    [ "$(wc -l <"$SERVER_OUT")" = 9 ] || fail "want the ACCEPT line and 8 JSON lines"
+    for n in 1 2 3 4 5 6 7 8; do
+      expect_fixed "$WORK/w$n.out" "hello $n" "client $n got no echo"
+    done
+    # A session made on one worker resumes on any: one session cache (TLS
+    # 1.2 session ids) and one set of ticket keys (TLS 1.3 tickets).
+    server "${RSA[@]}" -echo -workers 2 -no_ticket -tls1_2 -naccept 6
+    client ids -CAfile "$P/ca.pem" -reconnect || fail "s_client -reconnect (session ids) failed"
+    wait_server || fail "s_server -workers -no_ticket exited with an error"
+    [ "$(grep -c '"isSessionReused":true' "$WORK/ids.json")" = 5 ] ||
+      fail "TLS 1.2 session ids did not resume 5 times across the workers"
+    server "${RSA[@]}" -echo -workers 2 -naccept 6
+    client tickets -CAfile "$P/ca.pem" -reconnect || fail "s_client -reconnect (tickets) failed"
+    wait_server || fail "s_server -workers exited with an error"
+    [ "$(grep -c '"isSessionReused":true' "$WORK/tickets.json")" = 5 ] ||
+      fail "TLS 1.3 tickets did not resume 5 times across the workers"
+    # stdin cannot be relayed to several loops: a usage error.
+    rc=0
+    timeout 20 "$OMNITLS" s_server -accept 127.0.0.1:0 "${RSA[@]}" -workers 2 -naccept 0 \
+      </dev/null >/dev/null 2>"$WORK/relay.err" || rc=$?
+    [ "$rc" = 2 ] || fail "-workers without -www/-echo exited $rc, want 2"
+    ;;
   *) echo "unknown case $1" >&2; exit 2 ;;
 esac
 echo "PASS: $1"
