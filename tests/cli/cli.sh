@@ -255,6 +255,99 @@ case ${1:?} in
     wait_server || fail "s_server exited with an error"
     grep -Eq '"keyingMaterial":"[0-9a-f]{64}"' "$WORK/km.json" || fail "no 32-byte keyingMaterial"
     ;;
+  s_concurrent)
+    # The event-layer server: clients at the same time, a garbage ClientHello
+    # and a silent client failing (tlsClientError) while the others go on;
+    # -naccept counts every connection that ended, completed or failed.
+    server "${RSA[@]}" -echo -handshake_timeout 1500 -naccept 4
+    # Two clients that stay connected until both handshakes are logged: a
+    # server taking one connection at a time cannot pass this.
+    for n in a b; do
+      (sleep 4; echo "bye $n") | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
+        -servername localhost -CAfile "$P/ca.pem" >"$WORK/$n.out" 2>"$WORK/$n.err" &
+      eval "pid_$n=\$!"
+      PIDS+=("$!")
+    done
+    exec 3<>"/dev/tcp/127.0.0.1/$PORT" || fail "cannot open a TCP connection"
+    printf 'GET / HTTP/1.0\r\n\r\n' >&3 # not a ClientHello
+    exec 4<>"/dev/tcp/127.0.0.1/$PORT" # says nothing: handshake timeout
+    tries=0
+    until [ "$(grep -c '"event":"secureConnection"' "$SERVER_OUT")" = 2 ]; do
+      [ $((tries += 1)) -le 30 ] || fail "two clients were not served at the same time"
+      sleep 0.1
+    done
+    kill -0 "$pid_a" 2>/dev/null && kill -0 "$pid_b" 2>/dev/null ||
+      fail "a client ended before both were connected"
+    wait "$pid_a" || fail "client a failed"
+    wait "$pid_b" || fail "client b failed"
+    wait_server || fail "s_server exited with an error"
+    exec 3>&- 4>&-
+    expect_json_lines "$SERVER_OUT"
+    expect_fixed "$WORK/a.out" "bye a" "client a got no echo"
+    expect_fixed "$WORK/b.out" "bye b" "client b got no echo"
+    expect_fixed "$SERVER_OUT" '{"event":"tlsClientError","code":"ERR_OTLS_BAD_CLIENT_HELLO"' \
+      "no tlsClientError for a garbage ClientHello"
+    expect_fixed "$SERVER_OUT" '{"event":"tlsClientError","code":"ERR_TLS_HANDSHAKE_TIMEOUT"' \
+      "no tlsClientError for a silent client"
+    ;;
+  s_naccept_www)
+    # -www with keep-alive and -naccept: the server ends after the third
+    # connection has ended, whatever their order.
+    server "${RSA[@]}" -www -naccept 3
+    for n in 1 2 3; do
+      printf 'GET /%s HTTP/1.1\r\nHost: localhost\r\n\r\nGET /again HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$n" |
+        timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost \
+          -CAfile "$P/ca.pem" >"$WORK/www$n.out" 2>"$WORK/www$n.err" &
+      PIDS+=("$!")
+    done
+    wait_server || fail "s_server -www -naccept 3 exited with an error"
+    for n in 1 2 3; do
+      tries=0
+      until [ "$(grep -c '^HTTP/1.0 200 OK' "$WORK/www$n.out")" = 2 ]; do
+        [ $((tries += 1)) -le 50 ] || fail "client $n did not get two answers"
+        sleep 0.1
+      done
+    done
+    [ "$(grep -c '"event":"secureConnection"' "$SERVER_OUT")" = 3 ] || fail "want 3 connections"
+    ;;
+  s_workers)
+    # -workers 2: two loops on two threads, one port. -naccept counts the
+    # connections of both; their JSON lines never interleave.
+    server "${RSA[@]}" -echo -workers 2 -naccept 8
+    pids=()
+    for n in 1 2 3 4 5 6 7 8; do
+      (echo "hello $n"; sleep 1) | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
+        -servername localhost -CAfile "$P/ca.pem" >"$WORK/w$n.out" 2>"$WORK/w$n.err" &
+      pids+=("$!")
+      PIDS+=("$!")
+    done
+    for p in "${pids[@]}"; do wait "$p" || fail "a client of the workers failed"; done
+    wait_server || fail "s_server -workers 2 exited with an error"
+    expect_json_lines "$SERVER_OUT"
+    [ "$(grep -c '^{"event":"secureConnection",' "$SERVER_OUT")" = 8 ] ||
+      fail "want 8 secureConnection lines, each on its own line"
+    [ "$(wc -l <"$SERVER_OUT")" = 9 ] || fail "want the ACCEPT line and 8 JSON lines"
+    for n in 1 2 3 4 5 6 7 8; do
+      expect_fixed "$WORK/w$n.out" "hello $n" "client $n got no echo"
+    done
+    # A session made on one worker resumes on any: one session cache (TLS
+    # 1.2 session ids) and one set of ticket keys (TLS 1.3 tickets).
+    server "${RSA[@]}" -echo -workers 2 -no_ticket -tls1_2 -naccept 6
+    client ids -CAfile "$P/ca.pem" -reconnect || fail "s_client -reconnect (session ids) failed"
+    wait_server || fail "s_server -workers -no_ticket exited with an error"
+    [ "$(grep -c '"isSessionReused":true' "$WORK/ids.json")" = 5 ] ||
+      fail "TLS 1.2 session ids did not resume 5 times across the workers"
+    server "${RSA[@]}" -echo -workers 2 -naccept 6
+    client tickets -CAfile "$P/ca.pem" -reconnect || fail "s_client -reconnect (tickets) failed"
+    wait_server || fail "s_server -workers exited with an error"
+    [ "$(grep -c '"isSessionReused":true' "$WORK/tickets.json")" = 5 ] ||
+      fail "TLS 1.3 tickets did not resume 5 times across the workers"
+    # stdin cannot be relayed to several loops: a usage error.
+    rc=0
+    timeout 20 "$OMNITLS" s_server -accept 127.0.0.1:0 "${RSA[@]}" -workers 2 -naccept 0 \
+      </dev/null >/dev/null 2>"$WORK/relay.err" || rc=$?
+    [ "$rc" = 2 ] || fail "-workers without -www/-echo exited $rc, want 2"
+    ;;
   *) echo "unknown case $1" >&2; exit 2 ;;
 esac
 echo "PASS: $1"

@@ -46,6 +46,25 @@ if (mode === 'server') {
   s.on('data', (d) => process.stdout.write(d));
   s.on('end', () => process.exit(0));
   s.on('error', (e) => { console.error('node_peer client:', e.code, e.message); process.exit(1); });
+} else if (mode === 'echo-server') {
+  // The echo server of Node's tls documentation, client certificates
+  // required: 'welcome!\n', then everything back. One JSON line per
+  // connection (with the client certificate's subject CN); exits after N.
+  const n = Number(process.argv[5] || 1);
+  let seen = 0;
+  const server = tls.createServer(
+    { key: file('server-rsa.key'), cert: file('server-rsa-chain.pem'), ca: file('ca.pem'),
+      requestCert: true, rejectUnauthorized: true, ...range },
+    (s) => {
+      console.log(JSON.stringify({ event: 'secureConnection', ...info(s),
+                                   peerCN: s.getPeerCertificate().subject.CN }));
+      s.write('welcome!\n');
+      s.pipe(s);
+      s.on('close', () => { if (++seen === n) server.close(); });
+      s.on('error', (e) => { console.error('node_peer server:', e.code); process.exit(1); });
+    });
+  server.on('tlsClientError', (e) => { console.error('tlsClientError', e.code); process.exit(1); });
+  server.listen(0, '127.0.0.1', () => console.log(`ACCEPT 127.0.0.1:${server.address().port}`));
 } else if (mode === 'resume-server') {
   // N connections with ALPN h2 and an OCSP staple; one JSON line each.
   const n = Number(process.argv[5] || 6);
@@ -91,7 +110,41 @@ if (mode === 'server') {
     s.on('error', (e) => { console.error('node_peer client:', e.code, e.message); process.exit(1); });
   };
   once(0);
+} else if (mode === 'concurrent-client') {
+  // N clients at once, ALPN offered; each sends 64 KiB and checks the echo,
+  // then waits until every client has had its echo before it ends: a server
+  // serving one connection at a time never gets there. One JSON line per
+  // client, then {"done":N}.
+  const port = Number(process.argv[5]);
+  const n = Number(process.argv[6] || 8);
+  const size = 64 * 1024;
+  let echoed = 0;
+  let closed = 0;
+  const waiting = [];
+  for (let i = 0; i < n; i++) {
+    const payload = Buffer.alloc(size, String.fromCharCode(97 + (i % 26)));
+    const s = tls.connect({ host: '127.0.0.1', servername: 'localhost', port, ca: file('ca.pem'),
+                            ALPNProtocols: ['http/1.1'], ...range });
+    const got = [];
+    let have = 0;
+    s.on('secureConnect', () => s.write(payload));
+    s.on('data', (d) => {
+      got.push(d);
+      have += d.length;
+      if (have !== size) return;
+      if (!Buffer.concat(got).equals(payload)) {
+        console.error(`node_peer: client ${i} got other data back`);
+        process.exit(1);
+      }
+      console.log(JSON.stringify({ client: i, ...info(s), alpnProtocol: s.alpnProtocol,
+                                   echoed: have }));
+      waiting.push(s);
+      if (++echoed === n) waiting.forEach((w) => w.end());
+    });
+    s.on('close', () => { if (++closed === n) { console.log(JSON.stringify({ done: echoed })); process.exit(echoed === n ? 0 : 1); } });
+    s.on('error', (e) => { console.error(`node_peer client ${i}:`, e.code, e.message); process.exit(1); });
+  }
 } else {
-  console.error('usage: node_peer.js server|client|resume-server|resume-client PKI VERSION [PORT MESSAGE]');
+  console.error('usage: node_peer.js server|client|echo-server|resume-server|resume-client|concurrent-client PKI VERSION [PORT MESSAGE|N]');
   process.exit(2);
 }

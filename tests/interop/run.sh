@@ -22,6 +22,12 @@
 #                                 -> openssl s_server -status_file
 #   node_resume_client_tls12|13   omnitls s_server <- Node (session event, resume, OCSP)
 #   node_resume_server_tls12|13   omnitls s_client -reconnect -> Node (OCSPRequest)
+#   node_concurrent_clients_tls12|13  omnitls s_server -echo <- 8 Node clients at once
+#                                 (64 KiB each, ALPN http/1.1)
+#   node_uv_echo_client_tls12|13  examples/echo_client (event layer, client certificate)
+#                                 -> Node's documented echo server (requestCert)
+#   node_uv_duplex_client_tls12|13  examples/duplex_client (TLS over its own
+#                                 transport) -> Node tls.createServer
 #   omnitls_client_<b>_tls12|13   omnitls s_server -www  <-  omnitls-<b> s_client
 #                                 (OMNITLS_CLIENT = that binary)
 #
@@ -317,6 +323,23 @@ client_gnutls_server() {
 }
 
 # --- Node.js v20 -------------------------------------------------------------------
+# start_node_server MODE ARGS... — node_peer.js MODE in the background; PORT.
+start_node_server() {
+  local mode=$1 line tries=0
+  shift
+  timeout 50 node "$HERE/node_peer.js" "$mode" "$PKI" "$@" >"$WORK/nserver.out" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  while [ $((tries += 1)) -le 100 ]; do
+    line=$(grep -m1 '^ACCEPT ' "$WORK/nserver.out" 2>/dev/null || true)
+    [ -n "$line" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$line" ] || fail "the node server did not start"
+  PORT=${line##*:}
+}
+
 node_client() {
   local v=$1 proto
   need node
@@ -336,21 +359,29 @@ node_client() {
     "omnitls and node disagree on the cipher"
 }
 
-node_server() {
-  local v=$1 proto line tries=0
+# omnitls s_server -echo  <-  8 Node.js clients at once (64 KiB each, ALPN).
+node_concurrent_clients() {
+  local v=$1 proto n=8
   need node
   proto=$(vname "$v")
-  timeout 50 node "$HERE/node_peer.js" server "$PKI" "$proto" >"$WORK/nserver.out" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  while [ $((tries += 1)) -le 100 ]; do
-    line=$(grep -m1 '^ACCEPT ' "$WORK/nserver.out" 2>/dev/null || true)
-    [ -n "$line" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$line" ] || fail "the node server did not start"
-  PORT=${line##*:}
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" -echo -json \
+    -alpn h2,http/1.1 -naccept "$n"
+  timeout 30 node "$HERE/node_peer.js" concurrent-client "$PKI" "$proto" "$PORT" "$n" \
+    >"$WORK/client.out" 2>"$WORK/client.err" || fail "the node clients failed"
+  wait_server || fail "omnitls s_server exited with an error"
+  expect_json_lines "$WORK/server.out"
+  expect_fixed "$WORK/client.out" "{\"done\":$n}" "not every node client got its echo"
+  [ "$(grep -c "\"protocol\":\"$proto\".*\"alpnProtocol\":\"http/1.1\",\"echoed\":65536" "$WORK/client.out")" = "$n" ] ||
+    fail "want $n clients with $proto, ALPN http/1.1 and 64 KiB echoed"
+  [ "$(grep '"event":"secureConnection"' "$WORK/server.out" | grep -c '"alpnProtocol":"http/1.1"')" = "$n" ] ||
+    fail "the server did not log $n connections with ALPN http/1.1"
+}
+
+node_server() {
+  local v=$1 proto
+  need node
+  proto=$(vname "$v")
+  start_node_server server "$proto"
   printf 'hello from omnitls\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
     -servername localhost -CAfile "$PKI/ca.pem" -json >"$WORK/client.out" 2>"$WORK/client.err" ||
     fail "omnitls s_client exited with an error"
@@ -363,6 +394,46 @@ node_server() {
   expect_fixed "$WORK/server-event.json" '"servername":"localhost"' "node saw no SNI"
   local cipher
   cipher=$(sed -n 's/.*"cipher":{"name":"\([^"]*\)".*/\1/p' "$WORK/client-event.json")
+  expect_fixed "$WORK/server-event.json" "\"name\":\"$cipher\"" "omnitls and node disagree on the cipher"
+}
+
+# examples/echo_client (otls_uv_connect) -> Node's documented echo server
+# with requestCert: the client certificate, welcome!, the echo.
+node_uv_echo_client() {
+  local v=$1 proto
+  need node
+  : "${OMNITLS_UV_ECHO_CLIENT:?the echo_client example of this variant}"
+  proto=$(vname "$v")
+  start_node_server echo-server "$proto" 1
+  timeout 20 "$OMNITLS_UV_ECHO_CLIENT" "$PKI/client-chain.pem" "$PKI/client.key" "$PKI/ca.pem" \
+    localhost "$PORT" "hello node" >"$WORK/client.out" 2>"$WORK/client.err" ||
+    fail "echo_client failed"
+  wait_server || fail "the node server exited with an error"
+  expect_fixed "$WORK/client.out" "client connected authorized $proto" "echo_client: not $proto / authorized"
+  expect_fixed "$WORK/client.out" "welcome!" "no welcome from node"
+  expect_fixed "$WORK/client.out" "hello node" "the echo did not come back"
+  grep '^{' "$WORK/nserver.out" | head -n1 >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" '"authorized":true' "node did not authorize the client certificate"
+  expect_fixed "$WORK/server-event.json" '"peerCN":"' "node saw no client certificate"
+  expect_fixed "$WORK/server-event.json" "\"protocol\":\"$proto\"" "node: protocol"
+}
+
+# examples/duplex_client (otls_uv_wrap over the program's own TCP) -> Node.
+node_uv_duplex_client() {
+  local v=$1 proto cipher
+  need node
+  : "${OMNITLS_UV_DUPLEX_CLIENT:?the duplex_client example of this variant}"
+  proto=$(vname "$v")
+  start_node_server server "$proto"
+  timeout 20 "$OMNITLS_UV_DUPLEX_CLIENT" "$PKI/ca.pem" 127.0.0.1 "$PORT" "hello over a duplex" \
+    localhost >"$WORK/client.out" 2>"$WORK/client.err" || fail "duplex_client failed"
+  wait_server || fail "the node server exited with an error"
+  expect_fixed "$WORK/client.out" "protocol: $proto" "duplex_client: not $proto"
+  expect_fixed "$WORK/client.out" "authorized: true" "duplex_client: not authorized"
+  expect_fixed "$WORK/client.out" "hello over a duplex" "the echo did not come back"
+  cipher=$(sed -n 's/^cipher: //p' "$WORK/client.out")
+  grep '^{' "$WORK/nserver.out" | head -n1 >"$WORK/server-event.json"
+  expect_fixed "$WORK/server-event.json" '"servername":"localhost"' "node saw no SNI"
   expect_fixed "$WORK/server-event.json" "\"name\":\"$cipher\"" "omnitls and node disagree on the cipher"
 }
 
@@ -454,22 +525,12 @@ node_resume_client() {
 
 # omnitls s_client -reconnect  ->  Node.js server (ALPNProtocols, OCSPRequest).
 node_resume_server() {
-  local v=$1 proto line tries=0
+  local v=$1 proto
   need node
   proto=$(vname "$v")
   local status=()
   has_cap ocsp-client && status=(-status)
-  timeout 50 node "$HERE/node_peer.js" resume-server "$PKI" "$proto" 6 >"$WORK/nserver.out" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  while [ $((tries += 1)) -le 100 ]; do
-    line=$(grep -m1 '^ACCEPT ' "$WORK/nserver.out" 2>/dev/null || true)
-    [ -n "$line" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$line" ] || fail "the node server did not start"
-  PORT=${line##*:}
+  start_node_server resume-server "$proto" 6
   timeout 30 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost \
     -CAfile "$PKI/ca.pem" -reconnect "${status[@]}" -alpn h2 -json \
     >"$WORK/client.out" 2>"$WORK/client.err" </dev/null || fail "omnitls s_client -reconnect failed"
@@ -520,6 +581,9 @@ case $CASE in
   client_gnutls_server_tls1[23]) client_gnutls_server "${CASE##*_}" ;;
   node_client_tls1[23]) node_client "${CASE##*_}" ;;
   node_server_tls1[23]) node_server "${CASE##*_}" ;;
+  node_concurrent_clients_tls1[23]) node_concurrent_clients "${CASE##*_}" ;;
+  node_uv_echo_client_tls1[23]) node_uv_echo_client "${CASE##*_}" ;;
+  node_uv_duplex_client_tls1[23]) node_uv_duplex_client "${CASE##*_}" ;;
   www_openssl_client_tls1[23]) www_openssl_client "${CASE##*_}" ;;
   www_curl_tls1[23]) www_curl "${CASE##*_}" ;;
   www_curl_ipv6) www_curl_ipv6 ;;
