@@ -8,10 +8,13 @@
  * outside the duplex's call and starts a lookup; the idle timeout of
  * otls_uv_socket_set_timeout()).
  *
- * Received ciphertext lands in `rbuf` and is fed to the connection; what the
- * connection cannot take yet (its input is bounded, OTLS_CONN_INPUT_MAX)
- * stays in `rbuf` and reading stops until it is taken: a paused socket so
- * pushes back on the peer through TCP flow control.
+ * Received ciphertext is read straight into the connection's input
+ * (otls_conn_input_space(): no copy). Only what the connection cannot take
+ * yet (its input is bounded, OTLS_CONN_INPUT_MAX) goes to `rbuf`, allocated
+ * for the occasion, and reading stops until it is taken: a paused socket so
+ * pushes back on the peer through TCP flow control. When a burst of input
+ * has been handled the connection releases its empty buffers
+ * (otls_conn_release_buffers()), so an idle socket holds none.
  *
  * Ciphertext produced by the connection is copied into one write request
  * per flush (a `struct wreq`), which carries the callback of the plaintext
@@ -119,8 +122,9 @@ struct otls_uv_socket {
   unsigned duplex_done; /* duplex completions waiting for the tick */
   int duplex_done_err;
   /* received ciphertext not yet taken by the connection */
-  uint8_t rbuf[RBUF_SIZE];
+  uint8_t *rbuf; /* RBUF_SIZE bytes, only while something is staged */
   size_t roff, rlen;
+  bool rdirect;  /* the last on_alloc gave the connection's own input space */
   unsigned open_handles; /* handles whose close callback is awaited */
   bool io_inited, connected, reading, want_read;
   bool gai_active;
@@ -234,6 +238,7 @@ static void finish(otls_uv_socket *s) {
     srv->nconns--;
   }
   otls_conn_free(s->conn);
+  free(s->rbuf);
   free(s);
   if (srv)
     server_maybe_finish(srv);
@@ -518,6 +523,8 @@ static int feed_rbuf(otls_uv_socket *s) {
   }
   if (s->roff == s->rlen) {
     s->roff = s->rlen = 0;
+    free(s->rbuf);
+    s->rbuf = NULL;
     /* The end of stream goes in only after every byte before it. */
     if (s->eof_fed && !s->conn_eof) {
       s->conn_eof = true;
@@ -642,12 +649,44 @@ static void pump(otls_uv_socket *s) {
     /* Read the transport only while the connection can take more. */
     bool want = !s->eof_fed && s->rlen == 0 && !(s->peer_ended);
     set_reading(s, want);
+    /* The burst is handled: an idle connection keeps no empty buffers. */
+    otls_conn_release_buffers(s->conn);
+  }
+}
+
+/* Where the next read goes: the connection itself, else the staging buffer. */
+static bool read_space(otls_uv_socket *s, uint8_t **p, size_t *len) {
+  s->rdirect = false;
+  if (s->rlen == 0 && otls_conn_input_space(s->conn, p, len) == 0) {
+    s->rdirect = true;
+    return true;
+  }
+  if (s->rbuf == NULL && (s->rbuf = malloc(RBUF_SIZE)) == NULL)
+    return false;
+  *p = s->rbuf + s->rlen;
+  *len = RBUF_SIZE - s->rlen;
+  return *len > 0;
+}
+
+/* `n` bytes arrived where read_space() said. */
+static void read_done(otls_uv_socket *s, size_t n) {
+  if (s->rdirect) {
+    s->rdirect = false;
+    (void)otls_conn_input_commit(s->conn, n); /* n <= the space given */
+  } else {
+    s->rlen += n;
   }
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   otls_uv_socket *s = h->data;
-  *buf = uv_buf_init((char *)s->rbuf + s->rlen, (unsigned)(sizeof(s->rbuf) - s->rlen));
+  (void)hint;
+  uint8_t *p = NULL;
+  size_t len = 0;
+  if (!read_space(s, &p, &len))
+    *buf = uv_buf_init(NULL, 0); /* libuv reports UV_ENOBUFS */
+  else
+    *buf = uv_buf_init((char *)p, (unsigned)len);
 }
 
 static void on_eof(otls_uv_socket *s) {
@@ -657,10 +696,15 @@ static void on_eof(otls_uv_socket *s) {
 
 static void on_tcp_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   otls_uv_socket *s = st->data;
+  if (buf->base)
+    read_done(s, n > 0 ? (size_t)n : 0);
   if (s->closing)
     return;
+  if (n == UV_ENOBUFS) {
+    fail(s, OTLS_E_NOMEM);
+    return;
+  }
   if (n > 0) {
-    s->rlen += (size_t)n;
     touch(s);
     pump(s);
     return;
@@ -1140,24 +1184,43 @@ int otls_uv_socket_feed(otls_uv_socket *s, const void *data, size_t len) {
     touch(s);
   const uint8_t *p = data;
   while (len && !s->closing) {
-    if (s->rlen == sizeof(s->rbuf)) {
+    if (s->rlen == 0) {
+      /* Nothing staged: straight to the connection. */
+      int n = otls_conn_feed(s->conn, p, len);
+      if (n < 0) {
+        conn_fail(s, n);
+        return n;
+      }
+      p += n;
+      len -= (size_t)n;
+      if (n > 0) {
+        pump(s);
+        continue;
+      }
+    }
+    if (s->rlen == RBUF_SIZE) {
       /* The connection is full (a paused socket) and so is rbuf: let the
        * connection take what it can, else keep the rest on the heap. */
       pump(s);
       if (s->closing)
         break;
-      if (s->rlen == sizeof(s->rbuf)) {
+      if (s->rlen == RBUF_SIZE) {
         set_error(s, "the duplex kept sending after read_stop");
         fail(s, OTLS_E_BUFFER_FULL);
         return OTLS_E_BUFFER_FULL;
       }
+      continue;
+    }
+    if (s->rbuf == NULL && (s->rbuf = malloc(RBUF_SIZE)) == NULL) {
+      fail(s, OTLS_E_NOMEM);
+      return OTLS_E_NOMEM;
     }
     if (s->roff) {
       memmove(s->rbuf, s->rbuf + s->roff, s->rlen - s->roff);
       s->rlen -= s->roff;
       s->roff = 0;
     }
-    size_t n = sizeof(s->rbuf) - s->rlen;
+    size_t n = RBUF_SIZE - s->rlen;
     if (n > len)
       n = len;
     memcpy(s->rbuf + s->rlen, p, n);
@@ -1220,6 +1283,20 @@ size_t otls_uv_socket_write_queue_size(const otls_uv_socket *s) {
 
 bool otls_uv_socket_is_paused(const otls_uv_socket *s) {
   return s && s->paused;
+}
+
+int otls_uv_socket_renegotiate(otls_uv_socket *s, const otls_renegotiate_options *opts,
+                               otls_renegotiate_cb cb, void *arg) {
+  if (s == NULL)
+    return OTLS_E_INVAL;
+  if (s->closing)
+    return OTLS_E_CLOSED;
+  if (!s->secure)
+    return OTLS_E_STATE;
+  int rv = otls_conn_renegotiate(s->conn, opts, cb, arg);
+  if (rv == 0)
+    flush(s, NULL, NULL, 0);
+  return rv;
 }
 
 int otls_uv_socket_write(otls_uv_socket *s, const void *data, size_t len, otls_uv_write_cb cb,

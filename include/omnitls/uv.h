@@ -120,6 +120,18 @@ OTLS_EXTERN int otls_uv_socket_write(otls_uv_socket *s, const void *data, size_t
 OTLS_EXTERN size_t otls_uv_socket_write_queue_size(const otls_uv_socket *s);
 
 /*
+ * otls_uv_socket_renegotiate() — otls_conn_renegotiate() on the socket's
+ * connection, and send what it queued (Node.js:
+ * `tlsSocket.renegotiate(options, callback)`). `cb` fires on the loop when
+ * the new handshake completes (err 0) or the connection fails. Returns 0, or
+ * OTLS_E_STATE before the handshake, OTLS_E_CLOSED once closing, and the
+ * errors of otls_conn_renegotiate() (OTLS_E_UNSUPPORTED,
+ * OTLS_E_WRONG_SSL_VERSION, OTLS_E_RENEGOTIATION_DISABLED ...).
+ */
+OTLS_EXTERN int otls_uv_socket_renegotiate(otls_uv_socket *s, const otls_renegotiate_options *opts,
+                                           otls_renegotiate_cb cb, void *arg);
+
+/*
  * otls_uv_socket_end() — send close_notify after the queued writes, then
  * half-close the transport (Node.js: `end()`). The socket closes once the
  * peer has ended too. Returns 0 (twice is harmless) or OTLS_E_CLOSED.

@@ -1936,3 +1936,71 @@ TEST(uv_workers_start_fails_cleanly_on_a_taken_port_and_bad_options) {
   otls_context_free(sctx);
   otls_context_free(noc);
 }
+
+/* --- renegotiation over the event layer (capability: renegotiation) --------------- */
+
+struct reneg_env {
+  int calls, err;
+  size_t peer_certs;
+  bool client_sent;
+};
+static struct reneg_env reneg;
+
+static void srv_reneg_done(otls_conn *c, int err, void *arg) {
+  otls_uv_socket *s = arg;
+  reneg.calls++;
+  reneg.err = err;
+  reneg.peer_certs = otls_conn_peer_cert_count(c);
+  /* Data still flows after it: greet, then end. */
+  CHECK(otls_uv_socket_write(s, "renegotiated", 12, NULL, NULL) >= 0);
+  CHECK_ERR(otls_uv_socket_end(s), 0);
+}
+
+static void reneg_on_secure(struct env *e, otls_uv_socket *s) {
+  (void)e;
+  otls_renegotiate_options ro;
+  otls_renegotiate_options_init(&ro);
+  ro.request_cert = 1;
+  ro.reject_unauthorized = 0;
+  CHECK_ERR(otls_uv_socket_renegotiate(s, &ro, srv_reneg_done, s), 0);
+  CHECK_ERR(otls_uv_socket_renegotiate(s, &ro, srv_reneg_done, s), OTLS_E_STATE);
+}
+
+TEST(uv_server_renegotiates_to_ask_for_a_client_certificate) {
+  if (!otls_backend_has(OTLS_CAP_RENEGOTIATION))
+    otls_test_skip("no renegotiation in this backend (OTLS_E_UNSUPPORTED)");
+  memset(&reneg, 0, sizeof(reneg));
+  struct env e;
+  otls_uv_server_options o;
+  server_options(&o, &e);
+  env_init(&e, &o);
+  e.on_secure = reneg_on_secure;
+  /* A TLS 1.2 client that has a certificate the server did not ask for yet. */
+  otls_context_free(e.cctx);
+  otls_context_options co;
+  otls_context_options_init(&co);
+  otls_source cert = otls_source_file(pki("client-chain.pem"));
+  otls_source key = otls_source_file(pki("client.key"));
+  otls_source ca = otls_source_file(pki("ca.pem"));
+  co.cert = &cert;
+  co.cert_count = 1;
+  co.key = &key;
+  co.key_count = 1;
+  co.ca = &ca;
+  co.ca_count = 1;
+  co.max_version = "TLSv1.2";
+  CHECK_ERR(otls_context_new(&e.cctx, &co, NULL, 0), 0);
+  struct client c = {0};
+  c.hold = true;
+  client_start(&e, &c, 12, 1);
+  memcpy(c.payload, "renegotiated", 12); /* what the server sends after it */
+  env_run_and_free(&e);
+  CHECK_INT(reneg.calls, 1);
+  CHECK_ERR(reneg.err, 0);
+  CHECK_INT(reneg.peer_certs, 2);
+  CHECK(c.secure);
+  CHECK(c.closed);
+  CHECK_INT(c.err, 0);
+  CHECK_INT(c.got, 12);
+  free(c.payload);
+}
