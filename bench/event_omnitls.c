@@ -99,28 +99,12 @@ static void ctl_start(void (*cb)(char *line)) {
 
 /* --- contexts ---------------------------------------------------------------------------- */
 
+/* The contexts of the single-process TLS 1.3 ECDSA scenarios. */
 static otls_context *make_context(const char *pki, bool server) {
-  char chain[1024], key[1024], ca[1024], detail[512] = "";
-  otls_source src_chain =
-      otls_source_file(bench_path(chain, sizeof(chain), pki, bench_chain_file(BENCH_CERT_EC)));
-  otls_source src_key =
-      otls_source_file(bench_path(key, sizeof(key), pki, bench_key_file(BENCH_CERT_EC)));
-  otls_source src_ca = otls_source_file(bench_path(ca, sizeof(ca), pki, "ca.pem"));
-  otls_context_options o;
-  otls_context_options_init(&o);
-  if (server) {
-    o.key = &src_key;
-    o.key_count = 1;
-    o.cert = &src_chain;
-    o.cert_count = 1;
-  }
-  /* The server too: no system bundle to load (not part of the work). */
-  o.ca = &src_ca;
-  o.ca_count = 1;
-  otls_context *ctx;
-  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
-  if (rv < 0)
-    fatal("%s context: %s: %s", server ? "server" : "client", otls_err_name(rv), detail);
+  struct bench_setup setup = {.pki_dir = pki, .cert = BENCH_CERT_EC, .resume = BENCH_FULL};
+  otls_context *ctx = bench_otls_context(&setup, server);
+  if (ctx == NULL)
+    fatal("cannot create the %s context", server ? "server" : "client");
   return ctx;
 }
 
