@@ -113,6 +113,11 @@ static inline void bench_keep(uint8_t *dst, size_t cap, size_t *len, const void 
 extern const struct bench_impl bench_raw;
 extern const struct bench_impl bench_otls;
 
+/* omnitls' client or server context for a scenario (omnitls_work.c);
+ * NULL after printing why. Free with otls_context_free(). */
+struct otls_context;
+struct otls_context *bench_otls_context(const struct bench_setup *s, bool server);
+
 /* The backend and its version, as the raw side sees it. */
 const char *bench_raw_backend(void);
 const char *bench_raw_version(void);

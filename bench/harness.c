@@ -25,7 +25,12 @@
  *  - ratio = omnitls / raw per repetition; reported: both medians, the
  *    median of the paired ratios and its min and max;
  *  - heap: glibc mallinfo2() (uordblks + hblkhd) before and after opening
- *    200 established connection pairs, divided by 200.
+ *    200 established connection pairs, divided by 200;
+ *  - event-* scenarios (event.h, event.c): omnitls' libuv server and clients
+ *    against Node.js', in processes of their own; side A is Node, side B
+ *    omnitls, the rest as above (warm-up, alternating pairs, median of the
+ *    paired ratios omnitls/node), a rate being work per CPU-second of the
+ *    server process.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -36,8 +41,11 @@
 #include <time.h>
 
 #include "bench.h"
+#include "event.h"
 
-enum kind { K_HANDSHAKE, K_BULK, K_HEAP };
+/* K_EVENT: the event server (omnitls' libuv server and clients) against
+ * Node.js, each in processes of their own (event.h): no raw side. */
+enum kind { K_HANDSHAKE, K_BULK, K_HEAP, K_EVENT };
 
 struct scenario {
   const char *name;
@@ -46,7 +54,8 @@ struct scenario {
   enum bench_cert cert;
   bool tls12;
   enum bench_resume resume;
-  size_t write_size; /* bulk */
+  size_t write_size; /* bulk; K_EVENT: 0 = handshakes, else bulk */
+  unsigned conns;    /* K_EVENT: concurrent clients */
   /* What both sides must negotiate. */
   const char *protocol;
   uint16_t suite;
@@ -121,6 +130,59 @@ static const struct scenario scenarios[] = {
      .protocol = "TLSv1.3",
      .suite = 0x1301,
      .group = GROUP_X25519},
+    /* The event server against Node.js: full handshakes (connect, handshake,
+     * end) and 16 KiB writes client -> server, with 1, 16, 256 clients. */
+    {.name = "event-handshake-tls13-x25519-ecdsa-p256-c1",
+     .unit = HS,
+     .kind = K_EVENT,
+     .cert = BENCH_CERT_EC,
+     .conns = 1,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
+    {.name = "event-handshake-tls13-x25519-ecdsa-p256-c16",
+     .unit = HS,
+     .kind = K_EVENT,
+     .cert = BENCH_CERT_EC,
+     .conns = 16,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
+    {.name = "event-handshake-tls13-x25519-ecdsa-p256-c256",
+     .unit = HS,
+     .kind = K_EVENT,
+     .cert = BENCH_CERT_EC,
+     .conns = 256,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
+    {.name = "event-bulk-16k-tls13-aes128gcm-c1",
+     .unit = "MB/s",
+     .kind = K_EVENT,
+     .cert = BENCH_CERT_EC,
+     .write_size = 16384,
+     .conns = 1,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
+    {.name = "event-bulk-16k-tls13-aes128gcm-c16",
+     .unit = "MB/s",
+     .kind = K_EVENT,
+     .cert = BENCH_CERT_EC,
+     .write_size = 16384,
+     .conns = 16,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
+    {.name = "event-bulk-16k-tls13-aes128gcm-c256",
+     .unit = "MB/s",
+     .kind = K_EVENT,
+     .cert = BENCH_CERT_EC,
+     .write_size = 16384,
+     .conns = 256,
+     .protocol = "TLSv1.3",
+     .suite = 0x1301,
+     .group = GROUP_X25519},
 };
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -134,14 +196,24 @@ struct params {
   double slice;  /* seconds per repetition per side */
   int reps;
   int heap_reps;
+  /* Event scenarios: longer slices (a slice starts and drains up to 256
+   * connections), fewer of them. */
+  double ev_warmup, ev_slice;
+  int ev_reps;
 };
 
-static const struct params full = {0.3, 0.2, 21, 5};
-static const struct params quick = {0.05, 0.1, 3, 2};
+static const struct params full = {0.3, 0.2, 21, 5, 0.25, 0.25, 5};
+/* --quick checks the harness: no warm-up and one pair for the event
+ * scenarios (a 256-client slice drains 256 handshakes on each side). */
+static const struct params quick = {0.05, 0.1, 3, 2, 0, 0.05, 1};
 
 struct result {
   const struct scenario *sc;
   double raw, otls, ratio, ratio_min, ratio_max;
+  double node;    /* K_EVENT: Node.js' rate; ratio = omnitls / node */
+  bool have_node; /* K_EVENT: Node.js ran */
+  /* K_EVENT: the same per second of wall time (medians), and their ratio */
+  double otls_wall, node_wall, ratio_wall;
   char negotiated[128];
   const char *skipped; /* why the scenario cannot run on this variant */
 };
@@ -606,6 +678,8 @@ static struct bench_setup setup_of(const struct scenario *sc, const char *pki) {
 
 /* Why one of the two sides cannot do the scenario's work; NULL if both can. */
 static const char *unsupported(const struct scenario *sc) {
+  if (sc->kind == K_EVENT)
+    return bench_ev_unsupported();
   struct bench_setup setup = setup_of(sc, "");
   const struct bench_impl *im[2] = {&bench_raw, &bench_otls};
   for (int i = 0; i < 2; i++) {
@@ -614,6 +688,106 @@ static const char *unsupported(const struct scenario *sc) {
       return why;
   }
   return NULL;
+}
+
+/* The median of the paired ratios, and their min and max. */
+static void summarize_ratios(struct result *r, const double *ratio, int reps) {
+  r->ratio = median(ratio, reps);
+  r->ratio_min = r->ratio_max = ratio[0];
+  for (int k = 1; k < reps; k++) {
+    if (ratio[k] < r->ratio_min)
+      r->ratio_min = ratio[k];
+    if (ratio[k] > r->ratio_max)
+      r->ratio_max = ratio[k];
+  }
+}
+
+/* --- the event server against Node.js (event.h) ------------------------------------ */
+
+static struct ev_config ev_cfg;
+
+static const char *suite_name(uint16_t suite) {
+  switch (suite) {
+  case 0x1301: return "TLS_AES_128_GCM_SHA256";
+  case 0x1302: return "TLS_AES_256_GCM_SHA384";
+  case 0x1303: return "TLS_CHACHA20_POLY1305_SHA256";
+  }
+  return "other";
+}
+
+/*
+ * Both sides' probe connections must have negotiated the scenario's
+ * protocol, suite and group (each client's own API: getProtocol(),
+ * getCipher(), getEphemeralKeyInfo()); the tickets each client was given
+ * go into the summary (Node's server sends its own number).
+ */
+static void check_event_negotiation(const struct scenario *sc, char neg[2][160], bool node,
+                                    char *summary, size_t cap, bool verbose) {
+  unsigned tickets[2] = {0, 0};
+  bool bad = false;
+  for (int i = node ? 0 : 1; i < 2; i++) {
+    char proto[16], suite[64], group[32];
+    if (sscanf(neg[i], "%15s %63s %31s %u", proto, suite, group, &tickets[i]) != 4 ||
+        strcmp(proto, sc->protocol) != 0 || strcmp(suite, suite_name(sc->suite)) != 0 ||
+        strcmp(group, group_name(sc->group)) != 0) {
+      fprintf(stderr, "bench-%s: %s: %s negotiated '%s', not %s %s %s\n", bench_raw_backend(),
+              sc->name, i == EV_NODE ? "node" : "omnitls", neg[i], sc->protocol,
+              suite_name(sc->suite), group_name(sc->group));
+      bad = true;
+    }
+    if (verbose)
+      printf("%s (%s): %s: %s (protocol suite group tickets)\n", sc->name, bench_raw_backend(),
+             i == EV_NODE ? "node" : "omnitls", neg[i]);
+  }
+  if (bad)
+    die("%s: the two sides did not do the same work", sc->name);
+  if (node)
+    snprintf(summary, cap, "%s %s %s; tickets: omnitls %u, node %u", sc->protocol,
+             suite_name(sc->suite), group_name(sc->group), tickets[EV_OMNITLS], tickets[EV_NODE]);
+  else
+    snprintf(summary, cap, "%s %s %s; tickets: %u", sc->protocol, suite_name(sc->suite),
+             group_name(sc->group), tickets[EV_OMNITLS]);
+}
+
+/*
+ * Node.js is side A, omnitls side B, as raw and omnitls elsewhere: a
+ * warm-up slice each, then pairs of slices in alternating order.
+ */
+static void run_event(const struct scenario *sc, const struct params *p, bool check_only,
+                      struct result *r) {
+  char neg[2][160];
+  enum ev_mode mode = sc->write_size ? EV_BULK : EV_HANDSHAKE;
+  if (ev_begin(&ev_cfg, mode, sc->conns, sc->write_size ? sc->write_size : 1, neg) < 0)
+    die("%s: cannot start the event processes", sc->name);
+  bool node = ev_have_node();
+  check_event_negotiation(sc, neg, node, r->negotiated, sizeof(r->negotiated), check_only);
+  if (check_only) {
+    ev_end();
+    return;
+  }
+  double v[2][MAX_REPS], w[2][MAX_REPS], ratio[MAX_REPS], ratio_wall[MAX_REPS];
+  int reps = p->ev_reps;
+  for (int i = node ? 0 : 1; i < 2 && p->ev_warmup > 0; i++)
+    (void)ev_slice((enum ev_side)i, p->ev_warmup, NULL);
+  for (int k = 0; k < reps; k++) {
+    int first = node ? k % 2 : 1;
+    v[first][k] = ev_slice((enum ev_side)first, p->ev_slice, &w[first][k]);
+    if (node) {
+      v[!first][k] = ev_slice((enum ev_side)!first, p->ev_slice, &w[!first][k]);
+      ratio[k] = v[EV_OMNITLS][k] / v[EV_NODE][k];
+      ratio_wall[k] = w[EV_OMNITLS][k] / w[EV_NODE][k];
+    }
+  }
+  ev_end();
+  r->otls = median(v[EV_OMNITLS], reps);
+  r->otls_wall = median(w[EV_OMNITLS], reps);
+  if (node) {
+    r->have_node = true;
+    r->node = median(v[EV_NODE], reps);
+    r->node_wall = median(w[EV_NODE], reps);
+    r->ratio_wall = median(ratio_wall, reps);
+    summarize_ratios(r, ratio, reps);
+  }
 }
 
 static void run_scenario(const struct scenario *sc, const char *pki, const struct params *p,
@@ -625,6 +799,10 @@ static void run_scenario(const struct scenario *sc, const char *pki, const struc
   if ((r->skipped = unsupported(sc)) != NULL) {
     if (check_only)
       printf("%s (%s): not run: %s\n", sc->name, bench_raw_backend(), r->skipped);
+    return;
+  }
+  if (sc->kind == K_EVENT) {
+    run_event(sc, p, check_only, r);
     return;
   }
   for (int i = 0; i < 2; i++)
@@ -662,14 +840,7 @@ static void run_scenario(const struct scenario *sc, const char *pki, const struc
   }
   r->raw = median(v[0], reps);
   r->otls = median(v[1], reps);
-  r->ratio = median(ratio, reps);
-  r->ratio_min = r->ratio_max = ratio[0];
-  for (int k = 1; k < reps; k++) {
-    if (ratio[k] < r->ratio_min)
-      r->ratio_min = ratio[k];
-    if (ratio[k] > r->ratio_max)
-      r->ratio_max = ratio[k];
-  }
+  summarize_ratios(r, ratio, reps);
   for (int i = 0; i < 2; i++) {
     if (side[i].pair)
       side[i].im->pair_close(side[i].pair);
@@ -704,6 +875,8 @@ static int profile(const char *pki, const char *name, const char *impl, long n) 
     die("unknown scenario '%s'", name);
   if (strcmp(impl, "raw") != 0 && strcmp(impl, "omnitls") != 0)
     die("--profile: the side is 'raw' or 'omnitls', not '%s'", impl);
+  if (sc->kind == K_EVENT)
+    die("%s: several processes, no raw side: not for --profile", sc->name);
   const char *why = unsupported(sc);
   if (why)
     die("%s: not run on this variant: %s", sc->name, why);
@@ -736,6 +909,21 @@ static void print_row(FILE *f, const struct result *r) {
   }
   char range[32];
   snprintf(range, sizeof(range), "%.3f-%.3f", r->ratio_min, r->ratio_max);
+  if (r->sc->kind == K_EVENT) {
+    /* No raw side: the ratio is omnitls / Node.js. */
+    if (r->have_node)
+      fprintf(f,
+              "%-40s %-9s %-12s %12s %12.1f %7.3f  %-11s  node %.1f, ratio omnitls/node, per server "
+              "CPU s; wall: %.1f vs %.1f, %.3f; %s\n",
+              r->sc->name, bench_raw_backend(), r->sc->unit, "-", r->otls, r->ratio, range,
+              r->node, r->otls_wall, r->node_wall, r->ratio_wall, r->negotiated);
+    else
+      fprintf(f, "%-40s %-9s %-12s %12s %12.1f %7s  %-11s  node not run; wall %.1f; %s\n",
+              r->sc->name, bench_raw_backend(), r->sc->unit, "-", r->otls, "-", "-", r->otls_wall,
+              r->negotiated);
+    fflush(f);
+    return;
+  }
   fprintf(f, "%-40s %-9s %-12s %12.1f %12.1f %7.3f  %-11s  %s\n", r->sc->name, bench_raw_backend(),
           r->sc->unit, r->raw, r->otls, r->ratio, range, r->negotiated);
   fflush(f);
@@ -754,6 +942,23 @@ static int write_json(const char *path, const struct result *r, size_t n) {
               "\"node\": null, \"not_run\": \"%s\"}%s\n",
               r[i].sc->name, bench_raw_backend(), r[i].sc->unit, r[i].skipped,
               i + 1 < n ? "," : "");
+    else if (r[i].sc->kind == K_EVENT && r[i].have_node)
+      fprintf(f,
+              "  {\"scenario\": \"%s\", \"backend\": \"%s\", \"unit\": \"%s\", \"raw\": null, "
+              "\"omnitls\": %.1f, \"ratio\": %.4f, \"ratio_min\": %.4f, \"ratio_max\": %.4f, "
+              "\"node\": %.1f, \"ratio_of\": \"omnitls/node\", \"per\": \"server CPU second\", "
+              "\"omnitls_wall\": %.1f, \"node_wall\": %.1f, \"ratio_wall\": %.4f}%s\n",
+              r[i].sc->name, bench_raw_backend(), r[i].sc->unit, r[i].otls, r[i].ratio,
+              r[i].ratio_min, r[i].ratio_max, r[i].node, r[i].otls_wall, r[i].node_wall,
+              r[i].ratio_wall, i + 1 < n ? "," : "");
+    else if (r[i].sc->kind == K_EVENT)
+      fprintf(f,
+              "  {\"scenario\": \"%s\", \"backend\": \"%s\", \"unit\": \"%s\", \"raw\": null, "
+              "\"omnitls\": %.1f, \"ratio\": null, \"ratio_min\": null, \"ratio_max\": null, "
+              "\"node\": null, \"ratio_of\": \"omnitls/node\", \"per\": \"server CPU second\", "
+              "\"omnitls_wall\": %.1f, \"node_wall\": null, \"ratio_wall\": null}%s\n",
+              r[i].sc->name, bench_raw_backend(), r[i].sc->unit, r[i].otls, r[i].otls_wall,
+              i + 1 < n ? "," : "");
     else
       fprintf(f,
               "  {\"scenario\": \"%s\", \"backend\": \"%s\", \"unit\": \"%s\", \"raw\": %.1f, "
@@ -771,10 +976,18 @@ static int write_tsv(const char *path, const struct result *r, size_t n) {
     return -1;
   for (size_t i = 0; i < n; i++)
     if (r[i].skipped)
-      fprintf(f, "%s\t%s\t%s\t-\t-\t-\t-\t-\tnot run: %s\n", r[i].sc->name, bench_raw_backend(),
-              r[i].sc->unit, r[i].skipped);
+      fprintf(f, "%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\tnot run: %s\n", r[i].sc->name,
+              bench_raw_backend(), r[i].sc->unit, r[i].skipped);
+    else if (r[i].sc->kind == K_EVENT && r[i].have_node)
+      fprintf(f, "%s\t%s\t%s\t-\t%.1f\t%.1f\t%.4f\t%.4f\t%.4f\t%.1f\t%.1f\t%.4f\t%s\n",
+              r[i].sc->name, bench_raw_backend(), r[i].sc->unit, r[i].otls, r[i].node, r[i].ratio,
+              r[i].ratio_min, r[i].ratio_max, r[i].otls_wall, r[i].node_wall, r[i].ratio_wall,
+              r[i].negotiated);
+    else if (r[i].sc->kind == K_EVENT)
+      fprintf(f, "%s\t%s\t%s\t-\t%.1f\t-\t-\t-\t-\t%.1f\t-\t-\t%s\n", r[i].sc->name,
+              bench_raw_backend(), r[i].sc->unit, r[i].otls, r[i].otls_wall, r[i].negotiated);
     else
-      fprintf(f, "%s\t%s\t%s\t%.1f\t%.1f\t%.4f\t%.4f\t%.4f\t%s\n", r[i].sc->name,
+      fprintf(f, "%s\t%s\t%s\t%.1f\t%.1f\t-\t%.4f\t%.4f\t%.4f\t-\t-\t-\t%s\n", r[i].sc->name,
               bench_raw_backend(), r[i].sc->unit, r[i].raw, r[i].otls, r[i].ratio, r[i].ratio_min,
               r[i].ratio_max, r[i].negotiated);
   return fclose(f) == 0 ? 0 : -1;
@@ -786,11 +999,16 @@ static void usage(FILE *f) {
           "       bench-%s --check [--pki DIR] [--only SCENARIO]   (what both sides negotiate)\n"
           "       bench-%s --profile SCENARIO raw|omnitls N [--pki DIR]\n"
           "       bench-%s --about | --list   (--list: scenario, unit[, why not run here])\n"
+          "Event scenarios: --node NODE --node-script bench/node/evbench.js run Node.js\n"
+          "  against the event server (without them: omnitls only)\n"
           "PKI: --pki, else $OTLS_PKI_DIR (made by tests/fixtures/gen-pki.sh DIR)\n",
           bench_raw_backend(), bench_raw_backend(), bench_raw_backend(), bench_raw_backend());
 }
 
 int main(int argc, char **argv) {
+  /* The event scenarios' omnitls server and client processes (event.c). */
+  if (argc > 1 && (strcmp(argv[1], "--ev-server") == 0 || strcmp(argv[1], "--ev-client") == 0))
+    return bench_ev_child(argc, argv);
   const struct params *p = &full;
   const char *json = NULL, *tsv = NULL, *only = NULL, *pki = getenv("OTLS_PKI_DIR");
   const char *prof_sc = NULL, *prof_side = NULL;
@@ -809,6 +1027,10 @@ int main(int argc, char **argv) {
       pki = argv[++i];
     } else if (strcmp(a, "--only") == 0 && more) {
       only = argv[++i];
+    } else if (strcmp(a, "--node") == 0 && more) {
+      ev_cfg.node = argv[++i];
+    } else if (strcmp(a, "--node-script") == 0 && more) {
+      ev_cfg.script = argv[++i];
     } else if (strcmp(a, "--profile") == 0 && i + 3 < argc) {
       prof_sc = argv[++i];
       prof_side = argv[++i];
@@ -842,6 +1064,7 @@ int main(int argc, char **argv) {
     bulk_data[i] = (uint8_t)(i * 131u + 7u);
   if (prof_sc)
     return profile(pki, prof_sc, prof_side, prof_n);
+  ev_cfg.pki = pki;
 
   static struct result res[N_SCENARIOS];
   size_t n = 0;
@@ -853,6 +1076,7 @@ int main(int argc, char **argv) {
       print_row(stdout, &res[n]);
     n++;
   }
+  ev_shutdown();
   if (n == 0)
     die("no scenario named '%s' (see --list)", only);
   if (check_only)

@@ -37,48 +37,53 @@ static void report(const char *what, int rv, const otls_conn *c) {
 
 static int get_session(struct env *e);
 
-static void *env_new(const struct bench_setup *s) {
+/*
+ * One side's context for the scenario `s`, as omnitls' defaults give it but
+ * for what the scenario names: the server's key and chain, the test CA,
+ * maxVersion "TLSv1.2", no tickets for session-id resumption. Shared with
+ * the event scenarios' processes (event_omnitls.c). NULL after printing why.
+ */
+struct otls_context *bench_otls_context(const struct bench_setup *s, bool server) {
   char chain[1024], key[1024], ca[1024], detail[512] = "";
   otls_source src_chain =
       otls_source_file(bench_path(chain, sizeof(chain), s->pki_dir, bench_chain_file(s->cert)));
   otls_source src_key =
       otls_source_file(bench_path(key, sizeof(key), s->pki_dir, bench_key_file(s->cert)));
   otls_source src_ca = otls_source_file(bench_path(ca, sizeof(ca), s->pki_dir, "ca.pem"));
-  struct env *e = calloc(1, sizeof(*e));
-  if (e == NULL)
-    return NULL;
-
   otls_context_options o;
   otls_context_options_init(&o);
-  o.key = &src_key;
-  o.key_count = 1;
-  o.cert = &src_chain;
-  o.cert_count = 1;
+  if (server) {
+    o.key = &src_key;
+    o.key_count = 1;
+    o.cert = &src_chain;
+    o.cert_count = 1;
+    /* Session ids: no tickets, so the server keeps sessions in core's cache. */
+    if (s->resume == BENCH_SESSION_ID)
+      o.secure_options = OTLS_OP_NO_TICKET;
+  }
   /* The server's own trust is unused; give it the test CA so that context
    * creation does not load the system bundle (not part of the work). */
   o.ca = &src_ca;
   o.ca_count = 1;
   if (s->tls12)
     o.max_version = "TLSv1.2";
-  /* Session ids: no tickets, so the server keeps sessions in core's cache. */
-  if (s->resume == BENCH_SESSION_ID)
-    o.secure_options = OTLS_OP_NO_TICKET;
-  int rv = otls_context_new(&e->server, &o, detail, sizeof(detail));
+  otls_context *ctx;
+  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
   if (rv < 0) {
-    fprintf(stderr, "omnitls: server context: %s: %s\n", otls_err_name(rv), detail);
-    goto out_free;
+    fprintf(stderr, "omnitls: %s context: %s: %s\n", server ? "server" : "client",
+            otls_err_name(rv), detail);
+    return NULL;
   }
+  return ctx;
+}
 
-  otls_context_options_init(&o);
-  o.ca = &src_ca;
-  o.ca_count = 1;
-  if (s->tls12)
-    o.max_version = "TLSv1.2";
-  rv = otls_context_new(&e->client, &o, detail, sizeof(detail));
-  if (rv < 0) {
-    fprintf(stderr, "omnitls: client context: %s: %s\n", otls_err_name(rv), detail);
+static void *env_new(const struct bench_setup *s) {
+  struct env *e = calloc(1, sizeof(*e));
+  if (e == NULL)
+    return NULL;
+  if ((e->server = bench_otls_context(s, true)) == NULL ||
+      (e->client = bench_otls_context(s, false)) == NULL)
     goto out_free;
-  }
   e->resume = s->resume;
   if (s->resume != BENCH_FULL && get_session(e) < 0)
     goto out_free;
