@@ -28,6 +28,10 @@
 #                                 -> Node's documented echo server (requestCert)
 #   node_uv_duplex_client_tls12|13  examples/duplex_client (TLS over its own
 #                                 transport) -> Node tls.createServer
+#   renegotiate_openssl_client    omnitls s_server -echo <- openssl s_client, which
+#                                 renegotiates ("R") between two lines: both echoed
+#   renegotiation_limit_openssl_client  the same with 4 renegotiations: the server
+#                                 ends the connection with ERR_TLS_SESSION_ATTACK
 #   omnitls_client_<b>_tls12|13   omnitls s_server -www  <-  omnitls-<b> s_client
 #                                 (OMNITLS_CLIENT = that binary)
 #
@@ -544,6 +548,31 @@ node_resume_server() {
   fi
 }
 
+# --- renegotiation (TLS 1.2; capability renegotiation) -------------------------------
+# openssl s_client renegotiates on a line "R"; `n` renegotiations between two lines.
+renegotiate_openssl_client() {
+  local n=$1
+  has_cap renegotiation || skip "no renegotiation in this backend"
+  start_omnitls_server "$OMNITLS" server -accept 127.0.0.1:0 "${SERVER_CERT[@]}" -echo -json \
+    -tls1_2 -naccept 1
+  { printf 'first line\n'; for _ in $(seq "$n"); do sleep 0.5; printf 'R\n'; done
+    sleep 0.7; printf 'second line\n'; sleep 0.7; } |
+    timeout 30 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+      -CAfile "$PKI/ca.pem" -verify_return_error -tls1_2 >"$WORK/client.out" 2>&1
+  [ "$(grep -c RENEGOTIATING "$WORK/client.out")" = "$n" ] || fail "expected $n renegotiations"
+  expect_fixed "$WORK/client.out" "first line" "the line before the renegotiation was not echoed"
+  if [ "$n" -le 3 ]; then
+    expect_fixed "$WORK/client.out" "second line" "the line after the renegotiation was not echoed"
+    wait_server || fail "omnitls s_server exited with an error"
+    expect_not "$WORK/server.out" '"event":"error"' "the server reported an error"
+  else
+    expect_not "$WORK/client.out" "second line" "the connection survived renegotiation $n"
+    wait_server || true
+    expect_fixed "$WORK/server.out" '"code":"ERR_TLS_SESSION_ATTACK"' \
+      "the server did not end the connection with ERR_TLS_SESSION_ATTACK"
+  fi
+}
+
 # --- the default trust store --------------------------------------------------------
 # With no -CAfile the client must trust exactly the system bundle
 # (/etc/ssl/certs/ca-certificates.crt) on every backend (BoringSSL's own
@@ -573,6 +602,8 @@ system_trust_store() {
 
 case $CASE in
   system_trust_store) system_trust_store ;;
+  renegotiate_openssl_client) renegotiate_openssl_client 1 ;;
+  renegotiation_limit_openssl_client) renegotiate_openssl_client 4 ;;
   resume_openssl_client_tls1[23]) resume_openssl_client "${CASE##*_}" ;;
   resume_client_openssl_server_tls1[23]) resume_client_openssl_server "${CASE##*_}" ;;
   node_resume_client_tls1[23]) node_resume_client "${CASE##*_}" ;;
