@@ -12,6 +12,8 @@
 #   cd build/all && cpack -G DEB                            the .deb packages
 #   cd build/all && cpack --config CPackSourceConfig.cmake  omnitls-<version>.tar.gz
 #
+#   packaging/check-debs.sh build/all                      build + check them
+#
 # Every package carries /usr/share/doc/<package>/copyright: the omnitls code
 # is MIT, the effective licence of a binary is its backend's.
 
@@ -53,8 +55,9 @@ string(REGEX REPLACE "\n+$" "" _omnitls_mit "${_omnitls_mit}")
 string(REPLACE "\n\n" "\n.\n" _omnitls_mit "${_omnitls_mit}")
 string(REPLACE "\n" "\n " OMNITLS_MIT_TEXT " ${_omnitls_mit}")
 
-# omnitls_copyright(<package> <component> <note>)
-function(omnitls_copyright pkg component note)
+# omnitls_copyright(<package> <component> <headline> <note>): the headline is
+# the first line of the Comment field as is, the note is wrapped below it.
+function(omnitls_copyright pkg component headline note)
   # Wrap the note as a copyright-file field continuation (one space indent).
   string(REPLACE " " ";" _words "${note}")
   set(_line "")
@@ -70,7 +73,7 @@ function(omnitls_copyright pkg component note)
       set(_line "${w}")
     endif()
   endforeach()
-  set(OMNITLS_COPYRIGHT_NOTE "${_out} ${_line}")
+  set(OMNITLS_COPYRIGHT_NOTE " ${headline}\n .\n${_out} ${_line}")
   configure_file("${PROJECT_SOURCE_DIR}/packaging/copyright.in"
                  "${PROJECT_BINARY_DIR}/omnitls-install/doc/${pkg}/copyright" @ONLY)
   install(FILES "${PROJECT_BINARY_DIR}/omnitls-install/doc/${pkg}/copyright"
@@ -78,7 +81,7 @@ function(omnitls_copyright pkg component note)
 endfunction()
 
 set(_omnitls_components headers)
-omnitls_copyright(omnitls-dev headers
+omnitls_copyright(omnitls-dev headers "omnitls code: MIT"
   "The omnitls code, including these headers and CMake files, is MIT-licensed (below). A program linked with an omnitls library is also bound by the licence of that variant's TLS backend: see the copyright file of the omnitls-<backend> package (OpenSSL: Apache-2.0, BoringSSL: OpenSSL AND ISC, wolfSSL: GPL-2.0-or-later, GnuTLS: LGPL-2.1-or-later).")
 set(CPACK_DEBIAN_HEADERS_PACKAGE_NAME "omnitls-dev")
 set(CPACK_DEBIAN_HEADERS_PACKAGE_SECTION "libdevel")
@@ -91,8 +94,9 @@ foreach(b IN LISTS OMNITLS_VARIANTS)
   string(TOUPPER "${b}" B)
   list(APPEND _omnitls_components ${b} ${b}_dev)
   set(_note "The omnitls source code is MIT-licensed (below). The binaries in this package are linked with ${_omnitls_licence_${b}}, so their effective licence is the backend's: ${_omnitls_spdx_${b}}. Redistribution must follow that licence as well as the MIT terms. See /usr/share/doc/ of the backend's package for its full text. The event layer links libuv (MIT).")
-  omnitls_copyright(omnitls-${b} ${b} "${_note}")
-  omnitls_copyright(omnitls-${b}-dev ${b}_dev "${_note}")
+  set(_head "Effective licence of the binaries in this package: ${_omnitls_spdx_${b}} (omnitls code: MIT)")
+  omnitls_copyright(omnitls-${b} ${b} "${_head}" "${_note}")
+  omnitls_copyright(omnitls-${b}-dev ${b}_dev "${_head}" "${_note}")
 
   set(CPACK_DEBIAN_${B}_PACKAGE_NAME "omnitls-${b}")
   set(CPACK_DEBIAN_${B}_PACKAGE_SECTION "libs")
