@@ -160,13 +160,13 @@ __attribute__((format(printf, 2, 3))) static void say(struct server *sv, const c
  * event layer does not say which socket it was, so the line carries no
  * address; after it ("error") it does.
  */
-static void log_error(struct server *sv, const char *event, const struct client *c, int code,
-                      const char *detail) {
+/* `remote` NULL: the peer's address is not known. */
+static void log_error(struct server *sv, const char *event, const char *remote, int remote_port,
+                      int code, const char *detail) {
   if (!detail || !*detail)
     detail = otls_strerror(code);
-  if (c)
-    say(sv, "%s from %s:%d: %s: %s\n", event, c->remote, c->remote_port, otls_err_name(code),
-        detail);
+  if (remote)
+    say(sv, "%s from %s:%d: %s: %s\n", event, remote, remote_port, otls_err_name(code), detail);
   else
     say(sv, "%s: %s: %s\n", event, otls_err_name(code), detail);
   if (!sv->json)
@@ -175,9 +175,9 @@ static void log_error(struct server *sv, const char *event, const struct client 
   json_init(&j);
   json_object_begin(&j);
   json_kv_string(&j, "event", event);
-  if (c) {
-    json_kv_string(&j, "remoteAddress", c->remote);
-    json_kv_int(&j, "remotePort", c->remote_port);
+  if (remote) {
+    json_kv_string(&j, "remoteAddress", remote);
+    json_kv_int(&j, "remotePort", remote_port);
   }
   json_kv_string(&j, "code", otls_err_name(code)); /* Node's err.code */
   json_kv_string(&j, "error", otls_err_name(code));
@@ -561,7 +561,7 @@ static void on_error(otls_uv_socket *s, int err) {
   /* A client that just drops TCP (as HTTP clients do between requests) is
    * routine; anything else is worth a line. */
   if (err != OTLS_E_TRUNCATED && err != OTLS_E_CONNRESET)
-    log_error(c->sv, "error", c, err, otls_uv_socket_error(s));
+    log_error(c->sv, "error", c->remote, c->remote_port, err, otls_uv_socket_error(s));
 }
 
 static void on_idle_closed(uv_handle_t *h) {
@@ -604,7 +604,7 @@ static void on_secure_connection(otls_uv_server *srv, otls_uv_socket *s) {
   struct server *sv = otls_uv_server_data(srv);
   struct client *c = calloc(1, sizeof(*c));
   if (c == NULL) {
-    log_error(sv, "error", NULL, OTLS_E_NOMEM, "out of memory");
+    log_error(sv, "error", NULL, 0, OTLS_E_NOMEM, "out of memory");
     otls_uv_socket_destroy(s); /* no events set: nothing else will count it */
     connection_ended(sv);
     return;
@@ -639,9 +639,17 @@ static void on_secure_connection(otls_uv_server *srv, otls_uv_socket *s) {
 }
 
 /* Node: 'tlsClientError'. */
-static void on_tls_client_error(otls_uv_server *srv, int err, const char *detail) {
+static void on_tls_client_error(otls_uv_server *srv, otls_uv_socket *s, int err,
+                                const char *detail) {
   struct server *sv = otls_uv_server_data(srv);
-  log_error(sv, "tlsClientError", NULL, err, detail);
+  /* Node passes the tlsSocket: its address is known during the call. */
+  char remote[INET6_ADDRSTRLEN];
+  int port = 0;
+  struct sockaddr_storage ss;
+  bool known = otls_uv_socket_remote_address(s, &ss) == 0;
+  if (known)
+    addr_string(&ss, remote, sizeof(remote), &port);
+  log_error(sv, "tlsClientError", known ? remote : NULL, port, err, detail);
   connection_ended(sv);
 }
 

@@ -142,8 +142,10 @@ static void srv_secure(otls_uv_server *server, otls_uv_socket *s) {
   otls_uv_socket_set_events(s, &ev);
 }
 
-static void srv_client_error(otls_uv_server *server, int err, const char *detail) {
+static void srv_client_error(otls_uv_server *server, otls_uv_socket *s, int err,
+                             const char *detail) {
   (void)server;
+  (void)s;
   srv_errors++;
   fprintf(stderr, "omnitls event server: tlsClientError %s: %s\n", otls_err_name(err), detail);
 }

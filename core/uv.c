@@ -279,7 +279,7 @@ static void fail(otls_uv_socket *s, int err) {
   otls_uv_server *srv = s->server;
   if (srv && !s->secure) {
     if (srv->opts.on_tls_client_error)
-      srv->opts.on_tls_client_error(srv, err, s->err);
+      srv->opts.on_tls_client_error(srv, s, err, s->err);
   } else if (s->ev.on_error) {
     s->ev.on_error(s, err);
   }

@@ -72,7 +72,9 @@ static void on_secure_connection(otls_uv_server *srv, otls_uv_socket *s) {
 
 /* 'tlsClientError': e.g. a client without a certificate
  * (ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE). Other clients go on. */
-static void on_tls_client_error(otls_uv_server *srv, int err, const char *detail) {
+static void on_tls_client_error(otls_uv_server *srv, otls_uv_socket *s, int err,
+                                const char *detail) {
+  (void)s;
   printf("tlsClientError %s: %s\n", otls_err_name(err), detail);
   fflush(stdout);
   connection_ended(srv);

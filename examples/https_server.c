@@ -97,7 +97,9 @@ static void on_secure_connection(otls_uv_server *srv, otls_uv_socket *s) {
   otls_uv_socket_set_events(s, &ev);
 }
 
-static void on_tls_client_error(otls_uv_server *srv, int err, const char *detail) {
+static void on_tls_client_error(otls_uv_server *srv, otls_uv_socket *s, int err,
+                                const char *detail) {
+  (void)s;
   printf("tlsClientError %s: %s\n", otls_err_name(err), detail);
   fflush(stdout);
   connection_ended(srv);

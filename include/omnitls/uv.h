@@ -381,11 +381,15 @@ typedef struct otls_uv_server_options {
   void (*on_secure_connection)(otls_uv_server *srv, otls_uv_socket *s);
   /*
    * A connection failed before its handshake completed (Node.js:
-   * 'tlsClientError'): OTLS_E_HANDSHAKE_TIMEOUT, OTLS_E_CONNRESET (the
-   * client went away), a handshake or protocol error. `detail` is a
-   * sentence, valid during the call. The connection is already closing.
+   * 'tlsClientError', which passes the error and the tlsSocket):
+   * OTLS_E_HANDSHAKE_TIMEOUT, OTLS_E_CONNRESET (the client went away), a
+   * handshake or protocol error. `s` and `detail` (a sentence) are valid
+   * during the call only: ask `s` for its addresses
+   * (otls_uv_socket_remote_address()) or connection facts there; it is
+   * destroyed right after (do not keep it, write to it or destroy it).
    */
-  void (*on_tls_client_error)(otls_uv_server *srv, int err, const char *detail);
+  void (*on_tls_client_error)(otls_uv_server *srv, otls_uv_socket *s, int err,
+                              const char *detail);
   /* Node.js: `handshakeTimeout`. Default 120000; 0 = none. */
   unsigned handshake_timeout_ms;
   /* Node.js: `server.maxConnections`. Connections beyond it are closed

@@ -37,6 +37,7 @@ struct env {
   int last_client_error; /* tlsClientError */
   char last_client_detail[256];
   unsigned nclient_errors;
+  unsigned client_error_had_address;
   size_t srv_bytes_at_close; /* received by the server when its close cb ran */
   unsigned conns_at_close;
   bool close_server_when_done;
@@ -127,8 +128,13 @@ static void on_secure_connection(otls_uv_server *srv, otls_uv_socket *s) {
     e->on_secure(e, s);
 }
 
-static void on_tls_client_error(otls_uv_server *srv, int err, const char *detail) {
+static void on_tls_client_error(otls_uv_server *srv, otls_uv_socket *s, int err,
+                                const char *detail) {
   struct env *e = otls_uv_server_data(srv);
+  /* Node passes the tlsSocket: its address is there during the call. */
+  struct sockaddr_storage ss;
+  if (otls_uv_socket_remote_address(s, &ss) == 0)
+    e->client_error_had_address++;
   e->nclient_errors++;
   e->last_client_error = err;
   snprintf(e->last_client_detail, sizeof(e->last_client_detail), "%s", detail);
@@ -478,6 +484,7 @@ TEST(uv_garbage_client_hello_reports_tls_client_error) {
   CHECK_INT(uv_timer_start(&t, close_server_after_error, 10, 10), 0);
   env_run_and_free(&e);
   CHECK_INT(e.nclient_errors, 1);
+  CHECK_INT(e.client_error_had_address, 1);
   int err = e.last_client_error;
   /* Core reads the ClientHello before any backend: one answer for all four. */
   if (err != OTLS_E_BAD_CLIENT_HELLO)
