@@ -452,7 +452,8 @@ static int normalize_failure(struct otls_conn *c, int rv) {
    * the stream was cut (in a record, maybe), whatever alert the engine
    * chose to answer with (wolfSSL: bad_record_mac, GnuTLS: decode_error).
    */
-  if (c->hit_eof && rv != OTLS_E_NOMEM)
+  if (c->hit_eof && (rv == OTLS_E_TRUNCATED || rv == OTLS_E_PROTOCOL || rv == OTLS_E_HANDSHAKE ||
+                     rv == OTLS_E_INTERNAL))
     return c->state == CONN_HANDSHAKE ? OTLS_E_CONNRESET : OTLS_E_TRUNCATED;
   if (alert > 0 && sent) {
     switch (alert) {

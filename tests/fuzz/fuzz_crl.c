@@ -10,6 +10,7 @@
  * documented loading error, and that a context is returned only on success.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   case OTLS_E_NOMEM:
     break;
   default:
+    fprintf(stderr, "unexpected %s: %s\n", otls_err_name(rv), detail);
     abort();
   }
   otls_context_free(ctx);

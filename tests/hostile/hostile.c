@@ -258,6 +258,64 @@ TEST(der_with_bad_lengths_is_der_bad) {
   another_connection_still_works();
 }
 
+/* A CRL (as a context's `crl`) changed by `edit`: the answer of otls_context_new(). */
+static int build_crl(const char *name, void (*edit)(struct hbuf *der)) {
+  size_t len;
+  uint8_t *der = first_der(name, &len);
+  struct hbuf d = {0};
+  hb_put(&d, der, len);
+  free(der);
+  edit(&d);
+  struct hbuf pem = {0};
+  pem_wrap(&pem, "X509 CRL", d.p, d.len);
+  otls_context_options o;
+  otls_context_options_init(&o);
+  otls_source ca = otls_source_file(pki("ca.pem"));
+  otls_source crl = otls_source_mem(pem.p, pem.len);
+  o.ca = &ca;
+  o.ca_count = 1;
+  o.crl = &crl;
+  o.crl_count = 1;
+  otls_context *ctx = NULL;
+  char detail[256] = "";
+  int rv = otls_context_new(&ctx, &o, detail, sizeof(detail));
+  printf("  -> %s: %s\n", otls_err_name(rv), detail);
+  CHECK((rv == 0) == (ctx != NULL));
+  otls_context_free(ctx);
+  hb_free(&pem);
+  hb_free(&d);
+  return rv;
+}
+
+static void crl_unchanged(struct hbuf *d) { (void)d; }
+static void crl_bad_time(struct hbuf *d) {
+  /* thisUpdate: the first UTCTime (17 0d), its first digit made 0x87. */
+  for (size_t i = 0; i + 2 < d->len; i++)
+    if (d->p[i] == 0x17 && d->p[i + 1] == 0x0d) {
+      d->p[i + 2] = 0x87;
+      return;
+    }
+  CHECK(!"no UTCTime in the CRL");
+}
+static void crl_truncated(struct hbuf *d) { d->len -= 20; }
+
+TEST(crl_with_bad_der_is_der_bad) {
+  if (!otls_backend_has(OTLS_CAP_CRL))
+    otls_test_skip("no CRLs in this backend: `crl` is OTLS_E_UNSUPPORTED (test_context)");
+  CHECK_ERR(build_crl("crl-root.pem", crl_unchanged), 0);
+  CHECK_ERR(build_crl("crl.pem", crl_unchanged), 0); /* with a revoked entry */
+  /*
+   * Found by fuzz_crl: GnuTLS refused a CRL with a malformed time (as
+   * ERR_OTLS_INTERNAL), the other engines loaded it. Core checks the
+   * structure now: OTLS_E_DER_BAD everywhere.
+   */
+  CHECK_ERR(build_crl("crl-root.pem", crl_bad_time), OTLS_E_DER_BAD);
+  CHECK_ERR(build_crl("crl.pem", crl_bad_time), OTLS_E_DER_BAD);
+  CHECK_ERR(build_crl("crl-root.pem", crl_truncated), OTLS_E_DER_BAD);
+  CHECK_ERR(build_crl("crl.pem", outer_length_too_long), OTLS_E_DER_BAD);
+  another_connection_still_works();
+}
+
 TEST(wrong_passphrase_is_bad_decrypt) {
   otls_source c = otls_source_file(pki("server-rsa-chain.pem"));
   otls_source k = otls_source_file(pki("server-rsa-enc.key"));
