@@ -98,11 +98,7 @@ TEST(tls11_only_client_is_refused_with_protocol_version) {
   struct hbuf hello = {0};
   build_client_hello(&hello, &spec, 0);
   otls_context *sctx = hostile_server_ctx();
-  otls_conn_options so;
-  otls_conn_options_init(&so);
-  so.is_server = true;
-  otls_conn *s;
-  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  otls_conn *s = new_server_conn(sctx);
   feed_all(s, hello.p, hello.len);
   int rv = otls_conn_handshake(s);
   printf("  -> %s: %s\n", otls_err_name(rv), otls_conn_error(s));
@@ -122,7 +118,7 @@ TEST(tls11_only_client_is_refused_with_protocol_version) {
   spec.legacy_version = 0x0303;
   build_client_hello(&hello, &spec, 0);
   sctx = hostile_server_ctx();
-  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  s = new_server_conn(sctx);
   feed_all(s, hello.p, hello.len);
   CHECK_ERR(otls_conn_handshake(s), OTLS_E_WANT_READ);
   CHECK_INT(first_output_record(s, &body, &len), 22);
@@ -203,11 +199,7 @@ TEST(server_refuses_a_client_offering_only_weak_suites) {
   struct hbuf hello = {0};
   build_client_hello(&hello, &spec, 0);
   otls_context *sctx = hostile_server_ctx();
-  otls_conn_options so;
-  otls_conn_options_init(&so);
-  so.is_server = true;
-  otls_conn *s;
-  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  otls_conn *s = new_server_conn(sctx);
   feed_all(s, hello.p, hello.len);
   int rv = otls_conn_handshake(s);
   printf("  -> %s: %s\n", otls_err_name(rv), otls_conn_error(s));
@@ -244,14 +236,11 @@ TEST(client_verifies_the_certificate_by_default) {
 
 TEST(client_checks_the_host_name_by_default) {
   otls_context *cctx = hostile_client_ctx(), *sctx = hostile_server_ctx();
-  otls_conn_options co, so;
+  otls_conn_options co;
   otls_conn_options_init(&co);
   co.servername = "other.invalid";
-  otls_conn_options_init(&so);
-  so.is_server = true;
-  otls_conn *c, *s;
+  otls_conn *c, *s = new_server_conn(sctx);
   CHECK_ERR(otls_conn_new(&c, cctx, &co), 0);
-  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
   int ce, se;
   pump_handshake(c, s, &ce, &se);
   CHECK_ERR(ce, OTLS_E_CERT_ALTNAME_INVALID);
@@ -288,11 +277,7 @@ TEST(compression_is_never_offered_nor_accepted) {
   struct hbuf hello = {0};
   build_client_hello(&hello, &spec, 0);
   otls_context *sctx = hostile_server_ctx();
-  otls_conn_options so;
-  otls_conn_options_init(&so);
-  so.is_server = true;
-  otls_conn *s;
-  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  otls_conn *s = new_server_conn(sctx);
   feed_all(s, hello.p, hello.len);
   CHECK_ERR(otls_conn_handshake(s), OTLS_E_WANT_READ);
   const uint8_t *body;
@@ -311,7 +296,7 @@ TEST(compression_is_never_offered_nor_accepted) {
   spec.compression = deflate_only;
   spec.n_compression = 1;
   build_client_hello(&hello, &spec, 0);
-  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  s = new_server_conn(sctx);
   feed_all(s, hello.p, hello.len);
   int rv = otls_conn_handshake(s);
   printf("  deflate only -> %s: %s\n", otls_err_name(rv), otls_conn_error(s));

@@ -498,11 +498,7 @@ TEST(client_sni_of_300_bytes_is_inval) {
 /* A server fed `hello` fails with `want` and sends alert `alert`. */
 static void server_refuses_hello(const struct hbuf *hello, int want, int alert) {
   otls_context *sctx = hostile_server_ctx();
-  otls_conn_options so;
-  otls_conn_options_init(&so);
-  so.is_server = true;
-  otls_conn *s;
-  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  otls_conn *s = new_server_conn(sctx);
   feed_all(s, hello->p, hello->len);
   CHECK_ERR(otls_conn_handshake(s), want);
   bool sent = false;
@@ -549,11 +545,7 @@ TEST(handcrafted_hello_is_answered_with_a_server_hello) {
   struct hbuf hello = {0};
   build_client_hello(&hello, &spec, 0);
   otls_context *sctx = hostile_server_ctx();
-  otls_conn_options so;
-  otls_conn_options_init(&so);
-  so.is_server = true;
-  otls_conn *s;
-  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  otls_conn *s = new_server_conn(sctx);
   feed_all(s, hello.p, hello.len);
   CHECK_ERR(otls_conn_handshake(s), OTLS_E_WANT_READ);
   CHECK_STR(otls_conn_servername(s), "localhost");
@@ -811,11 +803,7 @@ TEST(transport_end_during_the_handshake_is_connreset) {
   CHECK_ERR(otls_conn_handshake(s), OTLS_E_CONNRESET);
   CHECK(otls_conn_wants(s) & OTLS_WANTS_CLOSED);
   /* The client, after the server's first flight, sees the end too. */
-  otls_conn *s2;
-  otls_conn_options so;
-  otls_conn_options_init(&so);
-  so.is_server = true;
-  CHECK_ERR(otls_conn_new(&s2, sctx, &so), 0);
+  otls_conn *s2 = new_server_conn(sctx);
   feed_all(s2, p, len);
   otls_conn_consume(c, len);
   CHECK_ERR(otls_conn_handshake(s2), OTLS_E_WANT_READ);
@@ -935,11 +923,7 @@ TEST(tcp_fin_without_close_notify_is_truncated) {
   tls_srv_start(&sv);
   int fd = raw_connect(sv.lfd);
   otls_context *cctx = hostile_client_ctx();
-  otls_conn *c;
-  otls_conn_options co;
-  otls_conn_options_init(&co);
-  co.servername = "localhost";
-  CHECK_ERR(otls_conn_new(&c, cctx, &co), 0);
+  otls_conn *c = new_client_conn(cctx);
   client_handshake_over_fd(c, fd);
   CHECK_INT(otls_conn_write(c, "hello", 5), 5);
   send_output(c, fd);
@@ -980,11 +964,7 @@ TEST(peer_reset_mid_record_is_truncated) {
   tls_srv_start(&sv);
   int fd = raw_connect(sv.lfd);
   otls_context *cctx = hostile_client_ctx();
-  otls_conn *c;
-  otls_conn_options co;
-  otls_conn_options_init(&co);
-  co.servername = "localhost";
-  CHECK_ERR(otls_conn_new(&c, cctx, &co), 0);
+  otls_conn *c = new_client_conn(cctx);
   client_handshake_over_fd(c, fd);
   static char big[3000];
   CHECK_INT(otls_conn_write(c, big, sizeof(big)), (int)sizeof(big));
@@ -1164,11 +1144,7 @@ TEST(freeing_mid_handshake_or_with_pending_data_leaks_nothing) {
 
 TEST(input_beyond_the_buffer_limit_is_not_taken) {
   otls_context *sctx = hostile_server_ctx();
-  otls_conn_options so;
-  otls_conn_options_init(&so);
-  so.is_server = true;
-  otls_conn *s;
-  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  otls_conn *s = new_server_conn(sctx);
   size_t n = 2 * OTLS_CONN_INPUT_MAX;
   uint8_t *junk = calloc(1, n);
   CHECK(junk != NULL);

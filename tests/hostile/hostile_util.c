@@ -149,14 +149,27 @@ otls_context *hostile_server_ctx(void) {
 
 otls_context *hostile_client_ctx(void) { return make_ctx(NULL, NULL, "ca.pem"); }
 
-void make_pair(otls_context *cctx, otls_context *sctx, otls_conn **client, otls_conn **server) {
-  otls_conn_options co, so;
-  otls_conn_options_init(&co);
-  co.servername = "localhost";
+otls_conn *new_server_conn(otls_context *sctx) {
+  otls_conn_options so;
   otls_conn_options_init(&so);
   so.is_server = true;
-  CHECK_ERR(otls_conn_new(client, cctx, &co), 0);
-  CHECK_ERR(otls_conn_new(server, sctx, &so), 0);
+  otls_conn *s = NULL;
+  CHECK_ERR(otls_conn_new(&s, sctx, &so), 0);
+  return s;
+}
+
+otls_conn *new_client_conn(otls_context *cctx) {
+  otls_conn_options co;
+  otls_conn_options_init(&co);
+  co.servername = "localhost";
+  otls_conn *c = NULL;
+  CHECK_ERR(otls_conn_new(&c, cctx, &co), 0);
+  return c;
+}
+
+void make_pair(otls_context *cctx, otls_context *sctx, otls_conn **client, otls_conn **server) {
+  *client = new_client_conn(cctx);
+  *server = new_server_conn(sctx);
 }
 
 void handshake_pair(otls_conn **client, otls_conn **server, otls_context **cctx,

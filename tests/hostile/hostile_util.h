@@ -47,6 +47,10 @@ void reframe(struct hbuf *out, const uint8_t *in, size_t len, size_t frag);
 otls_context *hostile_server_ctx(void);
 otls_context *hostile_client_ctx(void);
 
+/* A server connection; a client connection asking for "localhost". */
+otls_conn *new_server_conn(otls_context *sctx);
+otls_conn *new_client_conn(otls_context *cctx);
+
 /* A client + server pair on those contexts, the client asking for "localhost". */
 void make_pair(otls_context *cctx, otls_context *sctx, otls_conn **client, otls_conn **server);
 
