@@ -16,8 +16,11 @@ struct otls__buf {
 };
 
 static inline size_t otls__buf_len(const struct otls__buf *b) { return b->tail - b->head; }
+/* Never NULL (an empty, never-allocated queue gives a valid empty range):
+ * NULL + 0 is undefined behaviour, and callers do arithmetic on the result. */
 static inline const uint8_t *otls__buf_peek(const struct otls__buf *b) {
-  return b->data + b->head;
+  static const uint8_t empty[1];
+  return b->data ? b->data + b->head : empty;
 }
 
 /*

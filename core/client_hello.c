@@ -391,3 +391,51 @@ bool otls__alpn_wire_valid(const uint8_t *wire, size_t len) {
   }
   return true;
 }
+
+int otls__ch_coalesce(const uint8_t *in, size_t in_len, size_t msg_len, uint8_t **out,
+                      size_t *out_len, size_t *used) {
+  *out = NULL;
+  *out_len = 0;
+  *used = 0;
+  size_t pos = 0, payload = 0, records = 0;
+  while (payload < msg_len) {
+    if (in_len - pos < RECORD_HEADER)
+      return OTLS_E_BAD_CLIENT_HELLO;
+    size_t rlen = (size_t)in[pos + 3] << 8 | in[pos + 4];
+    if (in[pos] != CT_HANDSHAKE || rlen > in_len - pos - RECORD_HEADER)
+      return OTLS_E_BAD_CLIENT_HELLO;
+    payload += rlen;
+    pos += RECORD_HEADER + rlen;
+    records++;
+  }
+  size_t n_out = (payload + RECORD_MAX - 1) / RECORD_MAX;
+  if (records <= n_out)
+    return 0; /* already as few records as can be */
+  uint8_t *o = malloc(payload + n_out * RECORD_HEADER);
+  if (o == NULL)
+    return OTLS_E_NOMEM;
+  /* Copy the payloads behind one header per RECORD_MAX bytes. */
+  size_t w = 0, left = 0, rd = 0;
+  while (rd < pos) {
+    size_t rlen = (size_t)in[rd + 3] << 8 | in[rd + 4];
+    const uint8_t *p = in + rd + RECORD_HEADER;
+    for (size_t k = 0; k < rlen; k++) {
+      if (left == 0) {
+        left = payload >= RECORD_MAX ? RECORD_MAX : payload;
+        o[w++] = CT_HANDSHAKE;
+        o[w++] = in[1];
+        o[w++] = in[2];
+        o[w++] = (uint8_t)(left >> 8);
+        o[w++] = (uint8_t)left;
+        payload -= left;
+      }
+      o[w++] = p[k];
+      left--;
+    }
+    rd += RECORD_HEADER + rlen;
+  }
+  *out = o;
+  *out_len = w;
+  *used = pos;
+  return 1;
+}

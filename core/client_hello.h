@@ -95,6 +95,18 @@ struct otls__client_hello {
 int otls__ch_assemble(const uint8_t *in, size_t in_len, uint8_t **msg, size_t *msg_len);
 
 /*
+ * otls__ch_coalesce() — the records that carry the first `msg_len` bytes of
+ * handshake data in `in` (the ClientHello, as otls__ch_assemble() found it),
+ * rewritten as few records as possible (at most 2^14 bytes each), so that
+ * every backend sees the same well-formed first flight however the client
+ * fragmented it (wolfSSL fails on a hello split into 1-byte records).
+ * Returns 1 with *out (malloc'd) replacing in[0 .. *used); 0 when nothing
+ * is to be gained; OTLS_E_BAD_CLIENT_HELLO, OTLS_E_NOMEM.
+ */
+int otls__ch_coalesce(const uint8_t *in, size_t in_len, size_t msg_len, uint8_t **out,
+                      size_t *out_len, size_t *used);
+
+/*
  * otls__ch_parse() — read a ClientHello message (with its 4-byte header,
  * as otls__ch_assemble() returns it) into `out`. Returns 0, or
  * OTLS_E_BAD_CLIENT_HELLO for anything malformed: a length that runs past

@@ -97,6 +97,10 @@ int otls_conn_new(otls_conn **out, otls_context *ctx, const otls_conn_options *o
     return OTLS_E_INVAL;
   if ((opts->session == NULL) != (opts->session_len == 0))
     return OTLS_E_INVAL;
+  /* RFC 6066 §3 / RFC 1035: a host name is at most 255 bytes (engines differ
+   * on longer ones: wolfSSL would send them). */
+  if (!opts->is_server && opts->servername && strlen(opts->servername) > 255)
+    return OTLS_E_INVAL;
   if (!opts->is_server && opts->request_ocsp && !otls_backend_has(OTLS_CAP_OCSP_CLIENT))
     return OTLS_E_UNSUPPORTED;
   if (opts->is_server && opts->ocsp_request && !otls_backend_has(OTLS_CAP_OCSP_STAPLE))
@@ -350,6 +354,8 @@ long otls__tx_recv(struct otls_conn *c, void *buf, size_t len) {
   size_t n = otls__buf_take(&c->in, buf, len);
   if (n > 0)
     return (long)n;
+  if (c->in_eof)
+    c->hit_eof = true;
   return c->in_eof ? -1 : 0;
 }
 
@@ -495,6 +501,14 @@ static int normalize_failure(struct otls_conn *c, int rv) {
     return OTLS_E_CONNRESET;
   if (alert > 0 && !sent)
     return OTLS_E_PEER_ALERT;
+  /*
+   * The backend failed after it asked for bytes past the transport's end:
+   * the stream was cut (in a record, maybe), whatever alert the engine
+   * chose to answer with (wolfSSL: bad_record_mac, GnuTLS: decode_error).
+   */
+  if (c->hit_eof && (rv == OTLS_E_TRUNCATED || rv == OTLS_E_PROTOCOL || rv == OTLS_E_HANDSHAKE ||
+                     rv == OTLS_E_INTERNAL))
+    return c->state == CONN_HANDSHAKE ? OTLS_E_CONNRESET : OTLS_E_TRUNCATED;
   if (alert > 0 && sent) {
     switch (alert) {
     case 70: /* protocol_version */
@@ -687,6 +701,31 @@ static void use_context(struct otls_conn *c, otls_context *ctx) {
 }
 
 /*
+ * Hand the backend the ClientHello in as few records as possible, however
+ * the client fragmented it (a hello in 1-byte records is legal; wolfSSL
+ * cannot take it). `msg_len` is the hello's length. Note: `ch` pointers into
+ * the assembled message stay valid; only c->in changes.
+ */
+static int coalesce_hello(struct otls_conn *c, size_t msg_len) {
+  uint8_t *rec;
+  size_t rec_len, used, have = otls__buf_len(&c->in);
+  const uint8_t *in = otls__buf_peek(&c->in);
+  int rv = otls__ch_coalesce(in, have, msg_len, &rec, &rec_len, &used);
+  if (rv <= 0)
+    return rv;
+  struct otls__buf nb = {0};
+  if (otls__buf_append(&nb, rec, rec_len) < 0 || otls__buf_append(&nb, in + used, have - used) < 0) {
+    otls__buf_free(&nb);
+    free(rec);
+    return OTLS_E_NOMEM;
+  }
+  free(rec);
+  otls__buf_free(&c->in);
+  c->in = nb;
+  return 0;
+}
+
+/*
  * The server side of DESIGN.md §2: read the ClientHello from the buffered
  * first flight, run the application's hooks (which may answer later), and
  * create the backend connection already configured. Returns 0 once the
@@ -717,6 +756,8 @@ static int server_prepare(struct otls_conn *c) {
       if (rv == 0 && ch.alpn &&
           dup_bytes(&c->hello_alpn, &c->hello_alpn_len, ch.alpn, ch.alpn_len) < 0)
         rv = OTLS_E_NOMEM;
+      if (rv == 0)
+        rv = coalesce_hello(c, len);
       if (rv == 0) {
         c->hello_sid_len = ch.session_id_len <= 32 ? ch.session_id_len : 0;
         memcpy(c->hello_sid, ch.session_id, c->hello_sid_len);

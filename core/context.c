@@ -745,6 +745,12 @@ int otls_context_new(otls_context **out, const otls_context_options *o, char *de
   if ((rv = load_blocks(o->crl, o->crl_count, "crl", accept_crl, false, &crl, detail,
                         detail_len)) < 0)
     goto out_free;
+  for (size_t i = 0; i < crl.n; i++) {
+    if ((rv = otls__crl_check(crl.items[i].data, crl.items[i].len)) < 0) {
+      otls__detail(detail, detail_len, "crl: CRL %zu is not valid DER", i);
+      goto out_free;
+    }
+  }
 
   if (o->dhparam) {
     if (!otls_backend_has(OTLS_CAP_DHPARAM)) {

@@ -135,6 +135,7 @@ struct otls_conn {
   bool reject_unauthorized;
   bool verified;       /* verification ran (peer presented a chain / or checked) */
   bool in_eof;         /* transport EOF fed */
+  bool hit_eof;        /* the backend asked for input past the transport's end */
   bool peer_closed;    /* close_notify received */
   bool shut;           /* close_notify queued */
   char *servername;    /* client: SNI sent; server: received */

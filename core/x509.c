@@ -1803,3 +1803,52 @@ bool otls__x509_check_issued(const struct otls__x509 *issuer, const struct otls_
       otls__x509_ext(subject, OID_PROXY_CERT_INFO, sizeof(OID_PROXY_CERT_INFO), NULL, NULL) > 0;
   return !ku_reject(issuer, proxy ? OTLS__KU_DIGITAL_SIGNATURE : OTLS__KU_KEY_CERT_SIGN);
 }
+
+/* --- CRLs ------------------------------------------------------------------- */
+
+static int crl_time(struct otls__der *d) {
+  unsigned tag;
+  const uint8_t *v;
+  size_t l;
+  int64_t t;
+  if (otls__der_next(d, &tag, &v, &l) < 0 || (tag != DER_UTCTIME && tag != DER_GENTIME))
+    return -1;
+  return otls__asn1_time(tag, v, l, &t);
+}
+
+static bool next_is_time(const struct otls__der *d) {
+  int t = otls__der_peek(d);
+  return t == DER_UTCTIME || t == DER_GENTIME;
+}
+
+int otls__crl_check(const uint8_t *der, size_t len) {
+  struct otls__der all = otls__der_init(der, len), crl, tbs, skip, list;
+  if (otls__der_expect(&all, DER_SEQUENCE, &crl) < 0 || !otls__der_empty(&all) ||
+      otls__der_expect(&crl, DER_SEQUENCE, &tbs) < 0)
+    return OTLS_E_DER_BAD;
+  if (otls__der_peek(&tbs) == DER_INTEGER && otls__der_expect(&tbs, DER_INTEGER, &skip) < 0)
+    return OTLS_E_DER_BAD;
+  if (otls__der_expect(&tbs, DER_SEQUENCE, &skip) < 0 || /* signature */
+      otls__der_expect(&tbs, DER_SEQUENCE, &skip) < 0 || /* issuer */
+      crl_time(&tbs) < 0 ||                               /* thisUpdate */
+      (next_is_time(&tbs) && crl_time(&tbs) < 0))         /* nextUpdate */
+    return OTLS_E_DER_BAD;
+  if (otls__der_peek(&tbs) == DER_SEQUENCE) {
+    if (otls__der_expect(&tbs, DER_SEQUENCE, &list) < 0)
+      return OTLS_E_DER_BAD;
+    while (!otls__der_empty(&list)) {
+      struct otls__der entry;
+      if (otls__der_expect(&list, DER_SEQUENCE, &entry) < 0 ||
+          otls__der_expect(&entry, DER_INTEGER, &skip) < 0 || crl_time(&entry) < 0 ||
+          (!otls__der_empty(&entry) && otls__der_expect(&entry, DER_SEQUENCE, &skip) < 0) ||
+          !otls__der_empty(&entry))
+        return OTLS_E_DER_BAD;
+    }
+  }
+  if (otls__der_peek(&tbs) == 0xa0 && otls__der_expect(&tbs, 0xa0, &skip) < 0)
+    return OTLS_E_DER_BAD;
+  if (!otls__der_empty(&tbs) || otls__der_expect(&crl, DER_SEQUENCE, &skip) < 0 ||
+      otls__der_expect(&crl, DER_BIT_STRING, &skip) < 0 || !otls__der_empty(&crl))
+    return OTLS_E_DER_BAD;
+  return 0;
+}

@@ -73,6 +73,15 @@ size_t otls__x509_san_string(const struct otls__x509 *x, char *buf, size_t cap);
 /* Parse an ASN.1 UTCTime / GeneralizedTime into epoch seconds. */
 int otls__asn1_time(unsigned tag, const uint8_t *p, size_t len, int64_t *out);
 
+/*
+ * Check that `der` is one well-formed X.509 CRL (RFC 5280 §5.1: the
+ * structure, and every time a valid UTCTime / GeneralizedTime). Engines
+ * differ on what they accept when loading a CRL (GnuTLS refuses a bad time,
+ * OpenSSL, BoringSSL and wolfSSL keep it), so core decides: 0 or
+ * OTLS_E_DER_BAD. Signatures are the engine's business.
+ */
+int otls__crl_check(const uint8_t *der, size_t len);
+
 /* --- text building ------------------------------------------------------- */
 
 /*

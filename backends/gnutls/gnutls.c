@@ -131,6 +131,7 @@ static bool is_asn1_error(int rv) {
   case GNUTLS_E_ASN1_SYNTAX_ERROR:
   case GNUTLS_E_ASN1_DER_OVERFLOW:
   case GNUTLS_E_ASN1_EMBEDDED_NULL_IN_STRING:
+  case GNUTLS_E_ASN1_TIME_ERROR: /* a malformed UTCTime/GeneralizedTime (found by fuzz_crl) */
   case GNUTLS_E_CERTIFICATE_ERROR:
   case GNUTLS_E_X509_UNSUPPORTED_ATTRIBUTE:
   case GNUTLS_E_X509_UNSUPPORTED_EXTENSION:
