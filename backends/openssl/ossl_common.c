@@ -37,6 +37,7 @@ struct ossl_conn {
   bool alert_sent;
   bool is_server;
   bool hs_done;     /* the first handshake completed */
+  bool read_data;   /* application data since the last want-read */
   SSL_SESSION *last_sess; /* client: the newest session the server gave (getTLSTicket) */
   /* Server: the ALPN protocol core chose (NULL = none). */
   uint8_t *alpn;
@@ -1007,6 +1008,7 @@ int otls__ossl_read(void *p, void *buf, size_t len, size_t *n) {
   int ret = SSL_read(b->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
   if (ret > 0) {
     *n = (size_t)ret;
+    b->read_data = true;
     return OTLS__IO_OK;
   }
   int err = SSL_get_error(b->ssl, ret);
@@ -1016,12 +1018,15 @@ int otls__ossl_read(void *p, void *buf, size_t len, size_t *n) {
 #if !defined(OTLS_HAVE_OPENSSL_IS_BORINGSSL)
     /*
      * SSL_MODE_RELEASE_BUFFERS frees the read buffer after application
-     * data only: after a post-handshake message (a TLS 1.3 ticket) an idle
-     * connection would keep its 16.5 KB read buffer. Nothing is pending
-     * here, so this frees it (and is a no-op when already freed).
+     * data only: after a post-handshake message alone (a TLS 1.3 ticket)
+     * an idle connection would keep its 16.5 KB read buffer. Nothing is
+     * pending here, so free it — only then: after data it is gone already,
+     * and the call is not free on the per-record path.
      */
-    (void)SSL_free_buffers(b->ssl);
+    if (!b->read_data)
+      (void)SSL_free_buffers(b->ssl);
 #endif
+    b->read_data = false;
     return OTLS__IO_WANT_READ;
   }
   return map_error(b, ret, false);
