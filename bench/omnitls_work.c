@@ -264,6 +264,13 @@ static void *pair_open(void *env) {
     free(pr);
     return NULL;
   }
+  if (pr) {
+    /* Idle now: what otls_socket and the event layer do when a connection
+     * goes quiet (the raw side has no such step: its engine keeps what it
+     * keeps). */
+    otls_conn_release_buffers(pr->c);
+    otls_conn_release_buffers(pr->s);
+  }
   return pr;
 }
 
