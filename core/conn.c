@@ -975,13 +975,13 @@ static int reneg_settle(struct otls_conn *c) {
   int rv = take_peer_chain(c, false);
   if (rv == 0)
     rv = verify_peer(c, false);
+  if (rv < 0)
+    return reneg_abort(c); /* the pending callback learns why */
   otls_renegotiate_cb cb = c->reneg_cb;
   c->reneg_cb = NULL;
-  if (rv < 0)
-    c->reneg_cb = cb, cb = NULL, rv = reneg_abort(c);
-  else if (cb)
+  if (cb)
     cb(c, 0, c->reneg_arg);
-  return rv;
+  return 0;
 }
 
 int otls_conn_renegotiate(otls_conn *c, const otls_renegotiate_options *opts,
