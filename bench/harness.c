@@ -25,7 +25,8 @@
  *  - ratio = omnitls / raw per repetition; reported: both medians, the
  *    median of the paired ratios and its min and max;
  *  - heap: glibc mallinfo2() (uordblks + hblkhd) before and after opening
- *    200 established connection pairs, divided by 200;
+ *    1,000 established connection pairs (--quick: 100), divided by their
+ *    number;
  *  - event-* scenarios (event.h, event.c): omnitls' libuv server and clients
  *    against Node.js', in processes of their own; side A is Node, side B
  *    omnitls, the rest as above (warm-up, alternating pairs, median of the
@@ -188,7 +189,6 @@ static const struct scenario scenarios[] = {
 
 /* Bytes moved per bulk work unit, whatever the write size. */
 #define BULK_CHUNK (256u * 1024u)
-#define HEAP_PAIRS 200
 #define MAX_REPS 64
 
 struct params {
@@ -196,16 +196,17 @@ struct params {
   double slice;  /* seconds per repetition per side */
   int reps;
   int heap_reps;
+  int heap_pairs; /* connection pairs held open per heap repetition */
   /* Event scenarios: longer slices (a slice starts and drains up to 256
    * connections), fewer of them. */
   double ev_warmup, ev_slice;
   int ev_reps;
 };
 
-static const struct params full = {0.3, 0.2, 21, 5, 0.25, 0.25, 5};
+static const struct params full = {0.3, 0.2, 21, 3, 1000, 0.25, 0.25, 5};
 /* --quick checks the harness: no warm-up and one pair for the event
  * scenarios (a 256-client slice drains 256 handshakes on each side). */
-static const struct params quick = {0.05, 0.1, 3, 2, 0, 0.05, 1};
+static const struct params quick = {0.05, 0.1, 3, 2, 100, 0, 0.05, 1};
 
 struct result {
   const struct scenario *sc;
@@ -654,21 +655,25 @@ static size_t heap_in_use(void) {
   return m.uordblks + m.hblkhd;
 }
 
-/* Heap bytes per established idle connection pair. */
-static double heap_per_pair(const struct scenario *sc, struct side *s) {
-  static void *pairs[HEAP_PAIRS];
+/* Heap bytes per established idle connection pair, over n pairs held open
+ * at once. */
+static double heap_per_pair(const struct scenario *sc, struct side *s, int n) {
+  void **pairs = calloc((size_t)n, sizeof *pairs); /* before the first reading */
+  if (pairs == NULL)
+    die("%s: out of memory", sc->name);
   size_t before = heap_in_use();
-  for (int i = 0; i < HEAP_PAIRS; i++)
+  for (int i = 0; i < n; i++)
     if ((pairs[i] = s->im->pair_open(s->env)) == NULL)
       die("%s: %s: cannot open connection pair %d", sc->name, s->im->name, i);
   size_t after = heap_in_use();
-  for (int i = 0; i < HEAP_PAIRS; i++)
+  for (int i = 0; i < n; i++)
     s->im->pair_close(pairs[i]);
-  return ((double)after - (double)before) / HEAP_PAIRS;
+  free(pairs);
+  return ((double)after - (double)before) / n;
 }
 
 static double measure(const struct scenario *sc, struct side *s, const struct params *p) {
-  return sc->kind == K_HEAP ? heap_per_pair(sc, s) : slice(sc, s, p->slice);
+  return sc->kind == K_HEAP ? heap_per_pair(sc, s, p->heap_pairs) : slice(sc, s, p->slice);
 }
 
 static struct bench_setup setup_of(const struct scenario *sc, const char *pki) {
@@ -858,7 +863,7 @@ static void run_scenario(const struct scenario *sc, const char *pki, const struc
 __attribute__((noinline)) void bench_profile_loop(const struct scenario *sc, struct side *s,
                                                   long n) {
   for (long i = 0; i < n; i++)
-    (void)(sc->kind == K_HEAP ? heap_per_pair(sc, s) : work_unit(sc, s));
+    (void)(sc->kind == K_HEAP ? heap_per_pair(sc, s, full.heap_pairs) : work_unit(sc, s));
 }
 
 /*
@@ -887,7 +892,7 @@ static int profile(const char *pki, const char *name, const char *impl, long n) 
       die("%s: %s: cannot set up the contexts", sc->name, side[i].im->name);
     if (sc->kind == K_BULK && (side[i].pair = side[i].im->pair_open(side[i].env)) == NULL)
       die("%s: %s: cannot open a connection pair", sc->name, side[i].im->name);
-    (void)(sc->kind == K_HEAP ? heap_per_pair(sc, &side[i]) : work_unit(sc, &side[i]));
+    (void)(sc->kind == K_HEAP ? heap_per_pair(sc, &side[i], full.heap_pairs) : work_unit(sc, &side[i]));
   }
   bench_profile_loop(sc, &side[strcmp(impl, "raw") == 0 ? 0 : 1], n);
   for (int i = 0; i < 2; i++) {

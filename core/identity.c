@@ -527,7 +527,7 @@ static int extract_cns(const struct otls__x509 *x, struct extracted *e) {
 }
 
 /* DNS and IP SANs as raw values (Node's escaping of them round-trips). */
-static int extract_sans(const struct otls__x509 *x, struct extracted *e, size_t san_cap) {
+static int extract_sans(const struct otls__x509 *x, struct extracted *e) {
   if (!x->has_san)
     return 0;
   size_t cap = x->san.len / 2 + 1;
@@ -549,13 +549,6 @@ static int extract_sans(const struct otls__x509 *x, struct extracted *e, size_t 
   }
   e->names.dns = e->dns;
   e->names.ip = e->ip;
-  /* Only ever shown in the reason, so it never needs to outgrow it. */
-  if (san_cap > 0) {
-    if ((e->san_text = malloc(san_cap)) == NULL)
-      return OTLS_E_NOMEM;
-    otls__x509_san_string(x, e->san_text, san_cap);
-    e->names.subjectaltname = e->san_text;
-  }
   return 0;
 }
 
@@ -568,9 +561,21 @@ static int check_der(const char *host, const uint8_t *der, size_t len, char *rea
   struct extracted e;
   memset(&e, 0, sizeof(e));
   int rv;
-  if ((rv = extract_sans(&x, &e, reason ? reason_len : 0)) < 0 || (rv = extract_cns(&x, &e)) < 0)
+  if ((rv = extract_sans(&x, &e)) < 0 || (rv = extract_cns(&x, &e)) < 0)
     goto out_free;
   rv = otls__check_identity_names(host, &e.names, reason, reason_len);
+  if (rv == OTLS_E_CERT_ALTNAME_INVALID && x.has_san && reason != NULL && reason_len > 0) {
+    /* The reason quotes the certificate's altnames: that text is built only
+     * when the check has failed (it is most of a successful check's cost),
+     * never longer than the reason. */
+    if ((e.san_text = malloc(reason_len)) == NULL) {
+      rv = OTLS_E_NOMEM;
+      goto out_free;
+    }
+    otls__x509_san_string(&x, e.san_text, reason_len);
+    e.names.subjectaltname = e.san_text;
+    rv = otls__check_identity_names(host, &e.names, reason, reason_len);
+  }
 out_free:
   extracted_free(&e);
   return rv;

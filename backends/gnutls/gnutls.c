@@ -66,6 +66,12 @@ struct gt_ctx {
   bool no_ticket;           /* secureOptions NO_TICKET: no tickets at all */
   bool no_renegotiation;    /* secureOptions NO_RENEGOTIATION: refuse the peer's */
   unsigned session_timeout; /* server: session and ticket lifetime, seconds */
+  /* The ticket keys last derived from core's 48-byte key (derive_ticket_keys),
+   * so that a server derives them once per key, not once per connection. */
+  pthread_mutex_t stek_lock;
+  bool stek_valid;
+  uint8_t stek_node[48];
+  uint8_t stek13[64], stek12[64];
 };
 
 struct gt_conn {
@@ -586,6 +592,10 @@ static void ctx_destroy(struct gt_ctx *x) {
   for (size_t i = 0; i < x->n_crl; i++)
     free(x->crls[i].issuer.data);
   free(x->crls);
+  gnutls_memset(x->stek_node, 0, sizeof(x->stek_node));
+  gnutls_memset(x->stek13, 0, sizeof(x->stek13));
+  gnutls_memset(x->stek12, 0, sizeof(x->stek12));
+  pthread_mutex_destroy(&x->stek_lock);
   free(x);
 }
 
@@ -778,6 +788,7 @@ static int gt_ctx_new(void **out, const struct otls__ctx_config *cfg, char *deta
   struct gt_ctx *x = calloc(1, sizeof(*x));
   if (x == NULL)
     return OTLS_E_NOMEM;
+  pthread_mutex_init(&x->stek_lock, NULL);
   int rv;
   struct strbuf sb = {.len = 0, .overflow = false};
   if ((rv = build_priority(cfg, &sb, detail, detail_len)) < 0)
@@ -942,13 +953,30 @@ static const char stek_label13[] = "omnitls GnuTLS ticket master key, TLS 1.3";
 static const char stek_label12[] = "omnitls GnuTLS ticket master key, TLS 1.2";
 
 static int derive_ticket_keys(struct gt_conn *b) {
+  struct gt_ctx *x = b->ctx;
   uint8_t node[48];
+  int rv = 0;
   otls__ticket_key_current(b->conn, node);
-  int rv = gnutls_hmac_fast(GNUTLS_MAC_SHA512, node, sizeof(node), stek_label13,
-                            sizeof(stek_label13) - 1, b->stek13);
-  if (rv >= 0)
-    rv = gnutls_hmac_fast(GNUTLS_MAC_SHA512, node, sizeof(node), stek_label12,
-                          sizeof(stek_label12) - 1, b->stek12);
+  /* The derivation (two HMAC-SHA512) is the same for every connection until
+   * the key changes: done once per key and context. */
+  pthread_mutex_lock(&x->stek_lock);
+  if (!x->stek_valid || memcmp(x->stek_node, node, sizeof(node)) != 0) {
+    x->stek_valid = false;
+    rv = gnutls_hmac_fast(GNUTLS_MAC_SHA512, node, sizeof(node), stek_label13,
+                          sizeof(stek_label13) - 1, x->stek13);
+    if (rv >= 0)
+      rv = gnutls_hmac_fast(GNUTLS_MAC_SHA512, node, sizeof(node), stek_label12,
+                            sizeof(stek_label12) - 1, x->stek12);
+    if (rv >= 0) {
+      memcpy(x->stek_node, node, sizeof(node));
+      x->stek_valid = true;
+    }
+  }
+  if (rv >= 0) {
+    memcpy(b->stek13, x->stek13, sizeof(b->stek13));
+    memcpy(b->stek12, x->stek12, sizeof(b->stek12));
+  }
+  pthread_mutex_unlock(&x->stek_lock);
   gnutls_memset(node, 0, sizeof(node));
   return rv;
 }
@@ -1150,7 +1178,8 @@ static int gt_conn_new(void **out, void *pctx, struct otls_conn *conn,
       memcpy(b->ocsp, cfg->ocsp_response, cfg->ocsp_response_len);
       b->ocsp_len = cfg->ocsp_response_len;
     }
-    if ((rv = derive_ticket_keys(b)) < 0) {
+    /* No tickets (OTLS_OP_NO_TICKET): no keys (set_ticket_key). */
+    if (!x->no_ticket && (rv = derive_ticket_keys(b)) < 0) {
       gt_conn_free(b);
       return map_error(rv, PH_CONFIG, true, conn, NULL, 0, "session ticket key");
     }

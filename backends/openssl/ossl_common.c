@@ -979,9 +979,20 @@ static inline void clear_stale_errors(void) {
     ERR_clear_error();
 }
 
+/*
+ * The same before SSL_do_handshake, SSL_read and SSL_write. BoringSSL's
+ * own entry points empty the queue first (ssl_reset_error_state), so there
+ * it would only repeat their work.
+ */
+static inline void clear_stale_errors_before_io(void) {
+#if !defined(OTLS_HAVE_OPENSSL_IS_BORINGSSL)
+  clear_stale_errors();
+#endif
+}
+
 int otls__ossl_handshake(void *p) {
   struct ossl_conn *b = p;
-  clear_stale_errors();
+  clear_stale_errors_before_io();
   int ret = SSL_do_handshake(b->ssl);
   if (ret == 1) {
     b->hs_done = true;
@@ -1004,7 +1015,7 @@ int otls__ossl_handshake(void *p) {
 
 int otls__ossl_read(void *p, void *buf, size_t len, size_t *n) {
   struct ossl_conn *b = p;
-  clear_stale_errors();
+  clear_stale_errors_before_io();
   int ret = SSL_read(b->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
   if (ret > 0) {
     *n = (size_t)ret;
@@ -1035,7 +1046,7 @@ int otls__ossl_read(void *p, void *buf, size_t len, size_t *n) {
 int otls__ossl_write(void *p, const void *buf, size_t len) {
   struct ossl_conn *b = p;
   const unsigned char *q = buf;
-  clear_stale_errors();
+  clear_stale_errors_before_io();
   while (len > 0) {
     int chunk = len > (1u << 30) ? (1 << 30) : (int)len;
     int ret = SSL_write(b->ssl, q, chunk);
