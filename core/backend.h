@@ -351,6 +351,15 @@ struct otls_backend {
   /* The protocol NPN agreed on (bare bytes), or NULL/0. Valid until the next call. */
   const uint8_t *(*npn_selected)(void *bc, size_t *len);
 
+  /*
+   * Optional: free the record buffers the engine keeps between records,
+   * when nothing is buffered in them (an idle connection). Core calls it
+   * from otls_conn_release_buffers(), which the socket and event layers call
+   * whenever their transport goes quiet. NULL: the engine frees idle buffers
+   * itself, or keeps none.
+   */
+  void (*release_buffers)(void *bc);
+
   /* --- crypto helpers core needs --- */
   /*
    * Hash `len` bytes with OTLS__MD_*; `out` has room for 64 bytes. Returns

@@ -420,6 +420,8 @@ void otls_conn_release_buffers(otls_conn *c) {
   }
   if (otls__buf_len(&c->out) == 0)
     otls__buf_free(&c->out);
+  if (c->bc != NULL && otls__backend.release_buffers != NULL)
+    otls__backend.release_buffers(c->bc);
 }
 
 int otls_conn_input_commit(otls_conn *c, size_t n) {

@@ -35,6 +35,7 @@ int otls__ossl_export_keying_material(void *bc, uint8_t *out, size_t len, const 
 int otls__ossl_finished(void *bc, bool peer, uint8_t *out, size_t cap);
 int otls__ossl_key_update(void *bc, bool request_peer);
 int otls__ossl_renegotiate(void *bc, bool request_cert);
+void otls__ossl_release_buffers(void *bc);
 const uint8_t *otls__ossl_tls_ticket(void *bc, size_t *len);
 const uint8_t *otls__ossl_npn_selected(void *bc, size_t *len);
 int otls__ossl_pkcs12_parse(const uint8_t *der, size_t len, const char *pass,
@@ -67,6 +68,7 @@ int otls__ossl_peer_tmp_key(void *bc, uint16_t *group, unsigned *dh_bits);
   .renegotiate = otls__ossl_renegotiate,        \
   .tls_ticket = otls__ossl_tls_ticket,          \
   .npn_selected = otls__ossl_npn_selected,      \
+  .release_buffers = otls__ossl_release_buffers, \
   .digest = otls__ossl_digest,                  \
   .pkcs12_parse = otls__ossl_pkcs12_parse,      \
   .peer_tmp_key = otls__ossl_peer_tmp_key

@@ -259,7 +259,10 @@ OTLS_EXTERN int otls_conn_input_commit(otls_conn *c, size_t n);
 
 /*
  * otls_conn_release_buffers() — free the connection's ciphertext buffers
- * if they are empty; they are allocated again when next needed. Call it
+ * if they are empty, and the engine's own record buffers where it keeps
+ * them between records (OpenSSL: about 34 KB; omnitls does not set
+ * SSL_MODE_RELEASE_BUFFERS, which frees them after every record); they are
+ * allocated again when next needed. Call it
  * when the transport goes quiet (otls_socket does before it waits for the
  * peer; the event layer after each burst of input), not per record: an
  * idle connection then holds no buffers of its own. Accepts NULL.
