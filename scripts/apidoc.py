@@ -354,6 +354,7 @@ def parse_xmap(directive):
     body, xp = m.group(3), m.group(2)
     entries = []
     category = ""
+    xcall = re.compile(r"\b%s\s*\(" % re.escape(xp))
     i = 0
     while i < len(body):
         if body.startswith("/*", i):
@@ -361,7 +362,7 @@ def parse_xmap(directive):
             category = comment_text(body[i:j]).strip()
             i = j
             continue
-        mm = re.compile(r"\b%s\s*\(" % re.escape(xp)).match(body, i)
+        mm = xcall.match(body, i)
         if mm:
             j = match_close(body, mm.end() - 1, len(body))
             entries.append((category, split_args(body[mm.end() : j - 1])))
@@ -574,10 +575,12 @@ def first_x(d):
 
 
 def undefined_later(items, idx, name):
-    return any(
-        it.kind == "directive" and re.match(r"#\s*undef\s+%s\b" % re.escape(name), it.text)
-        for it in items[idx + 1 :]
-    )
+    for it in items[idx + 1 :]:
+        if it.kind == "directive":
+            m = re.match(r"#\s*undef\s+(\w+)", it.text)
+            if m and m.group(1) == name:
+                return True
+    return False
 
 
 def add_member(hdr, blocks, group, sym):

@@ -9,23 +9,39 @@ Each TEST_NAME is one CTest entry (docs.<name>). The fixture
 must fail on it and name exactly those symbols, no more, no fewer.
 """
 
+import contextlib
+import importlib.util
+import io
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
 SRC = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ""
-APIDOC = os.path.join(SRC, "scripts", "apidoc.py")
 FIXTURES = os.path.join(SRC, "tests", "docs", "fixtures")
 
 
+def load_apidoc():
+    spec = importlib.util.spec_from_file_location("apidoc", os.path.join(SRC, "scripts", "apidoc.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def run(*args, cwd=None):
-    p = subprocess.run(
-        [sys.executable, APIDOC] + list(args), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    return p.returncode, p.stdout
+    """scripts/apidoc.py ARGS, in this process (one interpreter per test):
+    its exit code and what it printed."""
+    old = os.getcwd()
+    buf = io.StringIO()
+    try:
+        if cwd:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+            rc = load_apidoc().main(list(args))
+    finally:
+        os.chdir(old)
+    return rc, buf.getvalue()
 
 
 def fixture(name):
