@@ -13,6 +13,7 @@ PACKAGES=(
   curl                               # interop peer
   clang libclang-rt-14-dev           # fuzz targets (libFuzzer)
   valgrind
+  python3                            # scripts/apidoc.py: API reference + docs tests
 )
 
 missing=()

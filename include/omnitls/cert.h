@@ -27,6 +27,12 @@
 
 OTLS_BEGIN_DECLS
 
+/*
+ * A parsed X.509 certificate (opaque), as Node.js's certificate object:
+ * made by otls_cert_from_der(), otls_cert_from_pem(), otls_cert_peer() or
+ * otls_cert_local(), read with the accessors below, released with
+ * otls_cert_free(). Immutable, so it may be read from several threads.
+ */
 typedef struct otls_cert otls_cert;
 
 /* --- building ------------------------------------------------------------ */
@@ -181,8 +187,9 @@ OTLS_EXTERN size_t otls_cert_ext_key_usage(const otls_cert *cert, const char *co
 
 /* --- the public key ------------------------------------------------------ */
 
-/* RSA (rsaEncryption) keys: Node's `modulus` (uppercase hex, no leading
- * zeros) and `exponent` ("0x10001"). NULL for other keys. */
+/* otls_cert_modulus() / otls_cert_exponent() — RSA (rsaEncryption) keys:
+ * Node's `modulus` (uppercase hex, no leading zeros) and `exponent`
+ * ("0x10001"). NULL for other keys. */
 OTLS_EXTERN const char *otls_cert_modulus(const otls_cert *cert);
 OTLS_EXTERN const char *otls_cert_exponent(const otls_cert *cert);
 
@@ -202,7 +209,8 @@ OTLS_EXTERN int otls_cert_bits(const otls_cert *cert);
 OTLS_EXTERN const uint8_t *otls_cert_pubkey(const otls_cert *cert, size_t *len);
 
 /*
- * EC keys on a named curve: Node's `asn1Curve` ("prime256v1") and `nistCurve`
+ * otls_cert_asn1_curve() / otls_cert_nist_curve() — EC keys on a named
+ * curve: Node's `asn1Curve` ("prime256v1") and `nistCurve`
  * ("P-256"; NULL when the curve has no NIST name). NULL for other keys, and
  * for explicit curve parameters — where Node names the built-in curve whose
  * parameters they equal (its `bits` are the same).
@@ -213,20 +221,23 @@ OTLS_EXTERN const char *otls_cert_nist_curve(const otls_cert *cert);
 /* --- validity, digests, serial, DER -------------------------------------- */
 
 /*
- * Node's `valid_from` / `valid_to`: "Nov  7 04:50:00 2026 GMT" (the day
- * padded with a space, as OpenSSL's ASN1_TIME_print()).
+ * otls_cert_valid_from() / otls_cert_valid_to() — Node's `valid_from` /
+ * `valid_to`: "Nov  7 04:50:00 2026 GMT" (the day padded with a space, as
+ * OpenSSL's ASN1_TIME_print()).
  */
 OTLS_EXTERN const char *otls_cert_valid_from(const otls_cert *cert);
 OTLS_EXTERN const char *otls_cert_valid_to(const otls_cert *cert);
 
-/* The same instants as seconds since the epoch (UTC). 0 for NULL. */
+/* otls_cert_not_before() / otls_cert_not_after() — the same instants as
+ * seconds since the epoch (UTC). 0 for NULL. */
 OTLS_EXTERN int64_t otls_cert_not_before(const otls_cert *cert);
 OTLS_EXTERN int64_t otls_cert_not_after(const otls_cert *cert);
 
 /*
- * Node's `fingerprint` (SHA-1), `fingerprint256`, `fingerprint512`: the
- * digest of the DER as uppercase hex pairs joined by ':'. NULL when the
- * backend provides no such digest.
+ * otls_cert_fingerprint() / otls_cert_fingerprint256() /
+ * otls_cert_fingerprint512() — Node's `fingerprint` (SHA-1),
+ * `fingerprint256`, `fingerprint512`: the digest of the DER as uppercase
+ * hex pairs joined by ':'. NULL when the backend provides no such digest.
  */
 OTLS_EXTERN const char *otls_cert_fingerprint(const otls_cert *cert);
 OTLS_EXTERN const char *otls_cert_fingerprint256(const otls_cert *cert);

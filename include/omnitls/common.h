@@ -24,6 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * OTLS_BEGIN_DECLS / OTLS_END_DECLS — open and close the declarations of
+ * every public header: `extern "C" {` ... `}` when the header is compiled
+ * as C++, so that C++ programs link against the C library; nothing in C.
+ */
 #ifdef __cplusplus
 #define OTLS_BEGIN_DECLS extern "C" {
 #define OTLS_END_DECLS }
@@ -32,6 +37,14 @@
 #define OTLS_END_DECLS
 #endif
 
+/*
+ * OTLS_EXTERN — marks every exported function of the library. The library
+ * is built with hidden visibility, so only these names are exported (the
+ * list is checked in: tests/abi/omnitls.symbols). With OMNITLS_STATIC
+ * defined (the CMake target omnitls::omnitls-<backend>-static defines it
+ * for its users) it expands to nothing, as the static library needs no
+ * export marks; leaving it undefined there is harmless.
+ */
 #if defined(OMNITLS_STATIC)
 #define OTLS_EXTERN
 #elif defined(__GNUC__)

@@ -30,15 +30,34 @@
 
 OTLS_BEGIN_DECLS
 
+/*
+ * One TLS connection, client or server, without I/O (opaque; Node.js: a
+ * `tls.TLSSocket` over a duplex). Made by otls_conn_new() from a context,
+ * released with otls_conn_free(). Belongs to one thread at a time.
+ */
 typedef struct otls_conn otls_conn;
 struct otls_sni_map;
 
 /* Largest amount of unprocessed ciphertext a connection buffers. */
 #define OTLS_CONN_INPUT_MAX (64u * 1024u)
 
+/*
+ * OTLS_CONN_OPTIONS_V1 — the first layout of otls_conn_options;
+ * OTLS_CONN_OPTIONS_VERSION — the layout of this header, which
+ * otls_conn_options_init() stores in `version`. otls_conn_new() accepts
+ * versions 1 to OTLS_CONN_OPTIONS_VERSION and answers OTLS_E_INVAL to
+ * any other (e.g. 0: options that were never initialised).
+ */
 #define OTLS_CONN_OPTIONS_V1 1u
 #define OTLS_CONN_OPTIONS_VERSION OTLS_CONN_OPTIONS_V1
 
+/*
+ * Options of otls_conn_new() (Node.js: the per-socket options of
+ * `tls.connect()` and `new tls.TLSSocket()`, and the server options that
+ * concern each connection). Fill with otls_conn_options_init() first, then
+ * set what you need. Strings and buffers are copied by otls_conn_new();
+ * `sni_map` is borrowed and `user` is handed back to the callbacks.
+ */
 typedef struct otls_conn_options {
   /* Set by otls_conn_options_init(); do not change. */
   unsigned version;
@@ -364,6 +383,12 @@ OTLS_EXTERN bool otls_conn_is_peer_closed(const otls_conn *c);
  */
 OTLS_EXTERN const char *otls_conn_protocol(const otls_conn *c);
 
+/*
+ * A cipher suite as Node's `tlsSocket.getCipher()` describes it
+ * ({ name, standardName, version }), plus its code point. Filled by
+ * otls_conn_cipher(), otls_cipher_lookup() and otls_cipher_lookup_name();
+ * the strings are static.
+ */
 typedef struct otls_cipher_info {
   const char *name;          /* OpenSSL-style name, "TLS_AES_256_GCM_SHA384" / "ECDHE-RSA-AES128-GCM-SHA256" */
   const char *standard_name; /* IANA name */
@@ -611,6 +636,8 @@ OTLS_EXTERN int otls_conn_tls_ticket(const otls_conn *c, const uint8_t **data, s
 #define OTLS_CLIENT_RENEG_LIMIT 3
 #define OTLS_CLIENT_RENEG_WINDOW 600
 
+/* The layout version of otls_renegotiate_options, set by
+ * otls_renegotiate_options_init(). */
 #define OTLS_RENEGOTIATE_OPTIONS_V1 1u
 
 /* Node.js: the `options` of `tlsSocket.renegotiate(options, callback)`. */
@@ -630,6 +657,11 @@ typedef struct otls_renegotiate_options {
   int reject_unauthorized;
 } otls_renegotiate_options;
 
+/*
+ * otls_renegotiate_options_init() — the defaults: version set,
+ * request_cert and reject_unauthorized -1 (unchanged from the first
+ * handshake).
+ */
 OTLS_EXTERN void otls_renegotiate_options_init(otls_renegotiate_options *opts);
 
 /*

@@ -13,6 +13,12 @@
 
 OTLS_BEGIN_DECLS
 
+/*
+ * A secure context (opaque; Node.js: the object `tls.createSecureContext()`
+ * returns). Built by otls_context_new(), immutable afterwards,
+ * reference-counted (otls_context_ref() / otls_context_free()) and
+ * shareable across threads. Every connection holds its own reference.
+ */
 typedef struct otls_context otls_context;
 
 /*
@@ -25,13 +31,24 @@ typedef struct otls_context otls_context;
  * a pfx.
  */
 typedef struct otls_source {
+  /* The item's bytes, or NULL to read the file at `path` instead. Borrowed:
+   * read during otls_context_new() only. */
   const void *data;
+  /* The number of bytes at `data`. */
   size_t len;
+  /* The file to read when `data` is NULL (read once, by otls_context_new();
+   * a file that cannot be read is OTLS_E_FILE). */
   const char *path;
+  /* This item's passphrase (`key` and `pfx` items), or NULL for the
+   * options' shared `passphrase`. */
   const char *passphrase;
 } otls_source;
 
-/* Helpers to fill an otls_source. */
+/*
+ * otls_source_mem() / otls_source_file() — an otls_source for bytes in
+ * memory (`data`, `len`) or for the file at `path`, with no passphrase of
+ * its own: `otls_source key = otls_source_file("key.pem");`.
+ */
 static inline otls_source otls_source_mem(const void *data, size_t len) {
   otls_source s = {data, len, NULL, NULL};
   return s;
@@ -41,9 +58,23 @@ static inline otls_source otls_source_file(const char *path) {
   return s;
 }
 
+/*
+ * OTLS_CONTEXT_OPTIONS_V1 — the first layout of otls_context_options;
+ * OTLS_CONTEXT_OPTIONS_VERSION — the layout of this header, which
+ * otls_context_options_init() stores in `version`. otls_context_new()
+ * accepts versions 1 to OTLS_CONTEXT_OPTIONS_VERSION and answers
+ * OTLS_E_INVAL to any other.
+ */
 #define OTLS_CONTEXT_OPTIONS_V1 1u
 #define OTLS_CONTEXT_OPTIONS_VERSION OTLS_CONTEXT_OPTIONS_V1
 
+/*
+ * Options of otls_context_new(): Node.js's `tls.createSecureContext()`
+ * options, one field each (named in snake_case; each field says which).
+ * Fill with otls_context_options_init() first, then set what you need.
+ * Everything is read (and copied or parsed) during otls_context_new();
+ * nothing has to outlive that call.
+ */
 typedef struct otls_context_options {
   /* Set by otls_context_options_init(); do not change. */
   unsigned version;
@@ -100,8 +131,9 @@ typedef struct otls_context_options {
   size_t crl_count;
 
   /*
-   * Protocol range as Node spells it: "TLSv1.3", "TLSv1.2", "TLSv1.1",
-   * "TLSv1". NULL = the default: TLSv1.2 .. TLSv1.3.
+   * `min_version` / `max_version`: the protocol range as Node spells it:
+   * "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1". NULL = the default:
+   * TLSv1.2 .. TLSv1.3.
    * Node.js: `minVersion` / `maxVersion`.
    */
   const char *min_version;
@@ -284,7 +316,12 @@ OTLS_EXTERN int otls_context_get_ticket_keys(otls_context *ctx, uint8_t *keys, s
 OTLS_EXTERN int otls_context_set_ticket_keys(otls_context *ctx, const uint8_t *keys,
                                              size_t len);
 
-/* SSL_OP_* values (OpenSSL 3.0, Node's crypto.constants) for secure_options. */
+/*
+ * OTLS_OP_* — OpenSSL's SSL_OP_* values (OpenSSL 3.0, Node's
+ * `crypto.constants`) for the `secure_options` field; what each does in
+ * omnitls is listed there. OTLS_OP_NO_SSLv2 is 0, as in OpenSSL 3.0;
+ * OTLS_OP_NO_SSLv3 and OTLS_OP_NO_COMPRESSION are always in force.
+ */
 #define OTLS_OP_NO_SSLv2 0x0ull
 #define OTLS_OP_NO_TICKET 0x4000ull
 #define OTLS_OP_NO_COMPRESSION 0x20000ull

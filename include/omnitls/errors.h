@@ -20,7 +20,12 @@
 
 OTLS_BEGIN_DECLS
 
-/* X(SUFFIX, value, "name", "message") */
+/*
+ * The table of error codes, an X-macro: X(SUFFIX, value, "name",
+ * "message") for each code OTLS_E_SUFFIX. It is the only source of
+ * enum otls_errno, otls_err_name() and otls_strerror(); expand it with
+ * your own X to build a table of your own (e.g. a switch over every code).
+ */
 #define OTLS_ERRNO_MAP(X)                                                          \
   X(NOMEM, -1, "ENOMEM", "out of memory")                                          \
   X(INVAL, -2, "ERR_INVALID_ARG_VALUE", "invalid argument")                        \
@@ -119,7 +124,14 @@ OTLS_BEGIN_DECLS
   X(CERT_ALTNAME_INVALID, -115, "ERR_TLS_CERT_ALTNAME_INVALID",                    \
     "hostname/IP does not match certificate's altnames")
 
+/*
+ * The error codes: OTLS_OK and one negative OTLS_E_* value per entry of
+ * OTLS_ERRNO_MAP. Functions return them as `int`. Each value's stable name
+ * (otls_err_name(), Node's `err.code` where Node has one) and message
+ * (otls_strerror()) are listed with it.
+ */
 enum otls_errno {
+  /* Success (0): not an error. otls_err_name() calls it "OK". */
   OTLS_OK = 0,
 #define OTLS__ERRNO_ENUM(suffix, value, name, msg) OTLS_E_##suffix = (value),
   OTLS_ERRNO_MAP(OTLS__ERRNO_ENUM)

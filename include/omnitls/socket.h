@@ -20,11 +20,28 @@
 
 OTLS_BEGIN_DECLS
 
+/*
+ * A TLS connection on a file descriptor (opaque; Node.js: a `tls.TLSSocket`
+ * on a net.Socket, without the event loop). Made by otls_socket_connect(),
+ * otls_socket_connect_unix(), otls_socket_accept() or otls_socket_wrap_fd();
+ * released with otls_socket_free(). Belongs to one thread at a time.
+ */
 typedef struct otls_socket otls_socket;
 
+/*
+ * OTLS_SOCKET_OPTIONS_V1 — the first layout of otls_socket_options;
+ * OTLS_SOCKET_OPTIONS_VERSION — the layout of this header, which
+ * otls_socket_options_init() stores in `version`. Versions 0 and above
+ * OTLS_SOCKET_OPTIONS_VERSION are OTLS_E_INVAL.
+ */
 #define OTLS_SOCKET_OPTIONS_V1 1u
 #define OTLS_SOCKET_OPTIONS_VERSION OTLS_SOCKET_OPTIONS_V1
 
+/*
+ * Options of otls_socket_connect(), otls_socket_connect_unix(),
+ * otls_socket_accept() and otls_socket_wrap_fd(); NULL there means the
+ * defaults of otls_socket_options_init().
+ */
 typedef struct otls_socket_options {
   /* Set by otls_socket_options_init(); do not change. */
   unsigned version;

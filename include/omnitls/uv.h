@@ -37,6 +37,17 @@
 
 OTLS_BEGIN_DECLS
 
+/*
+ * otls_uv_server — a TLS server on a libuv loop (opaque; Node.js:
+ * `tls.Server`). Made by otls_uv_server_new(), closed (and released) with
+ * otls_uv_server_close().
+ *
+ * otls_uv_socket — one TLS connection on a libuv loop, client or accepted
+ * (opaque; Node.js: `tls.TLSSocket`). Made by otls_uv_connect(),
+ * otls_uv_connect_path(), otls_uv_connect_fd(), otls_uv_wrap() or handed
+ * to `on_secure_connection`; closed with otls_uv_socket_end() or
+ * otls_uv_socket_destroy(), released after its `on_close` event.
+ */
 typedef struct otls_uv_server otls_uv_server;
 typedef struct otls_uv_socket otls_uv_socket;
 
@@ -95,7 +106,10 @@ typedef void (*otls_uv_secure_cb)(otls_uv_socket *s);
 /* otls_uv_socket_set_events() — install the event callbacks (copied). */
 OTLS_EXTERN void otls_uv_socket_set_events(otls_uv_socket *s, const otls_uv_socket_events *ev);
 
-/* User data pointer. Node.js: properties on the socket object. */
+/* otls_uv_socket_set_data() / otls_uv_socket_data() — store and read back
+ * one pointer of the application's (NULL until set; NULL for a NULL
+ * socket). omnitls never touches it. Node.js: properties on the socket
+ * object. */
 OTLS_EXTERN void otls_uv_socket_set_data(otls_uv_socket *s, void *data);
 OTLS_EXTERN void *otls_uv_socket_data(const otls_uv_socket *s);
 
@@ -149,7 +163,8 @@ OTLS_EXTERN void otls_uv_socket_destroy(otls_uv_socket *s);
  * otls_uv_socket_pause() / _resume() — stop / restart delivering on_data
  * (Node.js: `pause()` / `resume()`). While paused, the transport stops
  * being read once the connection's input buffer is full, so the peer is
- * slowed down by TCP flow control.
+ * slowed down by TCP flow control. _is_paused() tells which state the
+ * socket is in (Node.js: `isPaused()`).
  */
 OTLS_EXTERN void otls_uv_socket_pause(otls_uv_socket *s);
 OTLS_EXTERN void otls_uv_socket_resume(otls_uv_socket *s);
@@ -167,7 +182,8 @@ OTLS_EXTERN otls_conn *otls_uv_socket_conn(const otls_uv_socket *s);
 OTLS_EXTERN otls_uv_server *otls_uv_socket_server(const otls_uv_socket *s);
 
 /*
- * Transport addresses (Node.js: `remoteAddress`/`remotePort`, `address()`).
+ * otls_uv_socket_remote_address() / otls_uv_socket_local_address() — the
+ * transport's addresses (Node.js: `remoteAddress`/`remotePort`, `address()`).
  * TCP: a sockaddr_in / sockaddr_in6. A unix-domain socket: a sockaddr_un
  * (ss_family AF_UNIX) whose sun_path is the bound path, or "" for an
  * unnamed end (a connecting client's own address, as Node's `undefined`).
@@ -201,6 +217,8 @@ OTLS_EXTERN int otls_uv_socket_set_timeout(otls_uv_socket *s, unsigned ms, otls_
 /* Client sockets: tls.connect() and new TLSSocket(duplex)                */
 /* ---------------------------------------------------------------------- */
 
+/* The layout version of otls_uv_socket_options, set by
+ * otls_uv_socket_options_init(); the only one accepted. */
 #define OTLS_UV_SOCKET_OPTIONS_V1 1u
 
 /*
@@ -213,6 +231,12 @@ OTLS_EXTERN int otls_uv_socket_set_timeout(otls_uv_socket *s, unsigned ms, otls_
 typedef void (*otls_uv_lookup_cb)(otls_uv_socket *s, const char *host, unsigned port,
                                   void *data);
 
+/*
+ * Options of otls_uv_connect(), otls_uv_connect_path(), otls_uv_connect_fd()
+ * and otls_uv_wrap() (Node.js: the options of `tls.connect()` and
+ * `new tls.TLSSocket()`). Fill with otls_uv_socket_options_init() first;
+ * NULL options mean those defaults.
+ */
 typedef struct otls_uv_socket_options {
   /* Set by otls_uv_socket_options_init(); do not change. */
   unsigned version;
@@ -329,7 +353,8 @@ typedef struct otls_uv_duplex {
    * OTLS_E_* code to fail the socket. Required.
    */
   int (*write)(otls_uv_socket *s, const uint8_t *buf, size_t len, void *data);
-  /* Start / stop calling otls_uv_socket_feed() (flow control). Optional. */
+  /* read_start / read_stop: start / stop calling otls_uv_socket_feed()
+   * (flow control). Optional. */
   void (*read_start)(otls_uv_socket *s, void *data);
   void (*read_stop)(otls_uv_socket *s, void *data);
   /* Half-close: no more writes will come (after close_notify). Optional. */
@@ -369,8 +394,15 @@ OTLS_EXTERN void otls_uv_socket_write_done(otls_uv_socket *s, int status);
 /* The server (Node.js: tls.Server)                                       */
 /* ---------------------------------------------------------------------- */
 
+/* The layout version of otls_uv_server_options, set by
+ * otls_uv_server_options_init(); the only one accepted. */
 #define OTLS_UV_SERVER_OPTIONS_V1 1u
 
+/*
+ * Options of otls_uv_server_new() (Node.js: the options and events of
+ * `tls.createServer()`). Fill with otls_uv_server_options_init() first;
+ * `on_secure_connection` is required. Copied by otls_uv_server_new().
+ */
 typedef struct otls_uv_server_options {
   /* Set by otls_uv_server_options_init(); do not change. */
   unsigned version;
@@ -573,10 +605,14 @@ OTLS_EXTERN int otls_uv_server_set_ticket_keys(otls_uv_server *srv, const uint8_
  */
 typedef struct otls_uv_workers otls_uv_workers;
 
+/* The layout version of otls_uv_workers_options, set by
+ * otls_uv_workers_options_init(); the only one accepted. */
 #define OTLS_UV_WORKERS_OPTIONS_V1 1u
 /* Upper bound of `workers` (more is OTLS_E_INVAL). */
 #define OTLS_UV_WORKERS_MAX 1024u
 
+/* Options of otls_uv_workers_start(). Fill with
+ * otls_uv_workers_options_init() first. */
 typedef struct otls_uv_workers_options {
   unsigned version;                 /* set by _init */
   unsigned workers;                 /* threads; 0 = number of CPUs (uv_available_parallelism) */
@@ -585,6 +621,7 @@ typedef struct otls_uv_workers_options {
   const otls_uv_server_options *server_options; /* copied; its callbacks run on the worker threads */
   /* On each worker thread, after its server is listening and before the loop runs (may be NULL). */
   void (*on_worker_start)(otls_uv_workers *w, unsigned index, otls_uv_server *srv);
+  /* The application's pointer, returned by otls_uv_workers_data(). */
   void *data;
 } otls_uv_workers_options;
 

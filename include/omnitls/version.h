@@ -8,12 +8,23 @@
 
 OTLS_BEGIN_DECLS
 
+/*
+ * OTLS_VERSION_MAJOR / OTLS_VERSION_MINOR / OTLS_VERSION_PATCH — the
+ * version of these headers (the library's SONAME carries the major). The
+ * library actually linked may be newer: ask otls_version_num().
+ */
 #define OTLS_VERSION_MAJOR 0
 #define OTLS_VERSION_MINOR 1
 #define OTLS_VERSION_PATCH 0
-/* 0xMMmmpp */
+/*
+ * The header version as one number, 0xMMmmpp (major, minor, patch: 0.1.0
+ * is 0x000100), for `#if OTLS_VERSION_NUM >= 0x000200` tests; compare with
+ * otls_version_num() at run time.
+ */
 #define OTLS_VERSION_NUM \
   ((OTLS_VERSION_MAJOR << 16) | (OTLS_VERSION_MINOR << 8) | OTLS_VERSION_PATCH)
+/* The header version as text, "MAJOR.MINOR.PATCH" (otls_version_string()
+ * at run time). */
 #define OTLS_VERSION_STRING "0.1.0"
 
 /*
@@ -52,10 +63,18 @@ OTLS_BEGIN_DECLS
   X(TLS_TICKET, 21, "tls-ticket", "a client can read the raw session ticket (getTLSTicket)") \
   X(NPN, 22, "npn", "Next Protocol Negotiation (npn_protocols) in TLS <= 1.2")
 
+/*
+ * The capabilities, one value per entry of OTLS_CAP_MAP: OTLS_CAP_<SUFFIX>
+ * is the bit number of that entry. Ask otls_backend_has() whether the
+ * library's backend provides one; otls_cap_name() gives its short name.
+ */
 enum otls_cap {
 #define OTLS__CAP_ENUM(suffix, bit, name, desc) OTLS_CAP_##suffix = (bit),
   OTLS_CAP_MAP(OTLS__CAP_ENUM)
 #undef OTLS__CAP_ENUM
+  /* One past the highest capability (not itself one; some values below it
+   * are unused): loop `for (c = 0; c < OTLS_CAP__COUNT; c++)` and skip the
+   * values otls_cap_name() answers NULL for. */
   OTLS_CAP__COUNT
 };
 
