@@ -22,6 +22,8 @@ Refresh the page after a full run:
 
 Check it (what the CTest test `docs.conformance-report` runs; no scenario is
 run, only the four CLIs): --check --results tests/docs-node/conformance-results.tsv
+The check also holds the capability tables typed by hand in docs/node-map.md
+and docs/choosing-a-backend.md to what the CLIs say.
 Exit codes: 0 up to date / written, 1 stale or bad input, 2 usage, 77 cannot
 check here (not every variant of the results was built).
 """
@@ -258,6 +260,56 @@ def render_known(rows):
     return "\n".join(lines)
 
 
+def check_typed_tables(paths, cap_names, infos, backends):
+    """Capability tables typed by hand in other pages must say what the CLIs say.
+
+    A table counts when its header names the four backends (OpenSSL, BoringSSL,
+    wolfSSL, GnuTLS); a row is checked when one of its cells holds only
+    backticked capability names (`tls1.0`, or `ocsp-client`, `ocsp-staple`);
+    each backend's cell must then start with yes or no (** allowed).
+    """
+    problems = []
+    for path in paths:
+        try:
+            lines = open(path, encoding="utf-8").read().split("\n")
+        except OSError as e:
+            problems.append("cannot read %s: %s" % (path, e))
+            continue
+        cols = None
+        for n, line in enumerate(lines, 1):
+            if not line.startswith("|"):
+                cols = None
+                continue
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            low = [c.lower() for c in cells]
+            if all(b in low for b in backends):
+                cols = {b: low.index(b) for b in backends}
+                continue
+            if cols is None or all(set(c) <= set("-: ") for c in cells):
+                continue
+            names = None
+            for c in cells:
+                spans = re.findall(r"`([^`]+)`", c)
+                if spans and re.fullmatch(r"(`[^`]+`[,\s]*)+", c) and all(x in cap_names for x in spans):
+                    names = spans
+                    break
+            if not names:
+                continue
+            for b, i in cols.items():
+                if i >= len(cells):
+                    continue
+                word = re.sub(r"[^a-z]", " ", cells[i].lower()).split()
+                said = word[0] if word else ""
+                if said not in ("yes", "no"):
+                    continue
+                for cap in names:
+                    has = cap in infos[b]["capabilities"]
+                    if (said == "yes") != has:
+                        problems.append("%s:%d: says %s for %s on %s; omnitls-%s version says %s"
+                                        % (path, n, said, cap, b, b, "yes" if has else "no"))
+    return problems
+
+
 def replace_block(doc, part, body):
     begin = "<!-- BEGIN GENERATED: %s -->" % part
     end = "<!-- END GENERATED: %s -->" % part
@@ -301,7 +353,10 @@ def main():
         b, _, p = spec.partition("=")
         if b not in BACKENDS or not p:
             die("--cli wants BACKEND=PATH with a backend of %s" % ", ".join(BACKENDS), 2)
-        clis[b] = p
+        if os.access(p, os.X_OK):
+            clis[b] = p
+        else:
+            clis.pop(b, None)  # not built (yet): counts as missing below
 
     caps = read_cap_map(a.root)
     scenarios = read_scenarios(a.root)
@@ -317,7 +372,8 @@ def main():
     backends = [b for b in BACKENDS if b in results or b in rec_backends]
     missing = [b for b in backends if b not in clis]
     if missing:
-        msg = "no CLI for %s (build every variant: cmake --preset all)" % ", ".join(missing)
+        msg = ("no CLI built for %s (build every variant's omnitls-<backend>: cmake --build "
+               "--preset all)" % ", ".join(missing))
         if a.check:
             print("SKIP: " + msg)
             sys.exit(SKIP)
@@ -351,6 +407,10 @@ def main():
                             "re-run the conformance suite"
                             % (b, len(have), len(want), " ".join(sorted(want - have)) or "-",
                                " ".join(sorted(have - want)) or "-"))
+
+    typed = [os.path.join(a.root, "docs", f) for f in ("node-map.md", "choosing-a-backend.md")]
+    typed = [p for p in typed if os.path.exists(p)]
+    problems += check_typed_tables(typed, {c[0] for c in caps}, infos, backends)
 
     parts = {
         "capabilities": render_capabilities(caps, infos, backends),
