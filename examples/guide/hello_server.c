@@ -7,13 +7,13 @@
  * "PORT n", echoes what each client sends until it closes, and exits after
  * NCONN connections (default: never).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <omnitls.h>
 

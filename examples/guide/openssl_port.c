@@ -78,16 +78,16 @@ static int session(otls_context *ctx, const char *host, const char *port, bool r
   size_t alen = 0;
   const uint8_t *proto = otls_conn_alpn_protocol(c, &alen);
   const char *verr = otls_conn_authorization_error(c);
-  printf("%s %s, ALPN %.*s, verify %s, reused %s\n", otls_conn_protocol(c), ci.name,
-         (int)alen, proto ? (const char *)proto : "", verr ? verr : "OK",
+  printf("%s %s, ALPN %.*s, verify %s, reused %s\n", otls_conn_protocol(c), ci.name, (int)alen,
+         proto ? (const char *)proto : "", verr ? verr : "OK",
          otls_conn_is_session_reused(c) ? "yes" : "no");
 
   if (!resume) {
     /* SSL_get1_peer_certificate() + X509_* inspection. */
     otls_cert *cert;
     if (otls_cert_peer(c, false, &cert) == 0 && cert) {
-      printf("server certificate: CN=%s, issuer CN=%s, valid to %s\n",
-             common_name(cert, false), common_name(cert, true), otls_cert_valid_to(cert));
+      printf("server certificate: CN=%s, issuer CN=%s, valid to %s\n", common_name(cert, false),
+             common_name(cert, true), otls_cert_valid_to(cert));
       printf("sha256 fingerprint: %s\n", otls_cert_fingerprint256(cert));
       otls_cert_free(cert);
     }
@@ -148,7 +148,7 @@ int main(int argc, char **argv) {
     rv = session(ctx, argv[2], argv[3], true);
   else if (rv == 0)
     rv = OTLS_E_BAD_SESSION; /* the server sent no session */
-  otls_context_free(ctx); /* SSL_CTX_free(): contexts are reference-counted */
+  otls_context_free(ctx);    /* SSL_CTX_free(): contexts are reference-counted */
   free(saved);
   return rv == 0 ? 0 : 1;
 }

@@ -28,10 +28,10 @@ struct peer {
   otls_conn *c;
   int fd;
   enum state state;
-  bool zero_copy;    /* receive with input_space/commit instead of feed */
-  uint8_t in[4096];  /* feed(): bytes received but not yet accepted */
+  bool zero_copy;   /* receive with input_space/commit instead of feed */
+  uint8_t in[4096]; /* feed(): bytes received but not yet accepted */
   size_t in_len;
-  char got[256];     /* plaintext received */
+  char got[256]; /* plaintext received */
   size_t got_len;
 };
 
@@ -155,8 +155,7 @@ static int step(struct peer *p) {
       p->state = DONE;
     }
     return rv < 0 ? rv : 0;
-  default:
-    return 0;
+  default: return 0;
   }
 }
 
@@ -231,8 +230,8 @@ int main(int argc, char **argv) {
       pump_out(p); /* also sends the alert of a failed handshake */
       unsigned wants = otls_conn_wants(p->c);
       pfd[i].fd = p->fd;
-      pfd[i].events = (short)((finished(p) ? 0 : POLLIN) |
-                              (wants & OTLS_WANTS_WRITE ? POLLOUT : 0));
+      pfd[i].events =
+          (short)((finished(p) ? 0 : POLLIN) | (wants & OTLS_WANTS_WRITE ? POLLOUT : 0));
       if (!(wants & OTLS_WANTS_WRITE))
         otls_conn_release_buffers(p->c); /* idle: give the buffers back */
       if (p->state == FAILED && !(wants & OTLS_WANTS_WRITE))
@@ -241,7 +240,8 @@ int main(int argc, char **argv) {
     if (sni_waiting) {
       /* A turn later: answer the SNI question; the handshake goes on. */
       printf("server: wants %s\n", otls_conn_wants(sni_waiting) & OTLS_WANTS_CALLBACK
-                                       ? "an answer (OTLS_WANTS_CALLBACK)" : "?");
+                                       ? "an answer (OTLS_WANTS_CALLBACK)"
+                                       : "?");
       otls_conn_sni_done(sni_waiting, sctx, 0);
       sni_waiting = NULL;
       continue;
