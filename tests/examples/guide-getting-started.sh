@@ -51,4 +51,7 @@ timeout 20 "$client" "$PKI/ca.pem" localhost "$PORT" "encrypted key" >"$WORK/enc
   fail "the client failed against the server with the encrypted key"
 expect_fixed "$WORK/enc.out" "received: encrypted key" "encrypted key: no echo"
 wait_server || fail "hello_server -pass exited with an error"
+if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/* 2>/dev/null; then
+  fail "a sanitizer reported an error"
+fi
 echo "PASS: getting-started guide"

@@ -42,4 +42,7 @@ timeout 20 "$lport" "$PKI/untrusted-ca.pem" localhost "$PORT" "x" >"$WORK/reject
 expect_fixed "$WORK/reject.out" "handshake: UNABLE_TO_GET_ISSUER_CERT_LOCALLY" \
   "libtls_port: want UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
 wait_server || fail "s_server exited with an error"
+if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/* 2>/dev/null; then
+  fail "a sanitizer reported an error"
+fi
 echo "PASS: migration guides"

@@ -23,4 +23,7 @@ timeout 20 "$prog" "$PKI/server-rsa-chain.pem" "$PKI/server-rsa.key" "$PKI/untru
 expect_fixed "$WORK/bad.out" "client: failed: UNABLE_TO_GET_ISSUER_CERT_LOCALLY" \
   "the client did not fail with UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
 expect_fixed "$WORK/bad.out" "server: failed: " "the server did not see the failure"
+if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/* 2>/dev/null; then
+  fail "a sanitizer reported an error"
+fi
 echo "PASS: sans-IO guide"

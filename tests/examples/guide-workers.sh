@@ -15,4 +15,7 @@ done
 wait_server || fail "uv_workers exited with an error"
 expect_fixed "$WORK/server.out" "worker 1 of 2 listening" "two workers did not start"
 expect_fixed "$WORK/server.out" "served 4 connections" "the workers did not close after 4"
+if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/* 2>/dev/null; then
+  fail "a sanitizer reported an error"
+fi
 echo "PASS: workers guide"
