@@ -281,7 +281,9 @@ static void rf_secure_connection(otls_uv_server *srv, otls_uv_socket *s) {
 static void rf_client_error(otls_uv_server *srv, otls_uv_socket *s, int err, const char *d) {
   rf.srv_client_errors++;
 }
-static void rf_server_closed(otls_uv_server *srv) { rf.srv_gone = true; }
+static void rf_server_closed(otls_uv_server *srv) {
+  rf.srv_gone = true;
+}
 
 static void rf_reneg_done(otls_conn *c, int err, void *arg);
 
@@ -311,14 +313,18 @@ static void rf_flooder_secure(otls_uv_socket *s) {
   CHECK_STR(otls_conn_protocol(otls_uv_socket_conn(s)), "TLSv1.2");
   CHECK_INT(uv_timer_start(&rf.kick, rf_kick, 0, 0), 0);
 }
-static void rf_flooder_error(otls_uv_socket *s, int err) { rf.flooder_err = err; }
+static void rf_flooder_error(otls_uv_socket *s, int err) {
+  rf.flooder_err = err;
+}
 static void rf_flooder_close(otls_uv_socket *s, bool had_error) {
   rf.flooder_closed = true;
   rf.flooder_had_error = had_error;
   rf.flooder = NULL;
 }
 
-static void rf_ping(otls_uv_socket *s) { CHECK(otls_uv_socket_write(s, "ping", 4, NULL, NULL) >= 0); }
+static void rf_ping(otls_uv_socket *s) {
+  CHECK(otls_uv_socket_write(s, "ping", 4, NULL, NULL) >= 0);
+}
 static void rf_by_data(otls_uv_socket *s, const uint8_t *d, size_t n) {
   CHECK_INT(n, 4);
   CHECK(memcmp(d, "ping", 4) == 0);
@@ -360,9 +366,9 @@ static otls_uv_socket *rf_connect(otls_uv_secure_cb secure, const otls_uv_socket
   otls_uv_socket_options_init(&o);
   o.servername = "localhost";
   otls_uv_socket *s;
-  CHECK_ERR(otls_uv_connect(&s, &rf.loop, rf.cctx, "127.0.0.1", otls_uv_server_port(rf.srv), &o,
-                            secure),
-            0);
+  CHECK_ERR(
+      otls_uv_connect(&s, &rf.loop, rf.cctx, "127.0.0.1", otls_uv_server_port(rf.srv), &o, secure),
+      0);
   otls_uv_socket_set_events(s, ev);
   return s;
 }

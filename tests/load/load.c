@@ -21,9 +21,7 @@
  * time, and every wait has a generous deadline that fails the test when hit.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <malloc.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +44,10 @@
 #define LOAD_ASAN 0
 #endif
 
-/* Every wait fails the test after this long: far beyond what any step needs
- * on a loaded machine, short enough to end a hang well inside CTest's 120 s
- * ... except for the long runs, whose deadline scales with the work. */
+/* Every wait fails the test after this long (plus, for the waits whose work
+ * grows with the connection count, a per-connection allowance): far beyond
+ * what any step needs on a loaded machine, and it turns a hang into a
+ * failure that names what was awaited. */
 #define DEADLINE_MS 90000u
 
 /* --- measuring ---------------------------------------------------------------- */
@@ -64,7 +63,9 @@ static unsigned env_uint(const char *name, unsigned dflt) {
   return (unsigned)n;
 }
 
-static uint64_t now_ms(void) { return uv_hrtime() / 1000000u; }
+static uint64_t now_ms(void) {
+  return uv_hrtime() / 1000000u;
+}
 
 /* Bytes of heap in use (glibc). */
 static long long heap_bytes(void) {
@@ -149,7 +150,9 @@ struct load {
   bool srv_closed;
 };
 
-static void on_wake(uv_timer_t *t) { (void)t; }
+static void on_wake(uv_timer_t *t) {
+  (void)t;
+}
 
 static void run_until(struct load *L, bool (*done)(struct load *), const char *what,
                       unsigned deadline_ms) {
@@ -319,7 +322,9 @@ static void loop_end(struct load *L) {
   free(L->cli);
 }
 
-static bool all_clients_closed(struct load *L) { return L->c_closed == L->ncli; }
+static bool all_clients_closed(struct load *L) {
+  return L->c_closed == L->ncli;
+}
 static bool server_has_no_connections(struct load *L) {
   return otls_uv_server_connections(L->srv) == 0;
 }
@@ -451,8 +456,8 @@ static void idle_child_run(int rd, int wr, unsigned n) {
   idle_c.n = n;
   run_until(L, idle_clients_settled, "the clients' handshakes", DEADLINE_MS + n * 20u);
   if (L->c_secure != n)
-    otls_test_fail(__FILE__, __LINE__, "%u of %u clients secure; last error %s", L->c_secure,
-                   n, otls_err_name(L->c_last_err));
+    otls_test_fail(__FILE__, __LINE__, "%u of %u clients secure; last error %s", L->c_secure, n,
+                   otls_err_name(L->c_last_err));
   write_line(wr, "ready %lld %lld\n", heap_bytes() - heap0, rss_bytes() - rss0);
   /* Hold them (the loop does not run: nothing may happen to an idle
    * connection anyway) until the server has measured its side. */
@@ -533,8 +538,7 @@ TEST(idle_connections_are_held) {
   printf("FIGURE idle_connections %s connections=%u server_heap_bytes_per_conn=%lld "
          "client_heap_bytes_per_conn=%lld server_rss_bytes_per_conn=%lld "
          "client_rss_bytes_per_conn=%lld asan=%d\n",
-         otls_backend_name(), n, P.s_heap / n, P.c_heap / n, P.s_rss / n, P.c_rss / n,
-         LOAD_ASAN);
+         otls_backend_name(), n, P.s_heap / n, P.c_heap / n, P.s_rss / n, P.c_rss / n, LOAD_ASAN);
   if (!LOAD_ASAN) {
     /* A bound, per side and connection, that the heaviest backend
      * (wolfSSL, about 110 KiB on the client) stays under: the event layer
@@ -554,8 +558,7 @@ struct churn {
 static struct churn churn;
 
 static void churn_more(struct load *L) {
-  while (churn.started < churn.per_round &&
-         churn.started - L->c_closed < churn.inflight_max) {
+  while (churn.started < churn.per_round && churn.started - L->c_closed < churn.inflight_max) {
     cli_connect(L, M_PING);
     churn.started++;
   }
@@ -622,8 +625,8 @@ TEST(open_close_loop_leaks_no_fds_or_heap) {
   printf("FIGURE open_close_loop %s seconds=%.1f rounds=%u connections=%u "
          "fds_after_warmup=%d max_fd_growth=%d heap_after_warmup=%lld max_heap_growth=%lld "
          "asan=%d\n",
-         otls_backend_name(), (double)(now_ms() - t0) / 1000.0, rounds, total, fds[0],
-         fd_growth, heap[0], heap_growth, LOAD_ASAN);
+         otls_backend_name(), (double)(now_ms() - t0) / 1000.0, rounds, total, fds[0], fd_growth,
+         heap[0], heap_growth, LOAD_ASAN);
   /* Tolerances: no descriptor at all; 256 KiB of heap in total, i.e. a
    * fraction of a byte per connection over a full run. */
   for (unsigned r = 1; r < rounds; r++)
@@ -709,8 +712,7 @@ static bool slow_all_sent(struct load *L) {
   return slow_sent == SLOW_CLIENTS;
 }
 static bool slow_all_done(struct load *L) {
-  return slow_ended == SLOW_CLIENTS && L->c_closed == SLOW_NORMAL &&
-         server_has_no_connections(L);
+  return slow_ended == SLOW_CLIENTS && L->c_closed == SLOW_NORMAL && server_has_no_connections(L);
 }
 
 TEST(slowloris_clients_end_by_handshake_timeout) {
@@ -735,8 +737,7 @@ TEST(slowloris_clients_end_by_handshake_timeout) {
     CHECK_INT(uv_tcp_init(&L->loop, &w->tcp), 0);
     w->tcp.data = w->creq.data = w;
     w->t0 = now_ms();
-    CHECK_INT(uv_tcp_connect(&w->creq, &w->tcp, (const struct sockaddr *)&sa, slow_connected),
-              0);
+    CHECK_INT(uv_tcp_connect(&w->creq, &w->tcp, (const struct sockaddr *)&sa, slow_connected), 0);
   }
   run_until(L, slow_all_sent, "the slow clients' partial ClientHellos", DEADLINE_MS);
   /* While the slow ones hang, normal clients come, ten at a time (so that
@@ -790,8 +791,8 @@ TEST(slowloris_clients_end_by_handshake_timeout) {
 #define FLOOD_NORMAL 20u
 
 struct flood {
-  otls_uv_socket *s;     /* the server's socket to the stalled client */
-  struct cli *victim;    /* the stalled client */
+  otls_uv_socket *s;  /* the server's socket to the stalled client */
+  struct cli *victim; /* the stalled client */
   uv_timer_t tick;
   uint8_t *chunk;
   size_t accepted, written, max_queue;
@@ -860,7 +861,9 @@ static bool flood_phase_done(struct load *L) {
          now_ms() - fl.stall_at >= 1500;
 }
 
-static bool victim_done(struct load *L) { return fl.victim->closed && L->c_closed == L->ncli; }
+static bool victim_done(struct load *L) {
+  return fl.victim->closed && L->c_closed == L->ncli;
+}
 
 TEST(a_client_that_never_reads_is_held_back_by_backpressure) {
   need_fds(2 * (FLOOD_NORMAL + 1) + 64);
@@ -878,8 +881,7 @@ TEST(a_client_that_never_reads_is_held_back_by_backpressure) {
   CHECK_INT(uv_timer_start(&fl.tick, flood_tick, 5, 5), 0);
 
   fl.victim = cli_connect(L, M_STALL);
-  run_until(L, flood_stalled, "the server's writes to the stalled client to back up",
-            DEADLINE_MS);
+  run_until(L, flood_stalled, "the server's writes to the stalled client to back up", DEADLINE_MS);
   fl.stalled = true;
   fl.stall_at = now_ms();
   fl.heap_stall = heap_bytes();
@@ -887,8 +889,7 @@ TEST(a_client_that_never_reads_is_held_back_by_backpressure) {
   /* The server keeps trying to write to it while other clients come. */
   for (unsigned i = 0; i < FLOOD_NORMAL; i++)
     cli_connect(L, M_PING);
-  run_until(L, flood_phase_done, "the other clients while the server is backed up",
-            DEADLINE_MS);
+  run_until(L, flood_phase_done, "the other clients while the server is backed up", DEADLINE_MS);
   fl.heap_end = heap_bytes();
   fl.accepted_end = fl.accepted;
   CHECK_INT(L->c_echoed, FLOOD_NORMAL);
@@ -931,7 +932,9 @@ static unsigned lim_target_secure, lim_target_closed;
 static bool lim_secure(struct load *L) {
   return L->c_secure == lim_target_secure && L->s_secure == lim_target_secure;
 }
-static bool lim_closed(struct load *L) { return L->c_closed == lim_target_closed; }
+static bool lim_closed(struct load *L) {
+  return L->c_closed == lim_target_closed;
+}
 static bool lim_server_count(struct load *L) {
   return otls_uv_server_connections(L->srv) == lim_target_secure;
 }
