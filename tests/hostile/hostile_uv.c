@@ -5,6 +5,8 @@
  * (otls_uv_wrap), so no network is involved. Each test ends with
  * uv_loop_close() == 0 (every handle closed, every object released) and a
  * sans-IO handshake that still works.
+ * The renegotiation flood runs over TCP on 127.0.0.1 instead: a real
+ * otls_uv_server with several clients at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -224,5 +226,226 @@ TEST(uv_server_close_twice_is_harmless) {
   CHECK_INT(server_closes, 1);
   CHECK_INT(uv_loop_close(&loop), 0);
   otls_context_free(sctx);
+  another_connection_still_works();
+}
+
+/* --- a renegotiation flood over loopback --------------------------------------- */
+
+/*
+ * A TLS 1.2 client renegotiates again and again against an otls_uv_server
+ * on 127.0.0.1 while another client exchanges data with the same server.
+ * The first OTLS_CLIENT_RENEG_LIMIT renegotiations complete; the next one
+ * fails the flooder's server socket with exactly OTLS_E_SESSION_ATTACK
+ * (Node's ERR_TLS_SESSION_ATTACK, tls.CLIENT_RENEG_LIMIT); the other client
+ * and a new one are served throughout.
+ */
+struct flood {
+  uv_loop_t loop;
+  uv_timer_t kick, wake;
+  otls_context *sctx, *cctx;
+  otls_uv_server *srv;
+  otls_uv_socket *flooder, *bystander;
+  /* flooder */
+  unsigned reneg_ok, reneg_failed, reneg_calls;
+  int reneg_err, flooder_err, last_call_err;
+  bool flooder_closed, flooder_had_error;
+  /* bystander (and the late client) */
+  unsigned echoes, echoes_after_flood, late_secure;
+  bool by_closed, by_had_error, late_closed, late_had_error;
+  /* server */
+  unsigned srv_secure, srv_errors, srv_closed, srv_closed_err, srv_client_errors;
+  int srv_err;
+  unsigned srv_renegs_at_error;
+  bool srv_gone;
+};
+static struct flood rf;
+
+static void rf_srv_data(otls_uv_socket *s, const uint8_t *d, size_t n) {
+  CHECK(otls_uv_socket_write(s, d, n, NULL, NULL) >= 0);
+}
+static void rf_srv_error(otls_uv_socket *s, int err) {
+  rf.srv_errors++;
+  rf.srv_err = err;
+  rf.srv_renegs_at_error = otls_conn_renegotiations(otls_uv_socket_conn(s));
+}
+static void rf_srv_close(otls_uv_socket *s, bool had_error) {
+  rf.srv_closed++;
+  rf.srv_closed_err += had_error;
+}
+static void rf_secure_connection(otls_uv_server *srv, otls_uv_socket *s) {
+  static const otls_uv_socket_events ev = {
+      .on_data = rf_srv_data, .on_error = rf_srv_error, .on_close = rf_srv_close};
+  rf.srv_secure++;
+  otls_uv_socket_set_events(s, &ev);
+}
+static void rf_client_error(otls_uv_server *srv, otls_uv_socket *s, int err, const char *d) {
+  rf.srv_client_errors++;
+}
+static void rf_server_closed(otls_uv_server *srv) {
+  rf.srv_gone = true;
+}
+
+static void rf_reneg_done(otls_conn *c, int err, void *arg);
+
+/* The next renegotiation, from the loop (not from inside the callback of
+ * the previous one). */
+static void rf_kick(uv_timer_t *t) {
+  if (rf.flooder == NULL)
+    return;
+  int rv = otls_uv_socket_renegotiate(rf.flooder, NULL, rf_reneg_done, NULL);
+  rf.reneg_calls++;
+  rf.last_call_err = rv;
+}
+
+static void rf_reneg_done(otls_conn *c, int err, void *arg) {
+  if (err == 0) {
+    rf.reneg_ok++;
+    /* A limit not enforced: fail now rather than flood for ever. */
+    CHECK(rf.reneg_ok <= OTLS_CLIENT_RENEG_LIMIT + 5);
+    CHECK_INT(uv_timer_start(&rf.kick, rf_kick, 0, 0), 0);
+  } else {
+    rf.reneg_failed++;
+    rf.reneg_err = err;
+  }
+}
+
+static void rf_flooder_secure(otls_uv_socket *s) {
+  CHECK_STR(otls_conn_protocol(otls_uv_socket_conn(s)), "TLSv1.2");
+  CHECK_INT(uv_timer_start(&rf.kick, rf_kick, 0, 0), 0);
+}
+static void rf_flooder_error(otls_uv_socket *s, int err) {
+  rf.flooder_err = err;
+}
+static void rf_flooder_close(otls_uv_socket *s, bool had_error) {
+  rf.flooder_closed = true;
+  rf.flooder_had_error = had_error;
+  rf.flooder = NULL;
+}
+
+static void rf_ping(otls_uv_socket *s) {
+  CHECK(otls_uv_socket_write(s, "ping", 4, NULL, NULL) >= 0);
+}
+static void rf_by_data(otls_uv_socket *s, const uint8_t *d, size_t n) {
+  CHECK_INT(n, 4);
+  CHECK(memcmp(d, "ping", 4) == 0);
+  rf.echoes++;
+  if (rf.flooder_closed)
+    rf.echoes_after_flood++;
+  if (rf.echoes_after_flood >= 5)
+    CHECK_ERR(otls_uv_socket_end(s), 0);
+  else
+    rf_ping(s);
+}
+static void rf_by_close(otls_uv_socket *s, bool had_error) {
+  rf.by_closed = true;
+  rf.by_had_error = had_error;
+  rf.bystander = NULL;
+}
+static void rf_late_secure(otls_uv_socket *s) {
+  rf.late_secure++;
+  CHECK_ERR(otls_uv_socket_end(s), 0);
+}
+static void rf_late_close(otls_uv_socket *s, bool had_error) {
+  rf.late_closed = true;
+  rf.late_had_error = had_error;
+}
+
+static void rf_wake(uv_timer_t *t) {}
+
+static void rf_run_until(bool *flag, const char *what) {
+  uint64_t end = uv_hrtime() / 1000000u + 60000u;
+  while (!*flag) {
+    if (uv_hrtime() / 1000000u > end)
+      otls_test_fail(__FILE__, __LINE__, "timed out waiting for %s", what);
+    uv_run(&rf.loop, UV_RUN_ONCE);
+  }
+}
+
+static otls_uv_socket *rf_connect(otls_uv_secure_cb secure, const otls_uv_socket_events *ev) {
+  otls_uv_socket_options o;
+  otls_uv_socket_options_init(&o);
+  o.servername = "localhost";
+  otls_uv_socket *s;
+  CHECK_ERR(
+      otls_uv_connect(&s, &rf.loop, rf.cctx, "127.0.0.1", otls_uv_server_port(rf.srv), &o, secure),
+      0);
+  otls_uv_socket_set_events(s, ev);
+  return s;
+}
+
+TEST(uv_renegotiation_flood_hits_the_limit_and_others_carry_on) {
+  memset(&rf, 0, sizeof(rf));
+  otls_context_options co;
+  otls_context_options_init(&co);
+  otls_source ca = otls_source_file(pki("ca.pem"));
+  co.ca = &ca;
+  co.ca_count = 1;
+  co.max_version = "TLSv1.2"; /* TLS 1.3 has no renegotiation */
+  char detail[256];
+  CHECK_ERR(otls_context_new(&rf.cctx, &co, detail, sizeof(detail)), 0);
+  if (!otls_backend_has(OTLS_CAP_RENEGOTIATION)) {
+    otls_conn *c = new_client_conn(rf.cctx);
+    CHECK_ERR(otls_conn_renegotiate(c, NULL, NULL, NULL), OTLS_E_UNSUPPORTED);
+    otls_conn_free(c);
+    otls_context_free(rf.cctx);
+    otls_test_skip("no renegotiation in this backend (checked: OTLS_E_UNSUPPORTED)");
+  }
+  rf.sctx = hostile_server_ctx();
+  CHECK_INT(uv_loop_init(&rf.loop), 0);
+  CHECK_INT(uv_timer_init(&rf.loop, &rf.kick), 0);
+  CHECK_INT(uv_timer_init(&rf.loop, &rf.wake), 0);
+  CHECK_INT(uv_timer_start(&rf.wake, rf_wake, 50, 50), 0);
+  otls_uv_server_options so;
+  otls_uv_server_options_init(&so);
+  so.on_secure_connection = rf_secure_connection;
+  so.on_tls_client_error = rf_client_error;
+  CHECK_ERR(otls_uv_server_new(&rf.srv, &rf.loop, rf.sctx, &so), 0);
+  CHECK_ERR(otls_uv_server_listen(rf.srv, "127.0.0.1", 0), 0);
+
+  static const otls_uv_socket_events by_ev = {.on_data = rf_by_data, .on_close = rf_by_close};
+  static const otls_uv_socket_events fl_ev = {.on_error = rf_flooder_error,
+                                              .on_close = rf_flooder_close};
+  rf.bystander = rf_connect(rf_ping, &by_ev);
+  rf.flooder = rf_connect(rf_flooder_secure, &fl_ev);
+  rf_run_until(&rf.flooder_closed, "the flooder to be cut off");
+  rf_run_until(&rf.by_closed, "the other client to finish");
+  static const otls_uv_socket_events late_ev = {.on_close = rf_late_close};
+  (void)rf_connect(rf_late_secure, &late_ev);
+  rf_run_until(&rf.late_closed, "a new client after the flood");
+
+  /* The limit, exactly: three renegotiations completed, the fourth failed
+   * the server's socket with ERR_TLS_SESSION_ATTACK. */
+  CHECK_INT(rf.reneg_ok, OTLS_CLIENT_RENEG_LIMIT);
+  CHECK_INT(rf.srv_errors, 1);
+  CHECK_ERR(rf.srv_err, OTLS_E_SESSION_ATTACK);
+  CHECK_STR(otls_err_name(rf.srv_err), "ERR_TLS_SESSION_ATTACK");
+  CHECK_INT(rf.srv_renegs_at_error, OTLS_CLIENT_RENEG_LIMIT);
+  CHECK_INT(rf.srv_client_errors, 0);
+  /* The flooder saw its connection fail (its last renegotiation did not
+   * complete). */
+  CHECK(rf.flooder_had_error);
+  CHECK(rf.flooder_err != 0);
+  CHECK(rf.reneg_failed <= 1);
+  /* Everyone else carried on. */
+  CHECK(rf.echoes_after_flood >= 5);
+  CHECK(!rf.by_had_error);
+  CHECK_INT(rf.late_secure, 1);
+  CHECK(!rf.late_had_error);
+  CHECK_INT(rf.srv_secure, 3);
+  printf("reneg flood: %u renegotiations completed, then server %s, client %s; other client "
+         "%u echoes (%u after)\n",
+         rf.reneg_ok, otls_err_name(rf.srv_err), otls_err_name(rf.flooder_err), rf.echoes,
+         rf.echoes_after_flood);
+
+  otls_uv_server_close(rf.srv, rf_server_closed);
+  uv_close((uv_handle_t *)&rf.kick, NULL);
+  uv_close((uv_handle_t *)&rf.wake, NULL);
+  CHECK_INT(uv_run(&rf.loop, UV_RUN_DEFAULT), 0);
+  CHECK(rf.srv_gone);
+  CHECK_INT(rf.srv_closed, 3);
+  CHECK_INT(rf.srv_closed_err, 1);
+  CHECK_INT(uv_loop_close(&rf.loop), 0);
+  otls_context_free(rf.cctx);
+  otls_context_free(rf.sctx);
   another_connection_still_works();
 }
