@@ -166,9 +166,10 @@ static void log_error(struct server *sv, const char *event, const char *remote, 
   if (!detail || !*detail)
     detail = otls_strerror(code);
   if (remote)
-    say(sv, "%s from %s:%d: %s: %s\n", event, remote, remote_port, otls_err_name(code), detail);
+    say(sv, "%s from %s:%d: %s: %s (%s)\n", event, remote, remote_port, otls_err_name(code),
+        detail, cli_errno_ident(code));
   else
-    say(sv, "%s: %s: %s\n", event, otls_err_name(code), detail);
+    say(sv, "%s: %s: %s (%s)\n", event, otls_err_name(code), detail, cli_errno_ident(code));
   if (!sv->json)
     return;
   struct json j;
