@@ -9,56 +9,153 @@
 #include <time.h>
 #include <unistd.h>
 
+/* --- exit status and error names ------------------------------------------ */
+
+const char *cli_prog = "omnitls";
+
+const char cli_exit_status_help[] =
+    "  0   success\n"
+    "  1   the operation failed: TLS, certificate verification, network or file\n"
+    "      error; stderr says which: \"error: NAME: detail (OTLS_E_...)\"\n"
+    "  2   bad command line (unknown option, missing value or operand)\n"
+    "  77  not supported by this backend (OTLS_E_UNSUPPORTED)\n";
+
+static const struct {
+  int code;
+  const char *ident;
+} errno_idents[] = {
+#define IDENT(suffix, value, name, msg) {OTLS_E_##suffix, "OTLS_E_" #suffix},
+    OTLS_ERRNO_MAP(IDENT)
+#undef IDENT
+};
+
+const char *cli_errno_ident(int code) {
+  for (size_t i = 0; i < sizeof(errno_idents) / sizeof(errno_idents[0]); i++)
+    if (errno_idents[i].code == code)
+      return errno_idents[i].ident;
+  return "OTLS_E_?";
+}
+
+int cli_errno_by_name(const char *name) {
+  if (name == NULL)
+    return 0;
+  for (size_t i = 0; i < sizeof(errno_idents) / sizeof(errno_idents[0]); i++)
+    if (strcmp(otls_err_name(errno_idents[i].code), name) == 0)
+      return errno_idents[i].code;
+  return 0;
+}
+
+int cli_exit_status(int code) {
+  return code == OTLS_E_UNSUPPORTED ? EXIT_UNSUPPORTED : EXIT_FAIL;
+}
+
 /* --- the command line ---------------------------------------------------- */
 
-void cli_usage(FILE *f, const char *cmd, const char *synopsis, const struct cli_flag *flags) {
-  fprintf(f, "usage: omnitls %s %s\n", cmd, synopsis);
-  if (flags && flags->name)
-    fprintf(f, "\noptions:\n");
-  for (const struct cli_flag *fl = flags; fl && fl->name; fl++) {
-    char left[64];
-    snprintf(left, sizeof(left), "-%s%s%s", fl->name, fl->arg ? " " : "", fl->arg ? fl->arg : "");
-    fprintf(f, "  %-24s %s\n", left, fl->help);
+/* `text` word-wrapped to 79 columns, continuation lines indented by `indent`. */
+static void put_wrapped(FILE *f, const char *text, int col, int indent) {
+  const char *p = text;
+  while (*p) {
+    const char *sp = strchr(p, ' ');
+    size_t w = sp ? (size_t)(sp - p) : strlen(p);
+    if (col > indent && col + 1 + (int)w > 79) {
+      fprintf(f, "\n%*s", indent, "");
+      col = indent;
+    } else if (col > indent) {
+      fputc(' ', f);
+      col++;
+    }
+    fwrite(p, 1, w, f);
+    col += (int)w;
+    p += w;
+    while (*p == ' ')
+      p++;
   }
-  fprintf(f, "  %-24s %s\n", "-help", "print this help and exit");
+  fputc('\n', f);
+}
+
+void cli_usage(FILE *f, const struct cli_args *a) {
+  fprintf(f, "usage: %s %s %s\n", cli_prog, a->cmd, a->synopsis);
+  if (a->about) {
+    fputc('\n', f);
+    /* Paragraphs separated by '\n' in `about`. */
+    const char *p = a->about;
+    while (*p) {
+      const char *nl = strchr(p, '\n');
+      size_t n = nl ? (size_t)(nl - p) : strlen(p);
+      char para[1024];
+      if (n >= sizeof(para))
+        n = sizeof(para) - 1;
+      memcpy(para, p, n);
+      para[n] = 0;
+      if (n)
+        put_wrapped(f, para, 0, 0);
+      else
+        fputc('\n', f);
+      p += n + (nl != NULL);
+    }
+  }
+  fprintf(f, "\noptions:\n");
+  for (const struct cli_flag *fl = a->flags; fl && fl->name; fl++) {
+    char left[64];
+    int n = snprintf(left, sizeof(left), "  -%s%s%s", fl->name, fl->arg ? " " : "",
+                     fl->arg ? fl->arg : "");
+    if (n > 26) { /* a long flag: its help on the next line */
+      fprintf(f, "%s\n%*s", left, 28, "");
+    } else {
+      fprintf(f, "%-28s", left);
+    }
+    put_wrapped(f, fl->help, 28, 28);
+  }
+  fprintf(f, "%-28s%s\n", "  -help, --help, -h", "print this help and exit");
+  fprintf(f, "\nexit status:\n%s", cli_exit_status_help);
 }
 
 void cli_usage_error(const struct cli_args *a, const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "omnitls %s: ", a->cmd);
+  fprintf(stderr, "%s %s: ", cli_prog, a->cmd);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
-  cli_usage(stderr, a->cmd, a->synopsis, a->flags);
+  fprintf(stderr, "\nsee '%s %s --help'\n", cli_prog, a->cmd);
   exit(EXIT_USAGE);
 }
 
 const struct cli_flag *cli_next(struct cli_args *a, const char **val) {
   *val = NULL;
-  if (a->i >= a->argc)
-    return NULL;
-  const char *arg = a->argv[a->i++];
-  if (strcmp(arg, "-help") == 0 || strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-    cli_usage(stdout, a->cmd, a->synopsis, a->flags);
-    exit(EXIT_OK);
-  }
-  if (arg[0] != '-' || arg[1] == 0)
-    cli_usage_error(a, "unexpected argument '%s'", arg);
-  const char *name = arg + 1;
-  if (*name == '-') /* --flag is accepted as -flag */
-    name++;
-  for (const struct cli_flag *fl = a->flags; fl->name; fl++) {
-    if (strcmp(fl->name, name) != 0)
+  for (;;) {
+    if (a->i >= a->argc)
+      return NULL;
+    const char *arg = a->argv[a->i++];
+    bool operand = a->no_more_flags || arg[0] != '-' || arg[1] == 0;
+    if (!operand && strcmp(arg, "--") == 0) {
+      a->no_more_flags = true;
       continue;
-    if (fl->arg) {
-      if (a->i >= a->argc)
-        cli_usage_error(a, "option -%s needs a value (%s)", fl->name, fl->arg);
-      *val = a->argv[a->i++];
     }
-    return fl;
+    if (operand) {
+      if (a->noperands >= a->max_operands || a->noperands >= CLI_MAX_OPERANDS)
+        cli_usage_error(a, "unexpected argument '%s'", arg);
+      a->operands[a->noperands++] = arg;
+      continue;
+    }
+    if (strcmp(arg, "-help") == 0 || strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      cli_usage(stdout, a);
+      exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL);
+    }
+    const char *name = arg + 1;
+    if (*name == '-') /* --flag is accepted as -flag */
+      name++;
+    for (const struct cli_flag *fl = a->flags; fl->name; fl++) {
+      if (strcmp(fl->name, name) != 0)
+        continue;
+      if (fl->arg) {
+        if (a->i >= a->argc)
+          cli_usage_error(a, "option -%s needs a value (%s)", fl->name, fl->arg);
+        *val = a->argv[a->i++];
+      }
+      return fl;
+    }
+    cli_usage_error(a, "unknown option '%s'", arg);
   }
-  cli_usage_error(a, "unknown option '%s'", arg);
 }
 
 int cli_int(const struct cli_args *a, const char *flag, const char *val) {
@@ -362,8 +459,8 @@ int cli_close(otls_socket *s, int linger_ms) {
 }
 
 void cli_error(int code, const char *detail) {
-  fprintf(stderr, "error: %s: %s\n", otls_err_name(code),
-          detail && *detail ? detail : otls_strerror(code));
+  fprintf(stderr, "error: %s: %s (%s)\n", otls_err_name(code),
+          detail && *detail ? detail : otls_strerror(code), cli_errno_ident(code));
 }
 
 /* --- describing a connection ----------------------------------------------- */
@@ -427,6 +524,7 @@ void cli_json_error_begin(struct json *j, int code, const char *message) {
   json_object_begin(j);
   json_kv_string(j, "error", otls_err_name(code));
   json_kv_string(j, "message", message && *message ? message : otls_strerror(code));
+  json_kv_string(j, "otlsCode", cli_errno_ident(code));
 }
 
 /* --- relaying ------------------------------------------------------------------- */
@@ -448,11 +546,12 @@ static int write_fd_all(int fd, const void *buf, size_t len) {
 /*
  * Copy `in_fd` (plaintext, e.g. stdin; -1 for none) to the TLS socket and the
  * socket's plaintext to `out_fd`, like `openssl s_client`: at the end of
- * `in_fd` send close_notify and keep reading until the peer closes.
+ * `in_fd` send close_notify (unless !close_at_eof: -ign_eof) and keep
+ * reading until the peer closes.
  * Returns 0 when the peer closed cleanly (close_notify), or an error.
  * The socket must be non-blocking and past its handshake.
  */
-int cli_relay(otls_socket *s, int in_fd, int out_fd, struct relay_result *res) {
+int cli_relay(otls_socket *s, int in_fd, int out_fd, bool close_at_eof, struct relay_result *res) {
   char in[16384], out[16384];
   size_t in_off = 0, in_len = 0;
   bool in_eof = in_fd < 0;
@@ -476,7 +575,7 @@ int cli_relay(otls_socket *s, int in_fd, int out_fd, struct relay_result *res) {
     }
     if (in_off == in_len)
       in_off = in_len = 0;
-    if (in_eof && in_len == 0 && !res->sent_close) {
+    if (in_eof && in_len == 0 && close_at_eof && !res->sent_close) {
       int rv = otls_socket_close(s);
       if (rv == 0)
         res->sent_close = true;
@@ -612,4 +711,90 @@ void cli_json_conn_extras(struct json *j, otls_conn *c) {
   size_t len = 0;
   const uint8_t *ocsp = otls_conn_ocsp_response(c, &len);
   cli_json_hex(j, "ocspResponse", ocsp, len);
+}
+
+/* --- printing for people ----------------------------------------------------- */
+
+void cli_put_safe(FILE *f, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch < 0x20 || ch == 0x7f)
+      fprintf(f, "\\x%02x", ch);
+    else
+      fputc(ch, f);
+  }
+}
+
+void cli_put_name(FILE *f, const otls_cert_name_entry *e, int n) {
+  if (n <= 0) {
+    fputs(n == 0 ? "(empty)" : "(undecodable)", f);
+    return;
+  }
+  for (int i = 0; i < n; i++) {
+    /* Attributes of one multi-valued RDN are joined with '+', as RFC 4514 does. */
+    if (i)
+      fputs(e[i].rdn == e[i - 1].rdn ? " + " : ", ", f);
+    cli_put_safe(f, e[i].type, strlen(e[i].type));
+    fputc('=', f);
+    cli_put_safe(f, e[i].value, e[i].value_len);
+  }
+}
+
+static void put_line(FILE *f, const char *indent, const char *label, const char *value) {
+  fprintf(f, "%s%-22s", indent, label);
+  cli_put_safe(f, value, strlen(value));
+  fputc('\n', f);
+}
+
+void cli_print_cert(FILE *f, const otls_cert *cert, const char *indent) {
+  const otls_cert_name_entry *e;
+  int n = otls_cert_subject_name(cert, &e);
+  fprintf(f, "%s%-22s", indent, "Subject:");
+  cli_put_name(f, e, n);
+  fputc('\n', f);
+  n = otls_cert_issuer_name(cert, &e);
+  fprintf(f, "%s%-22s", indent, "Issuer:");
+  cli_put_name(f, e, n);
+  fputc('\n', f);
+  const char *from = otls_cert_valid_from(cert), *to = otls_cert_valid_to(cert);
+  put_line(f, indent, "Not Before:", from ? from : "?");
+  put_line(f, indent, "Not After:", to ? to : "?");
+  const char *serial = otls_cert_serial_number(cert);
+  put_line(f, indent, "Serial Number:", serial ? serial : "?");
+  const char *san = otls_cert_subjectaltname(cert);
+  if (san)
+    put_line(f, indent, "Subject Alt Names:", san);
+  const char *curve = otls_cert_asn1_curve(cert);
+  int bits = otls_cert_bits(cert);
+  if (otls_cert_modulus(cert))
+    fprintf(f, "%s%-22sRSA %d bits, exponent %s\n", indent, "Public Key:", bits,
+            otls_cert_exponent(cert) ? otls_cert_exponent(cert) : "?");
+  else if (curve)
+    fprintf(f, "%s%-22sEC %s (%d bits)\n", indent, "Public Key:", curve, bits);
+  else
+    fprintf(f, "%s%-22sother (not RSA or EC on a named curve)\n", indent, "Public Key:");
+  put_line(f, indent, "CA:", otls_cert_is_ca(cert) ? "yes" : "no");
+  if (otls_cert_has_ext_key_usage(cert)) {
+    const char *const *oids = NULL;
+    size_t k = otls_cert_ext_key_usage(cert, &oids);
+    fprintf(f, "%s%-22s", indent, "Ext Key Usage:");
+    for (size_t i = 0; i < k; i++) {
+      /* The two a TLS user looks for, by name; the others as OIDs. */
+      const char *o = oids[i];
+      const char *name = !strcmp(o, "1.3.6.1.5.5.7.3.1")   ? "serverAuth"
+                         : !strcmp(o, "1.3.6.1.5.5.7.3.2") ? "clientAuth"
+                                                           : NULL;
+      fprintf(f, "%s", i ? ", " : "");
+      if (name)
+        fprintf(f, "%s (%s)", name, o);
+      else
+        cli_put_safe(f, o, strlen(o));
+    }
+    fputc('\n', f);
+  }
+  const char *fp1 = otls_cert_fingerprint(cert), *fp256 = otls_cert_fingerprint256(cert);
+  if (fp1)
+    put_line(f, indent, "SHA-1 Fingerprint:", fp1);
+  if (fp256)
+    put_line(f, indent, "SHA-256 Fingerprint:", fp256);
 }

@@ -13,10 +13,29 @@
 #include "json.h"
 #include "omnitls.h"
 
-/* Exit codes of every subcommand. */
+/*
+ * Exit codes of every subcommand (documented in `omnitls --help` and the
+ * man page's EXIT STATUS).
+ */
 #define EXIT_OK 0
-#define EXIT_FAIL 1  /* TLS or network failure */
-#define EXIT_USAGE 2 /* bad command line */
+#define EXIT_FAIL 1         /* the operation failed: TLS, verification, network, file */
+#define EXIT_USAGE 2        /* bad command line */
+#define EXIT_UNSUPPORTED 77 /* OTLS_E_UNSUPPORTED: this backend cannot do what was asked */
+
+/* The name the tool was run as (argv[0]'s last component): "omnitls-gnutls". */
+extern const char *cli_prog;
+
+/* The exit status for a failure with `code`: 77 for OTLS_E_UNSUPPORTED, else 1. */
+int cli_exit_status(int code);
+
+/* "OTLS_E_CERT_HAS_EXPIRED" for OTLS_E_CERT_HAS_EXPIRED; "OTLS_E_?" when unknown. */
+const char *cli_errno_ident(int code);
+
+/* The code whose otls_err_name() is `name` ("CERT_HAS_EXPIRED"), or 0. */
+int cli_errno_by_name(const char *name);
+
+/* The one-paragraph lines printed under "exit status:" by every -help. */
+extern const char cli_exit_status_help[];
 
 /* --- the command line ------------------------------------------------------- */
 
@@ -27,23 +46,31 @@ struct cli_flag {
   const char *help;
 };
 
-/* Print "usage: omnitls <cmd> [options]" and the flag table to `f`. */
-void cli_usage(FILE *f, const char *cmd, const char *synopsis, const struct cli_flag *flags);
-
 /*
  * Iterate over argv. Returns the matching flag (its value in *val when it
- * takes one), NULL at the end; on an unknown flag, a missing value or a
- * stray operand prints a message and the usage to stderr and exits 2;
- * -help/--help/-h prints the usage to stdout and exits 0.
+ * takes one), NULL at the end. An operand (an argument not starting with
+ * '-', or anything after "--") is stored in `operands` while fewer than
+ * `max_operands` were seen. On an unknown flag, a missing value or a stray
+ * operand prints a one-line message and "see '<prog> <cmd> --help'" to
+ * stderr and exits 2; -help/--help/-h prints the usage to stdout and
+ * exits 0.
  */
+#define CLI_MAX_OPERANDS 4
 struct cli_args {
   int argc, i;
   char **argv;
-  const char *cmd, *synopsis;
-  const struct cli_flag *flags;
+  const char *cmd;
+  const char *synopsis;         /* after "usage: omnitls <cmd> " */
+  const char *about;            /* what the command does (printed by -help) */
+  const struct cli_flag *flags; /* ends with {NULL} */
+  int max_operands, noperands;
+  const char *operands[CLI_MAX_OPERANDS];
+  bool no_more_flags; /* "--" was seen */
 };
 const struct cli_flag *cli_next(struct cli_args *a, const char **val);
-/* Print `msg` and the usage to stderr, exit 2. */
+/* Print the usage (synopsis, about, flags, exit status) of `a` to `f`. */
+void cli_usage(FILE *f, const struct cli_args *a);
+/* Print "<prog> <cmd>: <msg>" and "see '<prog> <cmd> --help'" to stderr, exit 2. */
 void cli_usage_error(const struct cli_args *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* Parse a non-negative integer flag value, or cli_usage_error(). */
@@ -121,8 +148,28 @@ int cli_write_all(otls_socket *s, const void *buf, size_t len, int timeout_ms);
  * so that unread input does not turn our close into a reset. */
 int cli_close(otls_socket *s, int linger_ms);
 
-/* Print "error: NAME: detail" to stderr. */
+/*
+ * Print "error: NAME: detail (OTLS_E_X)" to stderr: Node's error name
+ * first (scripts grep for it), the library's code last.
+ */
 void cli_error(int code, const char *detail);
+
+/* --- printing for people --------------------------------------------------- */
+
+/*
+ * Write `n` bytes of text that came from a certificate or a peer, with
+ * control characters (C0, DEL) escaped as \xNN so that they cannot drive
+ * the terminal.
+ */
+void cli_put_safe(FILE *f, const char *s, size_t n);
+/* A distinguished name as "C=US, O=Example, CN=host" (control characters escaped). */
+void cli_put_name(FILE *f, const otls_cert_name_entry *e, int n);
+/*
+ * A certificate as text, each line starting with `indent`: subject, issuer,
+ * validity, serial, subject alternative names, key, CA flag, extended key
+ * usage, SHA-1 and SHA-256 fingerprints.
+ */
+void cli_print_cert(FILE *f, const otls_cert *cert, const char *indent);
 
 /* Milliseconds on the monotonic clock. */
 long long cli_now_ms(void);
@@ -143,7 +190,7 @@ void cli_json_tls_info(struct json *j, otls_conn *c);
  */
 void cli_json_ephemeral_key_info(struct json *j, otls_conn *c);
 
-/* {"error": NAME, "message": ...} + extra keys added by the caller; opens the object. */
+/* {"error": NAME, "message": ..., "otlsCode": "OTLS_E_X"} + extra keys added by the caller; opens the object. */
 void cli_json_error_begin(struct json *j, int code, const char *message);
 
 /* Relay between plaintext fds and the TLS socket (see cli.c). */
@@ -151,6 +198,7 @@ struct relay_result {
   bool sent_close;     /* we sent close_notify (our input ended) */
   bool peer_closed;    /* the peer sent close_notify */
 };
-int cli_relay(otls_socket *s, int in_fd, int out_fd, struct relay_result *res);
+/* close_at_eof: send close_notify at the end of `in_fd` (else wait for the peer). */
+int cli_relay(otls_socket *s, int in_fd, int out_fd, bool close_at_eof, struct relay_result *res);
 
 #endif

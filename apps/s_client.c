@@ -1,6 +1,8 @@
 /*
  * omnitls s_client — connect, report the TLS session, relay stdin/stdout.
- * Flags are named like `openssl s_client`'s.
+ * Flags are named like `openssl s_client`'s; the summary goes to stderr
+ * (unless -quiet), so stdout carries only the server's data (and the
+ * -json line).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -10,7 +12,6 @@
 #include "cli.h"
 #include "commands.h"
 
-static const char synopsis[] = "-connect HOST:PORT [options]";
 static const struct cli_flag flags[] = {
     {"connect", "HOST:PORT", "where to connect (default localhost:4433; [::1]:PORT for IPv6)"},
     {"servername", "NAME", "SNI name to send (default: the host, unless it is an IP address)"},
@@ -28,8 +29,12 @@ static const struct cli_flag flags[] = {
     {"curves", "LIST", "key-exchange groups, colon list (ecdhCurve: X25519:P-256, auto)"},
     {"tls1_2", NULL, "only TLS 1.2"},
     {"tls1_3", NULL, "only TLS 1.3"},
-    {"verify_return_error", NULL, "fail the handshake on a verification error (the default)"},
-    {"insecure", NULL, "do not reject an unverified server (rejectUnauthorized: false)"},
+    {"verify_return_error", NULL,
+     "fail on a verification error (the default: rejectUnauthorized: true); the error "
+     "(CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, ...) is printed and the exit status is 1"},
+    {"insecure", NULL,
+     "do not reject an unverified server (rejectUnauthorized: false): the summary shows the "
+     "verification error, the session goes on, and it does not change the exit status"},
     {"timeout", "MS", "give up connecting and handshaking after MS milliseconds"},
     {"alpn", "LIST", "offer these application protocols, comma-separated (ALPNProtocols)"},
     {"status", NULL, "ask the server to staple an OCSP response (requestOCSP)"},
@@ -38,8 +43,16 @@ static const struct cli_flag flags[] = {
     {"reconnect", NULL, "connect 5 more times, resuming the session; no stdin relay"},
     {"keymatexport", "LABEL", "export keying material with LABEL (exportKeyingMaterial)"},
     {"keymatexportlen", "N", "how many bytes -keymatexport derives (default 20)"},
-    {"json", NULL, "print one JSON line describing the session (Node.js property names)"},
-    {"quiet", NULL, "no session summary on stderr"},
+    {"showcerts", NULL, "show every certificate the server sent, not only its leaf"},
+    {"brief", NULL, "a short summary on stderr: protocol, cipher, peer, verification"},
+    {"quiet", NULL, "no summary on stderr: only the server's data on stdout"},
+    {"ign_eof", NULL,
+     "at the end of stdin, keep the connection open until the server closes it "
+     "(default: send close_notify, as at Ctrl-D)"},
+    {"json", NULL,
+     "also print one JSON line describing the session on stdout, before the server's "
+     "data (Node.js TLSSocket property names; on failure {\"error\", \"message\", "
+     "\"otlsCode\"})"},
     {NULL, NULL, NULL},
 };
 
@@ -54,26 +67,121 @@ static int fail(bool json, int code, const char *detail) {
     json_print_line(&j, stdout);
     json_free(&j);
   }
-  return EXIT_FAIL;
+  return cli_exit_status(code);
 }
 
-static void print_summary(otls_socket *s, const char *host, const char *port) {
+enum summary { SUMMARY_NONE, SUMMARY_BRIEF, SUMMARY_FULL };
+
+/* The verification line: "OK", or the error, its reason and what was done. */
+static void put_verification(FILE *f, otls_conn *c, bool rejecting) {
+  int code = otls_conn_verify_error(c);
+  const char *name = otls_conn_authorization_error(c);
+  if (code == 0 && name == NULL) {
+    fprintf(f, "Verification: OK\n");
+    return;
+  }
+  if (code == 0)
+    code = cli_errno_by_name(name);
+  fprintf(f, "Verification error: %s (%s)%s\n", name ? name : otls_err_name(code),
+          code ? otls_strerror(code) : "?",
+          rejecting ? "" : "; connection kept (-insecure)");
+}
+
+/* The chain as the server sent it, one short entry per certificate, as openssl's. */
+static void put_chain(FILE *f, otls_conn *c) {
+  size_t n = otls_conn_peer_cert_count(c);
+  fprintf(f, "Certificate chain (%zu sent)\n", n);
+  for (size_t i = 0; i < n; i++) {
+    const uint8_t *der;
+    size_t len;
+    otls_cert *cert = NULL;
+    if (otls_conn_peer_cert_der(c, i, &der, &len) < 0 ||
+        otls_cert_from_der(&cert, der, len) < 0) {
+      fprintf(f, " %zu (does not parse)\n", i);
+      continue;
+    }
+    const otls_cert_name_entry *e;
+    int k = otls_cert_subject_name(cert, &e);
+    fprintf(f, " %zu s:", i);
+    cli_put_name(f, e, k);
+    k = otls_cert_issuer_name(cert, &e);
+    fprintf(f, "\n   i:");
+    cli_put_name(f, e, k);
+    const char *from = otls_cert_valid_from(cert), *to = otls_cert_valid_to(cert);
+    fprintf(f, "\n   v:NotBefore: %s; NotAfter: %s\n", from ? from : "?", to ? to : "?");
+    otls_cert_free(cert);
+  }
+}
+
+static void print_summary(FILE *f, otls_socket *s, const char *host, const char *port,
+                          enum summary how, bool showcerts, bool rejecting) {
   otls_conn *c = otls_socket_conn(s);
-  otls_cipher_info ci;
-  fprintf(stderr, "CONNECTED %s:%s (%s)\n", host, port, otls_backend_name());
-  fprintf(stderr, "Protocol: %s\n", otls_conn_protocol(c));
-  if (otls_conn_cipher(c, &ci) == 0)
-    fprintf(stderr, "Cipher: %s (%s)\n", ci.name, ci.standard_name);
+  otls_cipher_info ci = {0};
+  bool have_cipher = otls_conn_cipher(c, &ci) == 0;
+  otls_cert *leaf = NULL;
+  (void)otls_cert_peer(c, false, &leaf);
+  size_t alen = 0;
+  const uint8_t *alpn = otls_conn_alpn_protocol(c, &alen);
+  bool reused = otls_conn_is_session_reused(c);
+
+  if (how == SUMMARY_BRIEF) {
+    /* openssl s_client -brief's lines. */
+    fprintf(f, "CONNECTION ESTABLISHED\n");
+    fprintf(f, "Protocol version: %s\n", otls_conn_protocol(c));
+    fprintf(f, "Ciphersuite: %s\n", have_cipher ? ci.name : "?");
+    if (leaf) {
+      const otls_cert_name_entry *e;
+      int k = otls_cert_subject_name(leaf, &e);
+      fprintf(f, "Peer certificate: ");
+      cli_put_name(f, e, k);
+      fputc('\n', f);
+    } else {
+      fprintf(f, "No peer certificate\n");
+    }
+    if (alpn)
+      fprintf(f, "ALPN protocol: %.*s\n", (int)alen, (const char *)alpn);
+    if (reused)
+      fprintf(f, "Session reused\n");
+    put_verification(f, c, rejecting);
+    otls_cert_free(leaf);
+    fflush(f);
+    return;
+  }
+
+  fprintf(f, "CONNECTED to %s:%s (%s on %s)\n", host, port, cli_prog, otls_backend_name());
+  fprintf(f, "---\n");
+  if (showcerts) {
+    put_chain(f, c);
+    fprintf(f, "---\n");
+  }
+  if (leaf) {
+    fprintf(f, "Server certificate\n");
+    cli_print_cert(f, leaf, "  ");
+  } else {
+    fprintf(f, "No server certificate\n");
+  }
+  fprintf(f, "---\n");
+  fprintf(f, "Protocol: %s\n", otls_conn_protocol(c));
+  if (have_cipher)
+    fprintf(f, "Cipher: %s (%s)\n", ci.name, ci.standard_name);
   otls_ephemeral_key_info k;
   if (otls_conn_ephemeral_key_info(c, &k) == 0 && k.type)
-    fprintf(stderr, "Server Temp Key: %s%s%s, %u bits\n", k.type, k.name ? " " : "",
+    fprintf(f, "Server Temp Key: %s%s%s, %u bits\n", k.type, k.name ? " " : "",
             k.name ? k.name : "", k.size);
+  if (alpn)
+    fprintf(f, "ALPN protocol: %.*s\n", (int)alen, (const char *)alpn);
+  else
+    fprintf(f, "No ALPN negotiated\n");
   const char *sni = otls_conn_servername(c);
-  fprintf(stderr, "Servername: %s\n", sni ? sni : "(none)");
-  const char *ae = otls_conn_authorization_error(c);
-  fprintf(stderr, "Verification: %s\n", ae ? ae : "OK");
-  fprintf(stderr, "---\n");
-  fflush(stderr);
+  fprintf(f, "Servername: %s\n", sni ? sni : "(none)");
+  fprintf(f, "Session reused: %s\n", reused ? "yes" : "no");
+  put_verification(f, c, rejecting);
+  fprintf(f, "---\n");
+  /* openssl s_client's line, which scripts grep for. */
+  fprintf(f, "%s, %s, Cipher is %s\n", reused ? "Reused" : "New", otls_conn_protocol(c),
+          have_cipher ? ci.name : "?");
+  otls_cert_free(leaf);
+  fflush(f);
 }
 
 /* Sessions the server gives: kept for -reconnect, written to -sess_out. */
@@ -123,10 +231,29 @@ static int drain(otls_socket *s, bool keep) {
 }
 
 int cmd_s_client(int argc, char **argv) {
-  struct cli_args a = {argc, 0, argv, "s_client", synopsis, flags};
+  struct cli_args a = {
+      .argc = argc,
+      .argv = argv,
+      .cmd = "s_client",
+      .synopsis = "[-connect HOST:PORT] [options]",
+      .about =
+          "Connect to a TLS server, verify its certificate chain and name, and print a "
+          "summary of the session on stderr (protocol, cipher, ALPN, the server's "
+          "certificate, the verification result, whether the session was resumed). Then "
+          "relay: what is typed on stdin goes to the server, what the server sends comes "
+          "out on stdout. The end of stdin (Ctrl-D) sends close_notify; the tool exits "
+          "once the server has closed too.\n\n"
+          "The server is verified by default (Node's rejectUnauthorized: true): a failure "
+          "ends the connection with exit status 1 and the error name "
+          "(CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, ...). With -insecure the "
+          "session goes on and only the summary shows the error.",
+      .flags = flags,
+  };
   struct cli_tls t = {.reject_unauthorized = true};
   const char *connect = "localhost:4433", *servername = NULL;
-  bool json = false, quiet = false, no_sni = false, status = false, reconnect = false;
+  bool json = false, no_sni = false, status = false, reconnect = false;
+  bool showcerts = false, ign_eof = false;
+  enum summary how = SUMMARY_FULL;
   const char *alpn_list = NULL, *sess_in = NULL, *keymat_label = NULL;
   int keymat_len = 20;
   struct sessions ss = {0};
@@ -186,7 +313,13 @@ int cmd_s_client(int argc, char **argv) {
     else if (!strcmp(n, "json"))
       json = true;
     else if (!strcmp(n, "quiet"))
-      quiet = true;
+      how = SUMMARY_NONE;
+    else if (!strcmp(n, "brief"))
+      how = SUMMARY_BRIEF;
+    else if (!strcmp(n, "showcerts"))
+      showcerts = true;
+    else if (!strcmp(n, "ign_eof"))
+      ign_eof = true;
   }
   if (t.key && !t.cert)
     cli_usage_error(&a, "-key needs -cert");
@@ -285,17 +418,8 @@ int cmd_s_client(int argc, char **argv) {
       json_print_line(&j, stdout);
       json_free(&j);
     }
-    if (!quiet) {
-      print_summary(s, host, port);
-      otls_cipher_info ci = {0};
-      otls_conn_cipher(c, &ci);
-      /* openssl s_client's line, which scripts grep for. */
-      fprintf(stderr, "%s, %s, Cipher is %s\n", otls_conn_is_session_reused(c) ? "Reused" : "New",
-              otls_conn_protocol(c), ci.name ? ci.name : "?");
-      size_t alen = 0;
-      const uint8_t *ap = otls_conn_alpn_protocol(c, &alen);
-      if (ap)
-        fprintf(stderr, "ALPN protocol: %.*s\n", (int)alen, (const char *)ap);
+    if (how != SUMMARY_NONE) {
+      print_summary(stderr, s, host, port, how, showcerts, t.reject_unauthorized);
       if (status) {
         size_t olen = 0;
         fprintf(stderr, "OCSP response: %s\n",
@@ -307,6 +431,9 @@ int cmd_s_client(int argc, char **argv) {
           fprintf(stderr, "%02X", km[i]);
         fprintf(stderr, "\n");
       }
+      if (!reconnect && how == SUMMARY_FULL)
+        fprintf(stderr, "---\n");
+      fflush(stderr);
     }
     free(km);
     if (reconnect) {
@@ -315,7 +442,7 @@ int cmd_s_client(int argc, char **argv) {
     }
   }
   if (ss.write_error) {
-    cli_error(OTLS_E_FILE, "-sess_out: cannot write the session file");
+    rc = fail(json, OTLS_E_FILE, "-sess_out: cannot write the session file");
     goto out;
   }
   if (reconnect) {
@@ -324,17 +451,18 @@ int cmd_s_client(int argc, char **argv) {
   }
 
   struct relay_result rr;
-  rv = cli_relay(s, STDIN_FILENO, STDOUT_FILENO, &rr);
+  rv = cli_relay(s, STDIN_FILENO, STDOUT_FILENO, !ign_eof, &rr);
   if (rv == 0) {
     rc = EXIT_OK;
   } else if (rv == OTLS_E_TRUNCATED && rr.sent_close) {
     /* We had finished; a peer that drops TCP instead of answering our
      * close_notify loses nothing we asked for (openssl s_client exits 0 too). */
-    if (!quiet)
+    if (how != SUMMARY_NONE)
       fprintf(stderr, "note: the peer closed without close_notify\n");
     rc = EXIT_OK;
   } else {
     cli_error(rv, otls_socket_error(s));
+    rc = cli_exit_status(rv);
   }
 out:
   otls_socket_free(s);

@@ -30,7 +30,6 @@
 #include "commands.h"
 #include "omnitls/uv.h"
 
-static const char synopsis[] = "-accept [HOST:]PORT {-cert FILE -key FILE | -pfx FILE} [options]";
 static const struct cli_flag flags[] = {
     {"accept", "[HOST:]PORT", "where to listen (PORT 0: pick a free port); default 4433 on all addresses"},
     {"cert", "FILE", "server certificate (PEM, leaf first; may hold the chain)"},
@@ -67,7 +66,8 @@ static const struct cli_flag flags[] = {
     {"ticket_keys", "HEX", "the 48-byte session-ticket key, 96 hex digits (ticketKeys)"},
     {"no_ticket", NULL, "issue no session tickets (session ids for TLS 1.2 instead)"},
     {"json", NULL,
-     "log one JSON line per connection (secureConnection, tlsClientError, error; Node's names)"},
+     "log one JSON line per event on stdout (secureConnection with the TLSSocket "
+     "properties, tlsClientError, error; Node's names)"},
     {"quiet", NULL, "no per-connection messages on stderr"},
     {"workers", "N",
      "N event loops on N threads accepting on one port (SO_REUSEPORT), one session cache; "
@@ -166,9 +166,10 @@ static void log_error(struct server *sv, const char *event, const char *remote, 
   if (!detail || !*detail)
     detail = otls_strerror(code);
   if (remote)
-    say(sv, "%s from %s:%d: %s: %s\n", event, remote, remote_port, otls_err_name(code), detail);
+    say(sv, "%s from %s:%d: %s: %s (%s)\n", event, remote, remote_port, otls_err_name(code),
+        detail, cli_errno_ident(code));
   else
-    say(sv, "%s: %s: %s\n", event, otls_err_name(code), detail);
+    say(sv, "%s: %s: %s (%s)\n", event, otls_err_name(code), detail, cli_errno_ident(code));
   if (!sv->json)
     return;
   struct json j;
@@ -189,12 +190,36 @@ static void log_error(struct server *sv, const char *event, const char *remote, 
 static void log_secure(struct server *sv, const struct client *c) {
   otls_conn *conn = otls_uv_socket_conn(c->s);
   if (!sv->quiet) {
+    /* One line: who, protocol, cipher, then what was negotiated beyond. */
     otls_cipher_info ci = {0};
     otls_conn_cipher(conn, &ci);
-    const char *ae = otls_conn_authorization_error(conn);
-    say(sv, "connection from %s:%d: %s %s%s%s\n", c->remote, c->remote_port,
-        otls_conn_protocol(conn), ci.name ? ci.name : "?", ae ? " verify error " : "",
-        ae ? ae : "");
+    size_t alen = 0;
+    const uint8_t *alpn = otls_conn_alpn_protocol(conn, &alen);
+    const char *sni = otls_conn_servername(conn), *ae = otls_conn_authorization_error(conn);
+    otls_cert *peer = NULL;
+    (void)otls_cert_peer(conn, false, &peer);
+    pthread_mutex_lock(&sv->out_lock);
+    fprintf(stderr, "connection from %s:%d: %s %s", c->remote, c->remote_port,
+            otls_conn_protocol(conn), ci.name ? ci.name : "?");
+    if (alpn)
+      fprintf(stderr, ", ALPN %.*s", (int)alen, (const char *)alpn);
+    if (sni) {
+      fprintf(stderr, ", servername ");
+      cli_put_safe(stderr, sni, strlen(sni));
+    }
+    if (otls_conn_is_session_reused(conn))
+      fprintf(stderr, ", resumed");
+    if (peer) {
+      const otls_cert_name_entry *e;
+      int n = otls_cert_subject_name(peer, &e);
+      fprintf(stderr, ", client certificate ");
+      cli_put_name(stderr, e, n);
+    }
+    if (ae)
+      fprintf(stderr, " verify error %s", ae);
+    fputc('\n', stderr);
+    pthread_mutex_unlock(&sv->out_lock);
+    otls_cert_free(peer);
   }
   if (!sv->json)
     return;
@@ -703,6 +728,7 @@ static int run_one_loop(struct server *sv, const otls_uv_server_options *so, con
   if (rv < 0) {
     cli_error(rv, rv == OTLS_E_UNSUPPORTED ? "this backend cannot staple OCSP responses"
                                            : "cannot create the server");
+    rc = cli_exit_status(rv);
     goto out_loop;
   }
   rv = otls_uv_server_listen(sv->srv, host, port);
@@ -758,7 +784,7 @@ static int run_workers(struct server *sv, const otls_uv_server_options *so, cons
     snprintf(detail, sizeof(detail), "cannot start %u workers listening on address %s port %u",
              n, host ? host : "*", port);
     cli_error(rv, detail);
-    return EXIT_FAIL;
+    return cli_exit_status(rv);
   }
   atomic_store(&sv->workers, w);
   unsigned bound = otls_uv_workers_port(w);
@@ -784,7 +810,22 @@ static int run_workers(struct server *sv, const otls_uv_server_options *so, cons
 }
 
 int cmd_s_server(int argc, char **argv) {
-  struct cli_args a = {argc, 0, argv, "s_server", synopsis, flags};
+  struct cli_args a = {
+      .argc = argc,
+      .argv = argv,
+      .cmd = "s_server",
+      .synopsis = "[-accept [HOST:]PORT] {-cert FILE [-key FILE] | -pfx FILE} [options]",
+      .about =
+          "Accept TLS connections, many at once, on the omnitls event layer (libuv). Once "
+          "listening it prints \"ACCEPT HOST:PORT\" on stdout (with -accept PORT 0, the "
+          "port picked). Each client is answered as it speaks: -www serves a small page "
+          "describing the session, -echo sends back what the client sends, and by default "
+          "stdin is sent to the clients and what they send comes out on stdout.\n\n"
+          "Every connection is logged on stderr in one line (unless -quiet); -json logs "
+          "each event as a JSON line on stdout. -naccept N exits once N connections have "
+          "ended (the exit status is then 0, even if some of them failed).",
+      .flags = flags,
+  };
   struct cli_tls t = {.reject_unauthorized = false};
   struct server sv = {.mode = MODE_RELAY, .naccept = -1};
   const char *accept = "4433";
@@ -902,6 +943,7 @@ int cmd_s_server(int argc, char **argv) {
   int rv = cli_context(&sv.ctx, &t, detail, sizeof(detail));
   if (rv < 0) {
     cli_error(rv, detail);
+    rc = cli_exit_status(rv);
     goto out;
   }
   otls_conn_options_init(&sv.co);
@@ -915,6 +957,7 @@ int cmd_s_server(int argc, char **argv) {
   if (status_file) {
     if (!otls_backend_has(OTLS_CAP_OCSP_STAPLE)) {
       cli_error(OTLS_E_UNSUPPORTED, "-status_file: this backend cannot staple OCSP responses");
+      rc = EXIT_UNSUPPORTED;
       goto out;
     }
     if ((sv.ocsp = cli_read_file(status_file, &sv.ocsp_len)) == NULL) {
@@ -948,6 +991,7 @@ int cmd_s_server(int argc, char **argv) {
     free(spec);
     if (rv < 0) {
       cli_error(rv, detail);
+      rc = cli_exit_status(rv);
       goto out;
     }
   }

@@ -16,27 +16,48 @@
 #
 # Every package carries /usr/share/doc/<package>/copyright: the omnitls code
 # is MIT, the effective licence of a binary is its backend's.
+#
+# Distributors: configure with -DOMNITLS_PACKAGE_MAINTAINER="Name <address>"
+# (packaging/README.md); cpack warns when it is left at its placeholder.
 
-set(OMNITLS_PACKAGE_MAINTAINER "omnitls maintainers <omnitls@example.invalid>" CACHE STRING
-    "Maintainer field of the .deb packages")
+# The Maintainer field. There is no official omnitls packager: whoever ships
+# these packages is their maintainer, and must say so (packaging/README.md).
+# The default is a labelled placeholder (the reserved .invalid domain), and
+# cpack warns while it is left unchanged (packaging/cpack-project-config.cmake).
+set(OMNITLS_PACKAGE_MAINTAINER_UNSET
+    "Unofficial omnitls build (OMNITLS_PACKAGE_MAINTAINER not set) <unset@omnitls.invalid>")
+set(OMNITLS_PACKAGE_MAINTAINER "${OMNITLS_PACKAGE_MAINTAINER_UNSET}" CACHE STRING
+    "Maintainer field of the .deb packages: set this to your name and address (\"Name <you@example.org>\") when you ship them")
+# (Build trees configured before carry the former placeholder: replace it.)
+if(OMNITLS_PACKAGE_MAINTAINER STREQUAL "omnitls maintainers <omnitls@example.invalid>")
+  set_property(CACHE OMNITLS_PACKAGE_MAINTAINER PROPERTY VALUE "${OMNITLS_PACKAGE_MAINTAINER_UNSET}")
+  set(OMNITLS_PACKAGE_MAINTAINER "${OMNITLS_PACKAGE_MAINTAINER_UNSET}")
+endif()
 set(OMNITLS_PACKAGE_RELEASE "1" CACHE STRING "Debian revision of the .deb packages")
 
 # Per backend: runtime package, its -dev package, licence of a linked binary.
-set(_omnitls_deb_runtime_openssl "libssl3 (>= 3.0.0)")
-set(_omnitls_deb_dev_openssl "libssl-dev (>= 3.0.0)")
+# Minimum versions: the ones in Debian 12's main archive (bookworm, point
+# release 12.x, from `apt-cache policy`), which every Debian 12 system can
+# install; the build machine's (dpkg-query -W) may be newer security
+# updates. BoringSSL is an Android snapshot without a stable ABI: the
+# package is pinned to that snapshot (r24), any Debian revision of it.
+set(_omnitls_deb_runtime_openssl "libssl3 (>= 3.0.20-1~deb12u2)")
+set(_omnitls_deb_dev_openssl "libssl-dev (>= 3.0.20-1~deb12u2)")
 set(_omnitls_licence_openssl "OpenSSL 3 (Debian package libssl3), licensed Apache-2.0")
 set(_omnitls_spdx_openssl "Apache-2.0")
-set(_omnitls_deb_runtime_boringssl "android-libboringssl")
-set(_omnitls_deb_dev_boringssl "android-libboringssl-dev")
+set(_omnitls_deb_runtime_boringssl
+    "android-libboringssl (>= 13.0.0+r24-2), android-libboringssl (<< 13.0.0+r25~)")
+set(_omnitls_deb_dev_boringssl
+    "android-libboringssl-dev (>= 13.0.0+r24-2), android-libboringssl-dev (<< 13.0.0+r25~)")
 set(_omnitls_licence_boringssl
     "BoringSSL (Debian package android-libboringssl), licensed under the OpenSSL and SSLeay licences and ISC")
 set(_omnitls_spdx_boringssl "OpenSSL AND ISC")
-set(_omnitls_deb_runtime_wolfssl "libwolfssl35 (>= 5.5.0)")
-set(_omnitls_deb_dev_wolfssl "libwolfssl-dev (>= 5.5.0)")
+set(_omnitls_deb_runtime_wolfssl "libwolfssl35 (>= 5.5.4-2+deb12u2)")
+set(_omnitls_deb_dev_wolfssl "libwolfssl-dev (>= 5.5.4-2+deb12u2)")
 set(_omnitls_licence_wolfssl "wolfSSL (Debian package libwolfssl35), licensed GPL-2.0-or-later")
 set(_omnitls_spdx_wolfssl "GPL-2.0-or-later")
-set(_omnitls_deb_runtime_gnutls "libgnutls30 (>= 3.7.0)")
-set(_omnitls_deb_dev_gnutls "libgnutls28-dev (>= 3.7.0)")
+set(_omnitls_deb_runtime_gnutls "libgnutls30 (>= 3.7.9-2+deb12u7)")
+set(_omnitls_deb_dev_gnutls "libgnutls28-dev (>= 3.7.9-2+deb12u7)")
 set(_omnitls_licence_gnutls "GnuTLS (Debian package libgnutls30), licensed LGPL-2.1-or-later")
 set(_omnitls_spdx_gnutls "LGPL-2.1-or-later")
 
@@ -44,8 +65,8 @@ set(_omnitls_deb_version "${PROJECT_VERSION}-${OMNITLS_PACKAGE_RELEASE}")
 set(_omnitls_runtime_common "libc6 (>= 2.34)")
 set(_omnitls_dev_common "")
 if(OMNITLS_WITH_UV)
-  string(APPEND _omnitls_runtime_common ", libuv1 (>= 1.40)")
-  set(_omnitls_dev_common ", libuv1-dev (>= 1.40)")
+  string(APPEND _omnitls_runtime_common ", libuv1 (>= 1.44.2-1+deb12u1)")
+  set(_omnitls_dev_common ", libuv1-dev (>= 1.44.2-1+deb12u1)")
 endif()
 
 # The MIT text, in the copyright file's indented form.
@@ -132,6 +153,9 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME "DEB-DEFAULT") # <package>_<version>-<release>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_RELEASE "${OMNITLS_PACKAGE_RELEASE}")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${OMNITLS_PACKAGE_MAINTAINER}")
+# cpack (not cmake) reads this file: it warns while the Maintainer is the placeholder.
+set(CPACK_OMNITLS_MAINTAINER_UNSET "${OMNITLS_PACKAGE_MAINTAINER_UNSET}")
+set(CPACK_PROJECT_CONFIG_FILE "${PROJECT_SOURCE_DIR}/packaging/cpack-project-config.cmake")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF) # the Depends above are explicit
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)

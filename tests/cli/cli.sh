@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# omnitls CLI tool subcommands: x509, check-identity, ciphers; and the
-# s_client / s_server context flags (-pfx, -pass, -cipher, -ciphersuites,
-# -curves, -dhparam, -CRL), client and server of the same variant over
-# loopback.
-#   OMNITLS=<omnitls-backend binary> OTLS_PKI_DIR=<pki> cli.sh CASE
+# omnitls CLI tool subcommands: x509, check-identity, ciphers; the help,
+# the exit statuses and the man page; s_client's summary and relay against
+# omnitls s_server and openssl s_server; and the s_client / s_server context
+# flags (-pfx, -pass, -cipher, -ciphersuites, -curves, -dhparam, -CRL),
+# client and server of the same variant over loopback.
+#   OMNITLS=<omnitls-backend binary> OTLS_PKI_DIR=<pki> [OTLS_MAN_SOURCE=<omnitls.1.in>] cli.sh CASE
 set -u
 : "${OMNITLS:?}" "${OTLS_PKI_DIR:?}"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -35,27 +36,79 @@ server() {
   start_omnitls_server "$OMNITLS" "server$NSERVER" -accept 127.0.0.1:0 -json "$@"
 }
 
-# server_fails WHAT CODE ARGS... — s_server must refuse to start with CODE.
+# server_fails WHAT CODE ARGS... — s_server must refuse to start with CODE:
+# exit status 77 for ERR_OTLS_UNSUPPORTED (not on this backend), else 1.
 server_fails() {
-  local what=$1 code=$2 rc=0
+  local what=$1 code=$2 rc=0 want=1
   shift 2
+  [ "$code" != ERR_OTLS_UNSUPPORTED ] || want=77
   timeout 20 "$OMNITLS" s_server -accept 127.0.0.1:0 -naccept 0 "$@" \
     >"$WORK/refused.out" 2>"$WORK/refused.err" || rc=$?
-  [ "$rc" = 1 ] || fail "$what: s_server exited $rc, want 1"
-  grep -q "^error: $code" "$WORK/refused.err" || fail "$what: no '$code' error"
+  [ "$rc" = "$want" ] || fail "$what: s_server exited $rc, want $want"
+  grep -q "^error: $code: .* (OTLS_E_[A-Z0-9_]*)\$" "$WORK/refused.err" ||
+    fail "$what: no 'error: $code: ... (OTLS_E_...)' line"
+}
+
+# The name the tool calls itself in messages.
+PROG=${OMNITLS##*/}
+
+# usage_error WHAT ARGS... — `omnitls ARGS` must exit 2 and print exactly
+# two lines on stderr, the second "see '<prog> <cmd> --help'", nothing on stdout.
+usage_error() {
+  local what=$1 rc=0
+  shift
+  "$OMNITLS" "$@" >"$WORK/usage.out" 2>"$WORK/usage.err" </dev/null || rc=$?
+  [ "$rc" = 2 ] || fail "$what: exited $rc, want 2"
+  [ ! -s "$WORK/usage.out" ] || fail "$what: printed on stdout"
+  [ "$(wc -l <"$WORK/usage.err")" = 2 ] || fail "$what: want a 2-line message, got: $(cat "$WORK/usage.err")"
+  local see="see '$PROG --help'"
+  case $1 in s_client | s_server | version | x509 | check-identity | ciphers) see="see '$PROG $1 --help'" ;; esac
+  [ "$(sed -n 2p "$WORK/usage.err")" = "$see" ] || fail "$what: the second line is not: $see"
+}
+
+# The commands `omnitls --help` lists.
+commands() { "$OMNITLS" --help | sed -n '/^commands:/,/^$/s/^  \([a-z0-9_-]*\)  .*/\1/p'; }
+
+# help_options CMD — "NAME ARG" (ARG may be empty) for each option CMD --help prints.
+help_options() {
+  "$OMNITLS" "$1" --help | sed -n '/^options:/,/^$/p' | awk -F '  +' '/^  -/ { print $2 }' |
+    grep -v '^-help,'
 }
 
 RSA=(-cert "$P/server-rsa-chain.pem" -key "$P/server-rsa.key")
 case ${1:?} in
   x509)
-    out=$("$OMNITLS" x509 -in "$P/server-rsa.pem") || fail "x509 exited $?"
+    out=$("$OMNITLS" x509 -in "$P/server-rsa.pem" -json) || fail "x509 -json exited $?"
     [[ $out == '{"subject":{"C":"US","ST":"CA","L":"San Francisco","O":"omnitls","OU":"Test","CN":"localhost"},"issuer":'* ]] ||
       fail "unexpected JSON: ${out:0:200}"
     fp=$(openssl x509 -in "$P/server-rsa.pem" -noout -fingerprint -sha256 | sed 's/^.*=//')
     [[ $out == *"\"fingerprint256\":\"$fp\""* ]] || fail "fingerprint256 differs from openssl's"
-    n=$("$OMNITLS" x509 -in "$P/server-rsa-chain.pem" -chain | wc -l)
-    [ "$n" = 2 ] || fail "-chain printed $n lines, want 2"
-    "$OMNITLS" x509 -in /dev/null >/dev/null 2>&1 && fail "an empty file was accepted"
+    n=$("$OMNITLS" x509 -in "$P/server-rsa-chain.pem" -chain -json | wc -l)
+    [ "$n" = 2 ] || fail "-chain -json printed $n lines, want 2"
+    # For people by default: one "Label: value" line each, values as openssl's.
+    "$OMNITLS" x509 -in "$P/server-rsa.pem" >"$WORK/x509.txt" || fail "x509 exited $?"
+    expect "$WORK/x509.txt" '^Subject: +C=US, ST=CA, L=San Francisco, O=omnitls, OU=Test, CN=localhost$' "Subject line"
+    expect "$WORK/x509.txt" '^Issuer: +O=omnitls, CN=omnitls Test Intermediate CA$' "Issuer line"
+    end=$(openssl x509 -in "$P/server-rsa.pem" -noout -enddate | sed 's/^notAfter=//')
+    expect_fixed "$WORK/x509.txt" "Not After:            $end" "Not After differs from openssl's ($end)"
+    serial=$(openssl x509 -in "$P/server-rsa.pem" -noout -serial | sed 's/^serial=//')
+    expect_fixed "$WORK/x509.txt" "Serial Number:        $serial" "serial differs from openssl's"
+    expect_fixed "$WORK/x509.txt" "SHA-256 Fingerprint:  $fp" "SHA-256 fingerprint differs from openssl's"
+    expect "$WORK/x509.txt" '^Subject Alt Names: +DNS:localhost, ' "no subject alternative names"
+    expect "$WORK/x509.txt" '^Public Key: +RSA 2048 bits' "no RSA key line"
+    expect_not "$WORK/x509.txt" '^[{]' "JSON without -json"
+    "$OMNITLS" x509 -in "$P/server-ec.pem" | grep -Eq '^Public Key: +EC prime256v1 \(256 bits\)$' ||
+      fail "no EC key line"
+    [ "$("$OMNITLS" x509 -in "$P/server-rsa-chain.pem" -chain | grep -c '^Certificate [12]:$')" = 2 ] ||
+      fail "-chain did not show 2 certificates"
+    # Failures: exit 1 and an error line naming the code.
+    rc=0; "$OMNITLS" x509 -in /dev/null >/dev/null 2>"$WORK/x.err" || rc=$?
+    [ "$rc" = 1 ] || fail "an empty file: exit $rc, want 1"
+    expect "$WORK/x.err" '^error: ERR_OSSL_PEM_NO_START_LINE: .*\(OTLS_E_PEM_NO_START_LINE\)$' "empty file error"
+    rc=0; "$OMNITLS" x509 -in "$WORK/missing.pem" >/dev/null 2>"$WORK/x.err" || rc=$?
+    [ "$rc" = 1 ] || fail "a missing file: exit $rc, want 1"
+    expect "$WORK/x.err" '^error: ENOENT: .*\(OTLS_E_FILE\)$' "missing file error"
+    usage_error "x509 without -in" x509
     ;;
   check_identity)
     [ "$("$OMNITLS" check-identity localhost "$P/server-rsa.pem")" = ok ] || fail "localhost"
@@ -64,7 +117,14 @@ case ${1:?} in
     [ "$rc" = 1 ] || fail "a wrong host exited $rc"
     [ "$out" = "ERR_TLS_CERT_ALTNAME_INVALID: Host: localhost. is not in the cert's altnames: DNS:wrong.example.test" ] ||
       fail "unexpected reason: $out"
-    "$OMNITLS" check-identity localhost >/dev/null 2>&1; [ $? = 2 ] || fail "usage error is not exit 2"
+    usage_error "check-identity with one operand" check-identity localhost
+    usage_error "check-identity with three operands" check-identity a b c
+    out=$("$OMNITLS" check-identity -json localhost "$P/server-rsa.pem") || fail "-json: ok exited $?"
+    [ "$out" = '{"host":"localhost","ok":true}' ] || fail "-json ok: $out"
+    out=$("$OMNITLS" check-identity localhost "$P/wronghost.pem" -json); rc=$?
+    [ "$rc" = 1 ] || fail "-json: a wrong host exited $rc"
+    [ "$out" = '{"host":"localhost","ok":false,"code":"ERR_TLS_CERT_ALTNAME_INVALID","reason":"Host: localhost. is not in the cert'"'"'s altnames: DNS:wrong.example.test"}' ] ||
+      fail "-json mismatch: $out"
     ;;
   ciphers)
     out=$("$OMNITLS" ciphers ECDHE-RSA-AES128-GCM-SHA256) || fail "ciphers exited $?"
@@ -72,7 +132,12 @@ case ${1:?} in
       fail "unexpected list: $out"
     "$OMNITLS" ciphers -json 'ECDHE-RSA-AES256-GCM-SHA384' | grep -Fq '{"name":"ECDHE-RSA-AES256-GCM-SHA384","standardName":"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384","version":"TLSv1.2"}' ||
       fail "-json"
-    "$OMNITLS" ciphers NOPE 2>&1 | grep -q '^error: ERR_SSL_NO_CIPHER_MATCH' || fail "no-match error"
+    rc=0; "$OMNITLS" ciphers NOPE >/dev/null 2>"$WORK/c.err" || rc=$?
+    [ "$rc" = 1 ] || fail "no match: exit $rc, want 1"
+    expect "$WORK/c.err" '^error: ERR_SSL_NO_CIPHER_MATCH: .*\(OTLS_E_NO_CIPHER_MATCH\)$' "no-match error"
+    usage_error "two cipher strings" ciphers HIGH LOW
+    "$OMNITLS" ciphers -v TLS_AES_128_GCM_SHA256 | grep -Eq '^0x13,0x01 +TLS_AES_128_GCM_SHA256 +TLS_AES_128_GCM_SHA256 +TLSv1.3$' ||
+      fail "-v line"
     ;;
   s_pfx)
     # Server key and chain from a PKCS#12 bundle; the client's too (-Verify).
@@ -348,6 +413,234 @@ case ${1:?} in
       </dev/null >/dev/null 2>"$WORK/relay.err" || rc=$?
     [ "$rc" = 2 ] || fail "-workers without -www/-echo exited $rc, want 2"
     ;;
+  help)
+    # --help, -help and -h of every command: the usage on stdout, exit 0,
+    # each option described; `help CMD` prints the same.
+    cmds=$(commands)
+    for c in s_client s_server version x509 check-identity ciphers help; do
+      grep -qx "$c" <<<"$cmds" || fail "omnitls --help does not list $c"
+    done
+    for c in $cmds; do
+      [ "$c" != help ] || continue
+      for h in --help -help -h; do
+        rc=0
+        "$OMNITLS" "$c" "$h" >"$WORK/h.out" 2>"$WORK/h.err" </dev/null || rc=$?
+        [ "$rc" = 0 ] || fail "$c $h exited $rc"
+        [ ! -s "$WORK/h.err" ] || fail "$c $h wrote on stderr"
+        head -n1 "$WORK/h.out" | grep -q "^usage: $PROG $c " || fail "$c $h: no usage line first"
+        grep -qx 'options:' "$WORK/h.out" || fail "$c $h: no options"
+        grep -qx '  77  not supported by this backend (OTLS_E_UNSUPPORTED)' "$WORK/h.out" ||
+          fail "$c $h: exit statuses not listed"
+      done
+      "$OMNITLS" help "$c" >"$WORK/help-cmd.out" || fail "help $c exited $?"
+      cmp -s "$WORK/h.out" "$WORK/help-cmd.out" || fail "'help $c' differs from '$c -h'"
+      # Every option has a description (no bare flag in the table).
+      "$OMNITLS" "$c" --help | sed -n '/^options:/,/^$/p' | awk -F '  +' '/^  -/ && NF < 3 { getline nx; if (substr(nx, 1, 28) !~ /^ *$/ || substr(nx, 29, 1) ~ /^ ?$/) bad = bad $2 " " } END { if (bad) { print bad; exit 1 } }' ||
+        fail "$c: an option without a description"
+    done
+    # Top level: --help, -h, help; exit statuses 0 1 2 77 explained.
+    for h in --help -help -h help; do
+      "$OMNITLS" $h >"$WORK/top.out" 2>"$WORK/top.err" || fail "omnitls $h exited $?"
+      [ ! -s "$WORK/top.err" ] || fail "omnitls $h wrote on stderr"
+      for code in 0 1 2 77; do
+        grep -Eq "^  $code +[a-z]" "$WORK/top.out" || fail "omnitls $h does not explain exit status $code"
+      done
+    done
+    # Usage errors: one line saying what, one line pointing at the help, exit 2.
+    usage_error "unknown option" s_client -nope
+    expect_fixed "$WORK/usage.err" "$PROG s_client: unknown option '-nope'" "the unknown option is not named"
+    usage_error "missing value" s_client -connect
+    expect_fixed "$WORK/usage.err" "$PROG s_client: option -connect needs a value (HOST:PORT)" "missing value"
+    usage_error "missing value" s_server -accept
+    usage_error "bad -connect" s_client -connect nohostport
+    usage_error "bad number" s_server -cert x -naccept many
+    usage_error "s_server without a certificate" s_server -accept 0
+    usage_error "stray operand" s_client extra
+    usage_error "unknown option" version -nope
+    usage_error "unknown option" x509 -in x -text
+    usage_error "unknown option" ciphers -V
+    usage_error "unknown option" check-identity -x a b
+    usage_error "unknown command" nope
+    usage_error "help on an unknown command" help nope
+    rc=0; "$OMNITLS" >/dev/null 2>&1 || rc=$?
+    [ "$rc" = 2 ] || fail "no command: exit $rc, want 2"
+    # --version and version agree.
+    [ "$("$OMNITLS" --version)" = "$("$OMNITLS" version)" ] || fail "--version differs from version"
+    ;;
+  man_options)
+    # The man page describes every command and every option its --help
+    # prints (with the same value name), and nothing --help does not know.
+    MAN=${OTLS_MAN_SOURCE:?OTLS_MAN_SOURCE must point at docs/man/omnitls.1.in}
+    sed 's/\\-/-/g' "$MAN" >"$WORK/man.txt" # roff's \- is a plain dash here
+    for c in $(commands); do
+      awk -v c="$c" '$0 == ".SS " c { on = 1; next } /^\.S[SH] / { on = 0 } on' "$WORK/man.txt" \
+        >"$WORK/man-$c.txt"
+      [ -s "$WORK/man-$c.txt" ] || fail "the man page has no section '.SS $c'"
+      [ "$c" != help ] || continue
+      help_options "$c" >"$WORK/opts-$c.txt"
+      [ -s "$WORK/opts-$c.txt" ] || fail "$c --help lists no option"
+      while read -r name arg; do
+        if [ -n "$arg" ]; then
+          line=".BI $name \" ${arg,,}\""
+        else
+          line=".B $name"
+        fi
+        grep -Fqx -- "$line" "$WORK/man-$c.txt" || fail "man page, section $c: no '$line' for $name"
+      done <"$WORK/opts-$c.txt"
+      # The other way: each option the section defines (.TP + .B/.BI) is real.
+      while read -r name; do
+        grep -q -- "^$name\( \|\$\)" "$WORK/opts-$c.txt" ||
+          fail "man page, section $c: $name is not an option of $c"
+      done < <(awk 'p { print; p = 0 } /^\.TP$/ { p = 1 }' "$WORK/man-$c.txt" | awk '/^\.BI? -/ { print $2 }')
+    done
+    # The exit statuses, as --help gives them.
+    awk '/^\.SH EXIT STATUS/ { on = 1; next } /^\.SH / { on = 0 } on' "$WORK/man.txt" >"$WORK/man-exit.txt"
+    for code in 0 1 2 77; do
+      grep -qx ".B $code" "$WORK/man-exit.txt" || fail "EXIT STATUS does not list $code"
+      grep -Eq "^  $code +[a-z]" <("$OMNITLS" --help) || fail "--help does not list exit status $code"
+    done
+    # It renders without a warning.
+    if command -v groff >/dev/null 2>&1; then
+      sed -e 's/@OMNITLS_MAN_NAME_UPPER@/OMNITLS/; s/@OMNITLS_MAN_NAME_ROFF@/omnitls/g' \
+        -e 's/@OMNITLS_MAN_VERSION@/0/; s/@OMNITLS_MAN_BACKEND@/test/' "$MAN" >"$WORK/omnitls.1"
+      groff -man -Tutf8 -ww -z "$WORK/omnitls.1" 2>"$WORK/groff.err" || fail "groff failed"
+      [ ! -s "$WORK/groff.err" ] || fail "groff warns: $(cat "$WORK/groff.err")"
+    fi
+    ;;
+  s_client_summary)
+    # s_client as people use it, stdin from a pipe, against omnitls s_server:
+    # the summary on stderr, only the server's data on stdout, close_notify
+    # at the end of stdin, exit 0.
+    server "${RSA[@]}" -echo -alpn h2,http/1.1 -naccept 10 # 4 clients, then 1 + 5 -reconnect
+    printf 'hello omnitls\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
+      -servername localhost -CAfile "$P/ca.pem" -alpn h2 -showcerts >"$WORK/full.out" \
+      2>"$WORK/full.err" || fail "s_client exited $?"
+    [ "$(cat "$WORK/full.out")" = "hello omnitls" ] || fail "stdout is not just the echo: $(head -c 300 "$WORK/full.out")"
+    for re in '^CONNECTED to 127\.0\.0\.1:[0-9]+ ' '^Certificate chain \(2 sent\)$' \
+      '^ 0 s:C=US, ST=CA, L=San Francisco, O=omnitls, OU=Test, CN=localhost$' \
+      '^ 1 s:O=omnitls, CN=omnitls Test Intermediate CA$' '^Server certificate$' \
+      '^  Subject: +C=US, ST=CA, L=San Francisco, O=omnitls, OU=Test, CN=localhost$' \
+      '^  Issuer: +O=omnitls, CN=omnitls Test Intermediate CA$' '^  Not Before: +[A-Z][a-z]{2} [ 0-9]{2} ' \
+      '^  Not After: +[A-Z][a-z]{2} [ 0-9]{2} ' '^Protocol: TLSv1\.3$' '^Cipher: TLS_[A-Z0-9_]+ \(TLS_' \
+      '^ALPN protocol: h2$' '^Servername: localhost$' '^Session reused: no$' '^Verification: OK$' \
+      '^New, TLSv1\.3, Cipher is TLS_'; do
+      expect "$WORK/full.err" "$re" "the summary has no line /$re/"
+    done
+    # -brief: openssl's short form; -quiet: nothing; -json: a line before the data.
+    printf 'brief\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost \
+      -CAfile "$P/ca.pem" -brief -tls1_2 >"$WORK/brief.out" 2>"$WORK/brief.err" || fail "-brief exited $?"
+    [ "$(cat "$WORK/brief.out")" = brief ] || fail "-brief: stdout is not just the echo"
+    [ "$(head -n1 "$WORK/brief.err")" = "CONNECTION ESTABLISHED" ] || fail "-brief: first line"
+    for re in '^Protocol version: TLSv1\.2$' '^Ciphersuite: ECDHE-' '^Peer certificate: .*CN=localhost$' \
+      '^Verification: OK$'; do
+      expect "$WORK/brief.err" "$re" "-brief has no line /$re/"
+    done
+    expect_not "$WORK/brief.err" '^Server certificate' "-brief printed the full summary"
+    printf 'quiet\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost \
+      -CAfile "$P/ca.pem" -quiet >"$WORK/quiet.out" 2>"$WORK/quiet.err" || fail "-quiet exited $?"
+    [ "$(cat "$WORK/quiet.out")" = quiet ] && [ ! -s "$WORK/quiet.err" ] || fail "-quiet printed more"
+    printf 'json\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost \
+      -CAfile "$P/ca.pem" -json -quiet >"$WORK/json.out" 2>"$WORK/json.err" || fail "-json exited $?"
+    head -n1 "$WORK/json.out" | grep -q '^{"protocol":"TLSv1.3",' || fail "-json: no JSON line first"
+    [ "$(sed -n 2p "$WORK/json.out")" = json ] || fail "-json: the data does not follow the JSON line"
+    # Resumption shows: -reconnect resumes 5 times ("Reused, ..." as openssl).
+    timeout 30 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost -CAfile "$P/ca.pem" \
+      -reconnect </dev/null >"$WORK/re.out" 2>"$WORK/re.err" || fail "-reconnect exited $?"
+    [ "$(grep -c '^Session reused: yes$' "$WORK/re.err")" = 5 ] || fail "want 5 'Session reused: yes'"
+    [ "$(grep -c '^Reused, TLSv1\.3, Cipher is ' "$WORK/re.err")" = 5 ] || fail "want 5 'Reused, ...' lines"
+    wait_server || fail "s_server exited with an error"
+    expect "$SERVER_OUT" '"alpnProtocol":"h2"' "the server did not log ALPN h2"
+
+    # -ign_eof: the end of stdin does not close; the server's data still comes.
+    # (s_server relays its stdin: one line after a second, then it closes.)
+    (sleep 1; echo "late line") | timeout 50 "$OMNITLS" s_server -accept 127.0.0.1:0 "${RSA[@]}" \
+      -naccept 1 >"$WORK/relay.out" 2>"$WORK/relay.err" &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    tries=0
+    until PORT=$(sed -n 's/^ACCEPT 127\.0\.0\.1://p' "$WORK/relay.out") && [ -n "$PORT" ]; do
+      [ $((tries += 1)) -le 100 ] || fail "the relaying s_server did not start"
+      sleep 0.1
+    done
+    timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost -CAfile "$P/ca.pem" \
+      -ign_eof -quiet </dev/null >"$WORK/ign.out" 2>"$WORK/ign.err" || fail "-ign_eof exited $?"
+    [ "$(cat "$WORK/ign.out")" = "late line" ] || fail "-ign_eof: the server's line did not come"
+    wait_server || fail "s_server (relay) exited with an error"
+
+    # Verification: a failure ends with exit 1 and its name and code, unless
+    # -insecure, where the summary shows it and the exit status is 0.
+    server -cert "$P/expired-chain.pem" -key "$P/expired.key" -naccept 2
+    rc=0
+    printf 'x\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost \
+      -CAfile "$P/ca.pem" >"$WORK/exp.out" 2>"$WORK/exp.err" || rc=$?
+    [ "$rc" = 1 ] || fail "an expired server: exit $rc, want 1"
+    expect "$WORK/exp.err" '^error: CERT_HAS_EXPIRED: .*\(OTLS_E_CERT_HAS_EXPIRED\)$' "no CERT_HAS_EXPIRED error line"
+    expect_not "$WORK/exp.err" '^Protocol:' "a summary of a rejected session"
+    printf 'x\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost \
+      -CAfile "$P/ca.pem" -insecure >"$WORK/ins.out" 2>"$WORK/ins.err" || fail "-insecure: exit $?"
+    expect_fixed "$WORK/ins.err" "Verification error: CERT_HAS_EXPIRED (certificate has expired); connection kept (-insecure)" \
+      "-insecure: the summary does not show the verification error"
+    wait_server
+    server -cert "$P/wronghost-chain.pem" -key "$P/wronghost.key" -naccept 1
+    rc=0
+    timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -servername localhost -CAfile "$P/ca.pem" \
+      </dev/null >"$WORK/host.out" 2>"$WORK/host.err" || rc=$?
+    [ "$rc" = 1 ] || fail "a wrong host: exit $rc, want 1"
+    expect "$WORK/host.err" '^error: ERR_TLS_CERT_ALTNAME_INVALID: .*\(OTLS_E_CERT_ALTNAME_INVALID\)$' \
+      "no ERR_TLS_CERT_ALTNAME_INVALID error line"
+    wait_server
+    # Nobody listening: exit 1, ECONNREFUSED.
+    rc=0
+    timeout 20 "$OMNITLS" s_client -connect 127.0.0.1:1 </dev/null >/dev/null 2>"$WORK/refused.err" || rc=$?
+    [ "$rc" = 1 ] || fail "connection refused: exit $rc, want 1"
+    expect "$WORK/refused.err" '^error: ECONNREFUSED: .*\(OTLS_E_CONNREFUSED\)$' "no ECONNREFUSED line"
+    # A capability this backend lacks: exit 77.
+    if ! has_cap ocsp-client; then
+      rc=0
+      timeout 20 "$OMNITLS" s_client -connect 127.0.0.1:1 -status </dev/null >/dev/null 2>"$WORK/u.err" || rc=$?
+      [ "$rc" = 77 ] || fail "-status without the capability: exit $rc, want 77"
+      expect "$WORK/u.err" '^error: ERR_OTLS_UNSUPPORTED: .*\(OTLS_E_UNSUPPORTED\)$' "no ERR_OTLS_UNSUPPORTED line"
+    fi
+    ;;
+  s_client_openssl_server)
+    # s_client against openssl s_server (-rev: it answers each line
+    # reversed) on 127.0.0.1: the summary, the relay, and the close_notify
+    # sent at the end of stdin, which openssl's -msg shows arriving.
+    need openssl
+    for v in tls1_3 tls1_2; do
+      start_openssl_server "os-$v" -cert "$P/server-rsa.pem" -cert_chain "$P/inter.pem" \
+        -key "$P/server-rsa.key" -alpn h2 -naccept 1 -rev -msg
+      printf 'hello openssl\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" \
+        -servername localhost -CAfile "$P/ca.pem" -alpn h2 "-$v" >"$WORK/$v.out" 2>"$WORK/$v.err" ||
+        fail "s_client -$v against openssl s_server exited $?"
+      wait_server || true
+      [ "$(cat "$WORK/$v.out")" = "lssnepo olleh" ] || fail "-$v: stdout is not openssl's answer"
+      proto=TLSv1.3; [ "$v" = tls1_3 ] || proto=TLSv1.2
+      for re in "^Protocol: $proto\$" '^ALPN protocol: h2$' '^Verification: OK$' \
+        '^  Subject: +C=US, ST=CA, L=San Francisco, O=omnitls, OU=Test, CN=localhost$' \
+        "^New, $proto, Cipher is "; do
+        expect "$WORK/$v.err" "$re" "-$v: the summary has no line /$re/"
+      done
+      expect "$WORK/os-$v.out" '^<<< TLS 1\.[23], Alert \[length 0002\], warning close_notify$' \
+        "-$v: openssl s_server got no close_notify from s_client"
+    done
+    # Verification failure against a foreign server: exit 1; -insecure: 0.
+    start_openssl_server os-exp -cert "$P/expired.pem" -cert_chain "$P/inter.pem" \
+      -key "$P/expired.key" -naccept 2 -rev
+    rc=0
+    printf 'x\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -CAfile "$P/ca.pem" \
+      >"$WORK/exp.out" 2>"$WORK/exp.err" || rc=$?
+    [ "$rc" = 1 ] || fail "expired openssl server: exit $rc, want 1"
+    expect "$WORK/exp.err" '^error: CERT_HAS_EXPIRED: ' "no CERT_HAS_EXPIRED line"
+    printf 'abc\n' | timeout 20 "$OMNITLS" s_client -connect "127.0.0.1:$PORT" -CAfile "$P/ca.pem" \
+      -insecure -brief >"$WORK/ins.out" 2>"$WORK/ins.err" || fail "-insecure exited $?"
+    [ "$(cat "$WORK/ins.out")" = cba ] || fail "-insecure: no answer"
+    expect "$WORK/ins.err" '^Verification error: CERT_HAS_EXPIRED ' "-insecure -brief: no verification error"
+    wait_server || true
+    ;;
   *) echo "unknown case $1" >&2; exit 2 ;;
 esac
+# Sanitizer builds: a report in any log fails, also from a process whose
+# exit status the case did not look at.
+no_sanitizer_reports
 echo "PASS: $1"
