@@ -1544,24 +1544,34 @@ static void close_listener(otls_uv_server *srv) {
   srv->listening = false;
 }
 
+/*
+ * Accept the pending connection and close it at once. Also what happens to
+ * a connection the server cannot take on (no memory): libuv stops watching
+ * the listening socket until its pending connection is accepted, so leaving
+ * it there would stop the server accepting anything, ever.
+ */
+static void refuse_connection(otls_uv_server *srv, uv_stream_t *st) {
+  union stream *t = malloc(sizeof(*t));
+  int e = t == NULL ? UV_ENOMEM
+                    : srv->is_pipe ? uv_pipe_init(srv->loop, &t->pipe, 0)
+                                   : uv_tcp_init(srv->loop, &t->tcp);
+  if (e < 0) {
+    free(t);
+    return;
+  }
+  t->h.data = srv;
+  (void)uv_accept(st, &t->st);
+  srv->nstray++;
+  uv_close(&t->h, on_stray_closed);
+}
+
 static void on_connection(uv_stream_t *st, int status) {
   otls_uv_server *srv = st->data;
   if (status < 0 || srv->closing)
     return; /* a failed accept(2) concerns one connection, not the server */
   if (srv->opts.max_connections && srv->nconns >= srv->opts.max_connections) {
     /* Node.js: connections over maxConnections are closed at once. */
-    union stream *t = malloc(sizeof(*t));
-    int e = t == NULL ? UV_ENOMEM
-                      : srv->is_pipe ? uv_pipe_init(srv->loop, &t->pipe, 0)
-                                     : uv_tcp_init(srv->loop, &t->tcp);
-    if (e < 0) {
-      free(t);
-      return;
-    }
-    t->h.data = srv;
-    (void)uv_accept(st, &t->st);
-    srv->nstray++;
-    uv_close(&t->h, on_stray_closed);
+    refuse_connection(srv, st);
     return;
   }
   otls_conn_options co = srv->co;
@@ -1576,8 +1586,10 @@ static void on_connection(uv_stream_t *st, int status) {
     co.ocsp_request = uv_ocsp_cb;
   otls_uv_socket *s;
   if (socket_new(&s, srv->loop, srv->ctx, &co, srv->opts.high_water_mark,
-                 srv->opts.handshake_timeout_ms) < 0)
+                 srv->opts.handshake_timeout_ms) < 0) {
+    refuse_connection(srv, st);
     return;
+  }
   s->conn->layer = s;
   s->kind = T_STREAM;
   s->is_pipe = srv->is_pipe;
@@ -1590,6 +1602,7 @@ static void on_connection(uv_stream_t *st, int status) {
   int e = s->is_pipe ? uv_pipe_init(srv->loop, &s->io.pipe, 0) : uv_tcp_init(srv->loop, &s->io.tcp);
   if (e < 0) {
     otls_uv_socket_destroy(s);
+    refuse_connection(srv, st);
     return;
   }
   s->io.h.data = s;
