@@ -43,6 +43,8 @@ if [ ! -x "$root/usr/bin/apt-get" ]; then
     { tail -20 "$out/debootstrap.log"; exit 1; }
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+grep -qs "^127.0.0.1[[:space:]].*localhost" "$root/etc/hosts" ||
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >>"$root/etc/hosts"
 for m in proc dev dev/pts sys; do
   mount --bind "/$m" "$root/$m"
   mounted=("$root/$m" "${mounted[@]}")
@@ -66,7 +68,7 @@ chroot "$root" /bin/bash -ec '
   variants=$(ls /usr/bin/omnitls-* | sed "s|.*/omnitls-||")
   for b in $variants; do omnitls-$b version | head -2; done
   omnitls version >/dev/null
-  man -w omnitls >/dev/null 2>&1 || test -f /usr/share/man/man1/omnitls.1.gz
+  test -f /usr/share/man/man1/omnitls.1 || test -f /usr/share/man/man1/omnitls.1.gz
   cd /tmp
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
     -subj /CN=localhost -addext subjectAltName=DNS:localhost \
@@ -78,8 +80,8 @@ chroot "$root" /bin/bash -ec '
       omnitls-$s s_server -accept 127.0.0.1:$port -cert cert.pem -key key.pem -echo -naccept 1 \
         >/tmp/srv.log 2>&1 &
       spid=$!
-      for i in $(seq 50); do
-        (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+      for i in $(seq 100); do
+        grep -q "^ACCEPT" /tmp/srv.log 2>/dev/null && break
         sleep 0.1
       done
       got=$(echo "hello $c to $s" | omnitls-$c s_client -connect localhost:$port -CAfile cert.pem -quiet 2>/tmp/cli.log || true)

@@ -1289,14 +1289,16 @@ static int load_trust(WOLFSSL_CTX *ctx, const struct otls__ctx_config *cfg, char
                       size_t dlen) {
   int r;
   if (cfg->use_system_ca) {
+    /*
+     * A missing or unreadable system bundle (a system without the
+     * ca-certificates package) means an empty store, as on the other
+     * backends and with Node: a server needs none, and a client then fails
+     * verification, not context creation.
+     */
     r = wolfSSL_CTX_load_verify_locations_ex(
         ctx, cfg->ca_file, NULL, WOLFSSL_LOAD_FLAG_IGNORE_ERR | WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY);
-    if (r != WOLFSSL_SUCCESS) {
-      otls__detail(detail, dlen, "wolfSSL: cannot load the system CA file %s: %s (%d)",
-                   cfg->ca_file, native_text(r), r);
+    if (r != WOLFSSL_SUCCESS)
       wolfSSL_ERR_clear_error();
-      return OTLS_E_FILE;
-    }
     return 0;
   }
   for (size_t i = 0; i < cfg->n_ca; i++) {

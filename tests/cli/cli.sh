@@ -77,6 +77,31 @@ help_options() {
 
 RSA=(-cert "$P/server-rsa-chain.pem" -key "$P/server-rsa.key")
 case ${1:?} in
+  no_system_ca)
+    # A machine without a system CA bundle (no ca-certificates package, as
+    # on a minimal Debian): a context without `ca` gets an empty store on
+    # every backend, as with Node — a server starts and serves, a client
+    # fails verification, not context creation. The bundle is hidden by a
+    # tmpfs in a mount namespace of this test's own (root only; else Not Run).
+    if [ -z "${OTLS_NO_SYSTEM_CA_NS:-}" ]; then
+      [ -e /etc/ssl/certs ] || { echo "no /etc/ssl/certs to hide"; exit 77; }
+      command -v unshare >/dev/null || { echo "no unshare(1)"; exit 77; }
+      unshare --mount --propagation private true 2>/dev/null ||
+        { echo "cannot make a mount namespace (not root?)"; exit 77; }
+      OTLS_NO_SYSTEM_CA_NS=1 exec unshare --mount --propagation private \
+        sh -c 'mount -t tmpfs tmpfs /etc/ssl/certs && exec "$0" no_system_ca' "$0"
+    fi
+    [ ! -e /etc/ssl/certs/ca-certificates.crt ] || fail "the system bundle is still visible"
+    server "${RSA[@]}"
+    client trusted -CAfile "$P/ca.pem" || fail "a client given ca.pem could not connect"
+    grep -q '"authorized":true' "$WORK/trusted.json" || fail "not authorized with ca.pem"
+    rc=0
+    client untrusted || rc=$?
+    [ "$rc" = 1 ] || fail "a client with the (empty) system store exited $rc, want 1"
+    grep -q '^error: UNABLE_TO_GET_ISSUER_CERT_LOCALLY: ' "$WORK/untrusted.err" ||
+      fail "want UNABLE_TO_GET_ISSUER_CERT_LOCALLY, got: $(cat "$WORK/untrusted.err")"
+    echo "empty system store: the server serves, an unconfigured client fails verification"
+    ;;
   x509)
     out=$("$OMNITLS" x509 -in "$P/server-rsa.pem" -json) || fail "x509 -json exited $?"
     [[ $out == '{"subject":{"C":"US","ST":"CA","L":"San Francisco","O":"omnitls","OU":"Test","CN":"localhost"},"issuer":'* ]] ||
