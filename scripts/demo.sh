@@ -16,9 +16,9 @@ tests/fixtures/gen-pki.sh "$pki"
 
 backend=${OMNITLS_DEMO_BACKEND:-openssl}
 out=$(mktemp)
-trap 'kill "$srv" 2>/dev/null || true; rm -f "$out"' EXIT
+trap 'kill "$srv" 2>/dev/null || true; rm -f "$out" "$out.err"' EXIT
 "$bin/omnitls-$backend" s_server -accept 127.0.0.1:0 -cert "$pki/server-rsa-chain.pem" \
-  -key "$pki/server-rsa.key" -www -naccept 1 >"$out" &
+  -key "$pki/server-rsa.key" -www -naccept 1 >"$out" 2>"$out.err" &
 srv=$!
 for _ in $(seq 100); do
   grep -q '^ACCEPT' "$out" && break
@@ -27,5 +27,7 @@ done
 port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$out" | head -n1)
 echo "omnitls ($backend) server listening on 127.0.0.1:$port"
 printf 'GET / HTTP/1.0\r\n\r\n' |
-  timeout 20 "$bin/omnitls-$backend" s_client -connect "localhost:$port" -CAfile "$pki/ca.pem" -json
+  timeout 20 "$bin/omnitls-$backend" s_client -connect "localhost:$port" -CAfile "$pki/ca.pem" 2>&1
 wait "$srv" || true
+echo "--- the server's log"
+cat "$out.err"
